@@ -1,0 +1,51 @@
+-- Runs health.lua over sample Gaims: lua5.1 deploy/argocd/health_test.lua (from the repository root).
+-- Prints one line per case and "N passed, N failed"; exits 1 on any failure.
+local script = assert(io.open("deploy/argocd/health.lua")):read("*a")
+
+local function health(o)
+  obj = o
+  local chunk = assert(loadstring(script))
+  return chunk()
+end
+
+local function gaim(overrides)
+  local o = {
+    apiVersion = "gaim.livingcontent.io/v1alpha1", kind = "Gaim",
+    metadata = { name = "marvin", namespace = "marvin", generation = 2 },
+    spec = { suspend = false },
+    status = { observedGeneration = 2, syncStatus = "Synced", message = "all stores are ready and seeded", retryCount = 0,
+      conditions = { { type = "Ready", status = "True", reason = "Ready" } } },
+  }
+  for k, v in pairs(overrides) do o[k] = v end
+  return o
+end
+
+local cases = {
+  { "synced and current is Healthy", gaim({}), "Healthy", "all stores" },
+  { "progressing while provisioning", gaim({ status = { observedGeneration = 2, syncStatus = "Progressing", message = "MongoDBReady: 0/1 pods ready",
+      conditions = { { type = "Ready", status = "False", reason = "Progressing" } } } }), "Progressing", "Progressing: MongoDBReady" },
+  { "retrying a transient failure is Progressing", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "redis", retryCount = 3, message = "cannot seed redis" } }), "Progressing", "attempt 3" },
+  { "a validation error is Degraded", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "validation", message = "spec.tier: invalid" } }), "Degraded", "validation: spec.tier" },
+  { "a conflict is Degraded", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "conflict", message = "namespace already has Gaim x" } }), "Degraded", "conflict" },
+  { "suspended is Suspended", gaim({ spec = { suspend = true } }), "Suspended", "suspend" },
+  { "a stale observedGeneration is Progressing", gaim({ metadata = { name = "marvin", generation = 3 } }), "Progressing", "generation 3" },
+  { "no status yet is Progressing", { apiVersion = "gaim.livingcontent.io/v1alpha1", kind = "Gaim", metadata = { name = "marvin", generation = 1 }, spec = {} }, "Progressing", "Waiting" },
+  { "being deleted is Progressing", gaim({ metadata = { name = "marvin", generation = 2, deletionTimestamp = "2026-01-01T00:00:00Z" } }), "Progressing", "Deleting" },
+  { "synced but Ready false is Progressing", gaim({ status = { observedGeneration = 2, syncStatus = "Synced", message = "x",
+      conditions = { { type = "Ready", status = "False", reason = "Suspended" } } } }), "Progressing", "Suspended" },
+}
+
+local passed, failed = 0, 0
+for _, c in ipairs(cases) do
+  local name, object, want, fragment = c[1], c[2], c[3], c[4]
+  local hs = health(object)
+  if hs.status == want and string.find(hs.message or "", fragment, 1, true) then
+    passed = passed + 1
+    print("ok   " .. name)
+  else
+    failed = failed + 1
+    print("FAIL " .. name .. ": got " .. tostring(hs.status) .. " / " .. tostring(hs.message))
+  end
+end
+print(passed .. " passed, " .. failed .. " failed")
+if failed > 0 then os.exit(1) end

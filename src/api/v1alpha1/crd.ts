@@ -1,0 +1,108 @@
+// Generates the Gaim CustomResourceDefinition from the zod schemas in gaim.ts.
+//
+// zod's JSON Schema (OpenAPI 3.0 flavour) is close to a Kubernetes structural schema but not the
+// same; `toStructural` translates what differs and refuses what Kubernetes cannot take, so a zod
+// construct with no CRD equivalent fails generation instead of producing a wrong schema.
+import { z } from 'zod';
+import {
+  API_VERSION, GROUP, GaimSpecSchema, GaimStatusSchema, KIND, PLURAL, ROOT_VALIDATIONS, SINGULAR, VERSION,
+} from './gaim.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** Keywords a structural schema may carry; anything else zod emits is an error here. */
+const ALLOWED = new Set([
+  'type', 'description', 'properties', 'required', 'items', 'enum', 'default', 'nullable', 'format',
+  'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems',
+  'x-kubernetes-validations', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys',
+  'x-kubernetes-preserve-unknown-fields',
+]);
+
+export function toStructural(input: JsonSchema, path = ''): JsonSchema {
+  const out: JsonSchema = {};
+  for (const [key, value] of Object.entries(input)) {
+    switch (key) {
+      case '$schema':
+      case 'propertyNames': // record keys are strings anyway
+        break;
+      case 'additionalProperties':
+        // `false` is Kubernetes' default (unknown fields are pruned, or rejected under strict field
+        // validation). A schema for the values means a free-form map: keep it as given.
+        if (value !== false) out['x-kubernetes-preserve-unknown-fields'] = true;
+        break;
+      case 'properties':
+        out[key] = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>)
+          .map(([name, schema]) => [name, toStructural(schema, `${path}.${name}`)]));
+        break;
+      case 'items':
+        out[key] = toStructural(value as JsonSchema, `${path}[]`);
+        break;
+      case 'minimum':
+      case 'maximum':
+        // zod bounds every integer to the safe-integer range; that is no constraint worth stating.
+        if (Math.abs(value as number) !== Number.MAX_SAFE_INTEGER) out[key] = value;
+        break;
+      case 'pattern':
+        // The API server checks `format: date-time` itself; zod's RFC 3339 regex only adds noise.
+        if (input['format'] !== 'date-time') out[key] = value;
+        break;
+      default:
+        if (!ALLOWED.has(key)) throw new Error(`cannot express "${key}" at ${path || '.'} in a CRD schema`);
+        out[key] = value;
+    }
+  }
+  if (out['type'] === undefined && out['x-kubernetes-preserve-unknown-fields'] !== true) {
+    throw new Error(`schema at ${path || '.'} has no type, which a structural schema requires`);
+  }
+  return out;
+}
+
+function openApi(schema: z.ZodType): JsonSchema {
+  return toStructural(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }));
+}
+
+/** The CRD as a plain object, ready to serialise or to create through the API. */
+export function gaimCrd(): Record<string, unknown> {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: {
+      name: `${PLURAL}.${GROUP}`,
+      labels: { 'app.kubernetes.io/name': 'gaim-operator', 'app.kubernetes.io/part-of': 'living-content' },
+    },
+    spec: {
+      group: GROUP,
+      scope: 'Namespaced',
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: [SINGULAR], categories: ['livingcontent'] },
+      versions: [{
+        name: VERSION,
+        served: true,
+        storage: true,
+        subresources: { status: {} },
+        additionalPrinterColumns: [
+          { name: 'Envs', type: 'string', jsonPath: '.spec.environments', description: 'Environments served' },
+          { name: 'Tier', type: 'string', jsonPath: '.spec.tier', description: 'Size class' },
+          { name: 'Sync', type: 'string', jsonPath: '.status.syncStatus', description: 'Progressing, Synced or Failed' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'All stores ready' },
+          { name: 'Retries', type: 'integer', jsonPath: '.status.retryCount', description: 'Failed attempts since the last success' },
+          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+        ],
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            description: `A Gaim (${API_VERSION}) provisions one GAIM's data stores in its namespace: a MongoDB, a Redis and a Filestore volume for LanceDB, seeds them per environment, and reports sync state to Firestore.`,
+            required: ['spec'],
+            properties: {
+              apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+              kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+              metadata: { type: 'object' },
+              spec: openApi(GaimSpecSchema),
+              status: openApi(GaimStatusSchema),
+            },
+            'x-kubernetes-validations': ROOT_VALIDATIONS,
+          },
+        },
+      }],
+    },
+  };
+}

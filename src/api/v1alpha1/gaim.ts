@@ -1,0 +1,250 @@
+// The Gaim API, v1alpha1: defined once, here. The CRD in crds/ is generated from these schemas
+// (crd.ts, `make manifests`), and the operator parses every Gaim it reads with them.
+//
+// Rules the OpenAPI schema cannot express are CEL rules carried in `.meta()` for the API server,
+// with the same rule as a zod refinement for the operator; test/api checks both verdicts agree.
+import { z } from 'zod';
+
+export const GROUP = 'gaim.livingcontent.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'Gaim';
+export const PLURAL = 'gaims';
+export const SINGULAR = 'gaim';
+
+// Patterns used by both zod (JavaScript RegExp) and the API server (RE2): only syntax both accept.
+/** A lowercase canonical UUID, as the platform's Firestore documents store them. */
+export const UUID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+/** The gaim_name: a lowercase RFC 1123 label of 3 to 12 characters. */
+export const GAIM_NAME_PATTERN = '^[a-z0-9][-a-z0-9]{1,10}[a-z0-9]$';
+/** A positive storage size in whole units: `10Gi`, `500Mi`, `1T`. No signs, fractions or exponents. */
+export const STORAGE_SIZE_PATTERN = '^[1-9][0-9]{0,5}(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$';
+/** A container image reference (registry/repository[:tag][@digest]), without whitespace. */
+export const IMAGE_PATTERN = '^[a-z0-9][a-z0-9._/:@-]*$';
+/** An RFC 1123 DNS subdomain, as StorageClass names are. */
+export const DNS_SUBDOMAIN_PATTERN = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$';
+/** An NFS server: a DNS name or an IPv4 address. */
+export const NFS_SERVER_PATTERN = '^[a-zA-Z0-9]([-a-zA-Z0-9.]*[a-zA-Z0-9])?$';
+/** An absolute path on the NFS share, without `..` segments. */
+export const NFS_PATH_PATTERN = '^/([^/.][^/]*(/[^/.][^/]*)*)?/?$';
+
+export const Messages = {
+  gaimName: "metadata.name is the gaim_name: 3-12 characters, lowercase letters, digits and '-', starting and ending with a letter or digit",
+  gaimIdImmutable: 'gaimId is immutable: it is the GAIM\'s identity in Firestore; create a new Gaim instead',
+  uuid: 'must be a lowercase UUID such as 660e8400-e29b-41d4-a716-446655440001',
+  environmentsUnique: 'environments must not repeat',
+  tenantIdsUnique: 'tenantIds must not repeat',
+  storageOneOf: 'set exactly one of storageClassName (a new Filestore volume) or nfs (an existing share)',
+  storageSizeRequired: 'size is required with storageClassName',
+  storageModeImmutable: 'cannot switch lancedb.storage between storageClassName and nfs: the data stays on the old volume',
+  storageClassImmutable: 'storageClassName is immutable: a claim cannot move to another class',
+  nfsImmutable: 'nfs is immutable: the volume\'s server and path cannot change',
+  storageSize: 'must be a positive size in whole units, such as 10Gi, 500Mi or 1Ti',
+  image: 'must be a container image reference such as mongo:7.0 or registry.example.com/redis:7.2',
+} as const;
+
+export const ENVIRONMENTS = ['local', 'stage', 'prod'] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+export const TIERS = ['small', 'medium', 'large'] as const;
+export type Tier = (typeof TIERS)[number];
+export const SYNC_STATUSES = ['Progressing', 'Synced', 'Failed'] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+/** What failed, as written to status.errorType and Firestore's error_type. */
+export const ERROR_TYPES = ['validation', 'conflict', 'kubernetes', 'mongodb', 'redis', 'storage', 'firestore', 'timeout'] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
+export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+const pattern = (source: string, message: string) => z.string().regex(new RegExp(source), { message });
+const uuid = () => pattern(UUID_PATTERN, Messages.uuid);
+const storageSize = () => pattern(STORAGE_SIZE_PATTERN, Messages.storageSize).max(16);
+const image = () => pattern(IMAGE_PATTERN, Messages.image).max(512);
+/** A free-form JSON object kept exactly as given (x-kubernetes-preserve-unknown-fields). */
+const freeForm = (description: string) => z.record(z.string(), z.unknown()).optional().meta({ description });
+
+export const GaimNameSchema = pattern(GAIM_NAME_PATTERN, Messages.gaimName);
+
+export const MongoDBSpecSchema = z.strictObject({
+  enabled: z.boolean().default(true).meta({
+    description: 'Provision a MongoDB for this GAIM. When false, no MongoDB objects are created and none are seeded.',
+  }),
+  image: image().default('mongo:7.0').meta({ description: 'MongoDB server image (the official mongo image or a mirror of it).' }),
+  storage: storageSize().optional().meta({
+    description: "Size of each MongoDB data volume, such as 10Gi. Defaults to the tier's size from the app registry.",
+  }),
+}).meta({ description: 'The GAIM\'s MongoDB: one database per environment (lco-gaim-{env}) with collections content_sessions and notifications.' });
+
+export const RedisSpecSchema = z.strictObject({
+  enabled: z.boolean().default(true).meta({
+    description: 'Provision a Redis for this GAIM. When false, no Redis objects are created and none are seeded.',
+  }),
+  image: image().default('redis:7.2').meta({ description: 'Redis server image.' }),
+  storage: storageSize().optional().meta({
+    description: "Size of the Redis append-only-file volume, such as 2Gi. Defaults to the tier's size from the app registry.",
+  }),
+}).meta({ description: 'The GAIM\'s Redis: task stream gaim:tasks:{env} with consumer group gaim:workers:{env} and a dead-letter stream per environment.' });
+
+export const NfsShareSchema = z.strictObject({
+  server: pattern(NFS_SERVER_PATTERN, 'must be a DNS name or IPv4 address').max(253).meta({
+    description: 'Filestore instance IP address or DNS name, such as 10.0.0.2.',
+  }),
+  path: pattern(NFS_PATH_PATTERN, 'must be an absolute path without . or .. segments, such as /vol1/gaims/marvin').max(1024).meta({
+    description: 'Exported path on the share, such as /vol1/gaims/marvin. The operator creates a PersistentVolume for it, bound to this GAIM\'s claim only.',
+  }),
+});
+
+export const LanceDBStorageSchema = z.strictObject({
+  storageClassName: pattern(DNS_SUBDOMAIN_PATTERN, 'must be a StorageClass name (a DNS subdomain)').max(253).optional().meta({
+    description: 'Dynamic provisioning: the StorageClass of a ReadWriteMany Filestore CSI volume, such as enterprise-multishare-rwx. Requires size. Immutable.',
+  }),
+  size: storageSize().optional().meta({
+    description: 'Requested capacity, such as 100Gi. Required with storageClassName; with nfs it is the nominal capacity recorded on the volume (default 1Ti).',
+  }),
+  nfs: NfsShareSchema.optional().meta({
+    description: 'Static provisioning: an existing Filestore share. Immutable.',
+  }),
+})
+  .superRefine((storage, ctx) => {
+    if ((storage.storageClassName === undefined) === (storage.nfs === undefined)) {
+      ctx.addIssue({ code: 'custom', message: Messages.storageOneOf });
+    } else if (storage.storageClassName !== undefined && storage.size === undefined) {
+      ctx.addIssue({ code: 'custom', message: Messages.storageSizeRequired, path: ['size'] });
+    }
+  })
+  .meta({
+    description: 'Where the LanceDB tables live: exactly one of storageClassName (+ size) for a new volume, or nfs for an existing share. Mounted at /data; each environment gets /data/{env}/…',
+    'x-kubernetes-validations': [
+      { rule: 'has(self.storageClassName) != has(self.nfs)', message: Messages.storageOneOf },
+      { rule: '!has(self.storageClassName) || has(self.size)', message: Messages.storageSizeRequired, fieldPath: '.size' },
+      { rule: 'has(self.nfs) == has(oldSelf.nfs)', message: Messages.storageModeImmutable },
+      { rule: '!has(self.storageClassName) || !has(oldSelf.storageClassName) || self.storageClassName == oldSelf.storageClassName',
+        message: Messages.storageClassImmutable, fieldPath: '.storageClassName' },
+      { rule: '!has(self.nfs) || !has(oldSelf.nfs) || self.nfs == oldSelf.nfs', message: Messages.nfsImmutable, fieldPath: '.nfs' },
+    ],
+  });
+
+export const EmbeddingDimensionsSchema = z.strictObject({
+  video: z.int().min(1).max(16384).default(1408).meta({
+    description: 'Vector size of knowledge_video.lance. Default 1408 (multimodalembedding@001, which also embeds video).',
+  }),
+  audio: z.int().min(1).max(16384).default(1408).meta({
+    description: 'Vector size of knowledge_audio.lance. Default 1408, the multimodal embedding size; set it to your audio model\'s.',
+  }),
+}).meta({
+  description: 'Vector sizes of the tables whose model varies. Text and tool-selector tables are 3072 (gemini-embedding-001) and images 1408 (multimodalembedding@001), fixed by the data model.',
+});
+
+export const LanceDBSpecSchema = z.strictObject({
+  storage: LanceDBStorageSchema,
+  embeddingDimensions: EmbeddingDimensionsSchema.prefault({}),
+}).meta({ description: 'The GAIM\'s LanceDB: a ReadWriteMany volume (Filestore NFS) holding the tool-selector and knowledge tables of every environment.' });
+
+export const GaimConfigSchema = z.strictObject({
+  settings: freeForm('Runtime settings, such as llm_clients and tools.'),
+  system: freeForm('System settings, such as lineage and ingress.'),
+  prompts: freeForm('Prompts, such as persona.'),
+  fe: freeForm('Front-end settings, such as theme and features.'),
+}).meta({
+  description: 'Initial configuration, written to Firestore gaims/{gaimId}/env/{env}/config/current for each environment when that document does not exist. An existing document is never changed: edit it in Firestore.',
+});
+
+export const GaimSpecSchema = z.strictObject({
+  gaimId: uuid().meta({
+    description: 'The GAIM\'s id: its Firestore document gaims/{gaimId}. A lowercase UUID. Immutable.',
+    'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: Messages.gaimIdImmutable }],
+  }),
+  displayName: z.string().min(1).max(256).meta({ description: 'Human-readable name (gaim_display_name), such as "Marvin the Paranoid Android".' }),
+  description: z.string().max(2048).optional().meta({ description: 'Free-text description (gaim_description).' }),
+  tenantIds: z.array(uuid()).max(256).default([])
+    .refine((ids) => new Set(ids).size === ids.length, { message: Messages.tenantIdsUnique })
+    .meta({
+    description: 'Ids of the tenants this GAIM belongs to (associated_tenant_ids): lowercase UUIDs, no repeats.',
+    'x-kubernetes-list-type': 'set',
+  }),
+  environments: z.array(z.enum(ENVIRONMENTS)).min(1).max(ENVIRONMENTS.length)
+    .refine((envs) => new Set(envs).size === envs.length, { message: Messages.environmentsUnique })
+    .meta({
+      description: 'Environments served by this GAIM\'s stores: local, stage and/or prod, each once. Each gets its own database, streams, LanceDB paths and config document. Removing one keeps its data.',
+      'x-kubernetes-list-type': 'set',
+    }),
+  tier: z.enum(TIERS).default('small').meta({
+    description: 'Size class: small, medium or large. Sets CPU, memory and default volume sizes from the app registry (tenant_manager/config/apps/{app}.tier_defaults).',
+  }),
+  mongodb: MongoDBSpecSchema.prefault({}),
+  redis: RedisSpecSchema.prefault({}),
+  lancedb: LanceDBSpecSchema,
+  config: GaimConfigSchema.optional(),
+  deletionPolicy: z.enum(['Retain', 'Delete']).default('Retain').meta({
+    description: 'What deleting the Gaim does to data. Retain (default) keeps volumes, claims, Secrets and their data; Delete removes them. Workloads are always removed; the Firestore GAIM document is never deleted.',
+  }),
+  suspend: z.boolean().default(false).meta({
+    description: 'Stop all changes to this GAIM\'s objects and stores until set back to false. Status still reports what is observed.',
+  }),
+}).meta({ description: 'The desired data stores of one GAIM. The Gaim lives in the namespace whose stores it owns; its name is the gaim_name.' });
+
+export const ConditionSchema = z.strictObject({
+  type: z.string().min(1).max(316).meta({ description: 'Condition type: Ready, MongoDBReady, RedisReady, StorageReady, Seeded or FirestoreSynced.' }),
+  status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'True, False or Unknown.' }),
+  observedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation this condition was set for.' }),
+  lastTransitionTime: z.iso.datetime().meta({ description: 'When status last changed.' }),
+  reason: z.string().min(1).max(1024).regex(/^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/).meta({ description: 'PascalCase reason for the last transition.' }),
+  message: z.string().max(32768).meta({ description: 'Human-readable details.' }),
+});
+export type Condition = z.infer<typeof ConditionSchema>;
+
+export const GaimStatusSchema = z.strictObject({
+  observedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation the operator last acted on.' }),
+  syncStatus: z.enum(SYNC_STATUSES).optional().meta({ description: 'Progressing, Synced or Failed (Firestore sync_status: progressing, synced, failed).' }),
+  // "No error" and "no retry" are absent fields, not nulls: the API server refuses null for an enum,
+  // and server-side apply clears a field the operator stops sending. Firestore gets explicit nulls.
+  errorType: z.enum(ERROR_TYPES).optional().meta({
+    description: 'What failed: validation, conflict, kubernetes, mongodb, redis, storage, firestore or timeout; absent when nothing failed.',
+  }),
+  message: z.string().max(32768).optional().meta({ description: 'Human-readable summary of the current state or error.' }),
+  retryCount: z.int().min(0).optional().meta({ description: 'Failed attempts since the last success (Firestore retry_count).' }),
+  lastRetryAt: z.iso.datetime().optional().meta({ description: 'When the last failed attempt ran (Firestore last_retry_at); absent after a success.' }),
+  nextRetryAt: z.iso.datetime().optional().meta({ description: 'When the next attempt is due (Firestore next_retry_at); absent when none is scheduled.' }),
+  conditions: z.array(ConditionSchema).max(32).optional().meta({
+    description: 'Ready, MongoDBReady, RedisReady, StorageReady, Seeded and FirestoreSynced.',
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+  }),
+  retryNowHandled: z.string().max(1024).optional().meta({ description: 'The last value of the gaim.livingcontent.io/retry-now annotation acted on.' }),
+  seeded: z.strictObject({
+    mongodb: z.string().optional().meta({ description: 'Fingerprint of the environments MongoDB was last seeded for.' }),
+    redis: z.string().optional().meta({ description: 'Fingerprint of the environments Redis was last seeded for.' }),
+    storage: z.string().optional().meta({ description: 'Fingerprint of the environments and vector sizes the LanceDB volume was last seeded for.' }),
+    firestore: z.string().optional().meta({ description: 'Fingerprint of the environments whose Firestore config was last seeded.' }),
+  }).optional().meta({ description: 'What was seeded for which spec, so an unchanged Gaim is not seeded again. Adding an environment changes the fingerprint and seeds it.' }),
+  endpoints: z.strictObject({
+    mongodb: z.string().optional().meta({ description: 'In-cluster MongoDB address (host:port).' }),
+    redis: z.string().optional().meta({ description: 'In-cluster Redis address (host:port).' }),
+    lancedbClaim: z.string().optional().meta({ description: 'Name of the LanceDB PersistentVolumeClaim to mount at /data.' }),
+  }).optional().meta({ description: 'Where the GAIM\'s applications reach the stores.' }),
+}).meta({ description: 'Observed state, written by the operator.' });
+
+export type GaimSpec = z.output<typeof GaimSpecSchema>;
+export type GaimSpecInput = z.input<typeof GaimSpecSchema>;
+export type GaimStatus = z.output<typeof GaimStatusSchema>;
+
+/** The Gaim as the operator reads it: metadata it relies on, a parsed spec, and the status it wrote. */
+export const GaimSchema = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal(KIND),
+  metadata: z.looseObject({
+    name: GaimNameSchema,
+    namespace: z.string().min(1),
+    uid: z.string().optional(),
+    generation: z.int().optional(),
+    resourceVersion: z.string().optional(),
+    annotations: z.record(z.string(), z.string()).optional(),
+  }),
+  spec: GaimSpecSchema,
+  status: GaimStatusSchema.optional(),
+});
+export type Gaim = z.output<typeof GaimSchema>;
+
+/** Root-level CEL: metadata.name is only reachable from the root of a CRD schema. */
+export const ROOT_VALIDATIONS = [
+  { rule: `self.metadata.name.matches('${GAIM_NAME_PATTERN}')`, message: Messages.gaimName },
+] as const;

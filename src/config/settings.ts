@@ -1,0 +1,190 @@
+// Operator settings: environment variables prefixed GAIM_, parsed once at start-up with zod.
+// A bad value stops start-up with one line naming the variable and what is wrong.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+const int = (min: number, max: number) => {
+  const error = `expected an integer from ${min} to ${max}`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error }).max(max, { error });
+};
+const bool = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1');
+const port = int(1, 65535);
+const hostPort = z.string().regex(/^[^\s:]+:\d{1,5}$/, { message: 'expected host:port' });
+
+interface SettingSpec {
+  readonly schema: z.ZodType;
+  readonly default?: string;
+  readonly help: string;
+}
+
+/** Every setting: its variable, schema, default and one line of help (listed by --help). */
+export const SETTINGS = {
+  GAIM_WATCH_NAMESPACES: { schema: z.string(), default: '', help: 'Comma-separated namespaces to watch; empty watches all namespaces.' },
+  GAIM_WORKERS: { schema: int(1, 64), default: '4', help: 'Gaims reconciled concurrently.' },
+  GAIM_BACKOFF_BASE_MS: { schema: int(10, 3_600_000), default: '1000', help: 'First retry delay after a failed reconcile.' },
+  GAIM_BACKOFF_CAP_MS: { schema: int(100, 86_400_000), default: '300000', help: 'Longest retry delay.' },
+  GAIM_BACKOFF_JITTER: { schema: z.coerce.number().min(0).max(1), default: '0.2', help: 'Fraction by which each retry delay is randomly shortened (0 disables jitter).' },
+  GAIM_RETRY_QPS: { schema: z.coerce.number().positive().max(10_000), default: '10', help: 'Global limit on retries per second, across all Gaims.' },
+  GAIM_RETRY_BURST: { schema: int(1, 100_000), default: '100', help: 'Retries allowed in a burst above GAIM_RETRY_QPS.' },
+  GAIM_RESYNC_SECONDS: { schema: int(0, 86_400), default: '600', help: 'Period of a full re-check of every Gaim (0 disables).' },
+  GAIM_LEADER_ELECT: { schema: bool, default: 'true', help: 'Elect a leader on a Lease; only the leader reconciles.' },
+  GAIM_LEASE_NAMESPACE: { schema: z.string().min(1), help: 'Namespace of the leader Lease (default: POD_NAMESPACE, else gaim-system).' },
+  GAIM_LEASE_NAME: { schema: z.string().min(1), default: 'gaim-operator-leader', help: 'Name of the leader Lease.' },
+  GAIM_LEASE_DURATION_SECONDS: { schema: int(2, 600), default: '15', help: 'How long a lease is valid without renewal; a standby takes over after this.' },
+  GAIM_RENEW_DEADLINE_SECONDS: { schema: int(1, 600), default: '10', help: 'A leader that cannot renew for this long stops reconciling (must be below the lease duration).' },
+  GAIM_RETRY_PERIOD_SECONDS: { schema: int(1, 60), default: '2', help: 'How often candidates try to acquire and the leader renews.' },
+  GAIM_IDENTITY: { schema: z.string().min(1), help: 'This replica\'s identity on the Lease (default: hostname plus a random suffix).' },
+  GAIM_SHUTDOWN_TIMEOUT_SECONDS: { schema: int(1, 600), default: '30', help: 'On SIGTERM, how long in-flight reconciles may finish before they are aborted.' },
+  GAIM_BIND_ADDRESS: { schema: z.ipv4().or(z.ipv6()), default: '0.0.0.0', help: 'Address the health and metrics servers listen on.' },
+  GAIM_HEALTH_PORT: { schema: port, default: '8081', help: 'Port of /healthz and /readyz.' },
+  GAIM_METRICS_PORT: { schema: port, default: '8080', help: 'Port of /metrics (Prometheus).' },
+  GAIM_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), default: 'info', help: 'Log level: fatal, error, warn, info, debug or trace.' },
+  GAIM_WATCH_INACTIVITY_SECONDS: { schema: int(5, 3600), default: '120', help: 'Restart a watch that delivered nothing, not even a bookmark, for this long.' },
+  GAIM_CLUSTER_NAME: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'expected a lowercase DNS label' }).max(63), default: 'default', help: 'Name of this cluster in Firestore sync entries.' },
+  GAIM_FIRESTORE_PROJECT: { schema: z.string().min(1), help: 'Google Cloud project of the platform Firestore (default: GOOGLE_CLOUD_PROJECT).' },
+  GAIM_FIRESTORE_DATABASE: { schema: z.string().min(1), default: '(default)', help: 'Firestore database id.' },
+  GAIM_OPERATOR_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: 'ghcr.io/livingcontent/gaim-operator:0.1.0', help: 'Image of the seed-storage Job (this operator\'s own image; the Helm chart sets it).' },
+  GAIM_SEED_NODE_SELECTOR: { schema: z.string().regex(/^([^=,\s]+=[^=,\s]*(,[^=,\s]+=[^=,\s]*)*)?$/, { message: 'expected key=value pairs separated by commas' }), default: '', help: 'Node selector of the seed-storage Job\'s pod (key=value,…); empty schedules it anywhere.' },
+  GAIM_SEED_TOLERATIONS: { schema: z.string().regex(/^([^=,:\s]+(=[^=,:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)(,[^=,:\s]+(=[^=,:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute))*)?$/, { message: 'expected key[=value]:Effect pairs separated by commas' }), default: '', help: 'Tolerations of the seed-storage Job\'s pod (key[=value]:NoSchedule,…), for tainted node pools.' },
+  GAIM_MONGODB_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s MongoDB at this host:port instead of its Service.' },
+  GAIM_REDIS_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s Redis at this host:port instead of its Service.' },
+} as const satisfies Record<string, SettingSpec>;
+
+export interface Toleration {
+  readonly key: string;
+  readonly operator: 'Equal' | 'Exists';
+  readonly value?: string;
+  readonly effect: string;
+}
+
+export interface Settings {
+  readonly watchNamespaces: readonly string[];
+  readonly workers: number;
+  readonly backoff: { readonly baseMs: number; readonly capMs: number; readonly jitter: number };
+  readonly retryQps: number;
+  readonly retryBurst: number;
+  readonly resyncMs: number;
+  readonly leaderElection: {
+    readonly enabled: boolean;
+    readonly namespace: string;
+    readonly name: string;
+    readonly identity: string;
+    readonly leaseDurationMs: number;
+    /** A leader that has not renewed for this long steps down; below the lease duration. */
+    readonly renewDeadlineMs: number;
+    readonly retryPeriodMs: number;
+  };
+  readonly shutdownTimeoutMs: number;
+  readonly bindAddress: string;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  readonly logLevel: string;
+  readonly watchInactivityMs: number;
+  readonly clusterName: string;
+  readonly firestore: { readonly projectId: string | undefined; readonly databaseId: string; readonly emulatorHost: string | undefined };
+  readonly overrides: { readonly mongodb: string | undefined; readonly redis: string | undefined };
+  readonly seedJob: { readonly image: string; readonly nodeSelector: Readonly<Record<string, string>>; readonly tolerations: readonly Toleration[] };
+}
+
+/** A setting is invalid; `message` is the one line start-up prints. */
+export class SettingsError extends Error {
+  override name = 'SettingsError';
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function read<K extends keyof typeof SETTINGS>(env: Env, key: K): z.output<(typeof SETTINGS)[K]['schema']> | undefined {
+  const spec: SettingSpec = SETTINGS[key];
+  const raw = env[key] ?? spec.default;
+  if (raw === undefined) return undefined;
+  const result = spec.schema.safeParse(raw.trim());
+  if (!result.success) {
+    const reason = result.error.issues[0]?.message ?? 'invalid value';
+    throw new SettingsError(`invalid setting ${key}=${JSON.stringify(env[key] ?? '')}: ${reason}`);
+  }
+  return result.data as z.output<(typeof SETTINGS)[K]['schema']>;
+}
+
+function required<T>(value: T | undefined, key: string): T {
+  if (value === undefined) throw new SettingsError(`missing setting ${key}`);
+  return value;
+}
+
+export function parseSettings(env: Env = process.env): Settings {
+  const unknown = Object.keys(env).filter((key) => key.startsWith('GAIM_') && !(key in SETTINGS));
+  if (unknown.length > 0) throw new SettingsError(`unknown setting ${unknown.join(', ')} (see gaim-operator --help)`);
+
+  const leaseDuration = required(read(env, 'GAIM_LEASE_DURATION_SECONDS'), 'GAIM_LEASE_DURATION_SECONDS');
+  const renewDeadline = required(read(env, 'GAIM_RENEW_DEADLINE_SECONDS'), 'GAIM_RENEW_DEADLINE_SECONDS');
+  const retryPeriod = required(read(env, 'GAIM_RETRY_PERIOD_SECONDS'), 'GAIM_RETRY_PERIOD_SECONDS');
+  if (renewDeadline >= leaseDuration) {
+    throw new SettingsError(`invalid setting GAIM_RENEW_DEADLINE_SECONDS=${renewDeadline}: must be less than GAIM_LEASE_DURATION_SECONDS (${leaseDuration})`);
+  }
+  if (retryPeriod >= renewDeadline) {
+    throw new SettingsError(`invalid setting GAIM_RETRY_PERIOD_SECONDS=${retryPeriod}: must be less than GAIM_RENEW_DEADLINE_SECONDS (${renewDeadline})`);
+  }
+  const baseMs = required(read(env, 'GAIM_BACKOFF_BASE_MS'), 'GAIM_BACKOFF_BASE_MS');
+  const capMs = required(read(env, 'GAIM_BACKOFF_CAP_MS'), 'GAIM_BACKOFF_CAP_MS');
+  if (capMs < baseMs) throw new SettingsError(`invalid setting GAIM_BACKOFF_CAP_MS=${capMs}: must be at least GAIM_BACKOFF_BASE_MS (${baseMs})`);
+  const healthPort = required(read(env, 'GAIM_HEALTH_PORT'), 'GAIM_HEALTH_PORT');
+  const metricsPort = required(read(env, 'GAIM_METRICS_PORT'), 'GAIM_METRICS_PORT');
+  if (healthPort === metricsPort) throw new SettingsError(`invalid setting GAIM_METRICS_PORT=${metricsPort}: must differ from GAIM_HEALTH_PORT`);
+
+  const settings: Settings = {
+    watchNamespaces: required(read(env, 'GAIM_WATCH_NAMESPACES'), 'GAIM_WATCH_NAMESPACES').split(',').map((s) => s.trim()).filter(Boolean),
+    workers: required(read(env, 'GAIM_WORKERS'), 'GAIM_WORKERS'),
+    backoff: { baseMs, capMs, jitter: required(read(env, 'GAIM_BACKOFF_JITTER'), 'GAIM_BACKOFF_JITTER') },
+    retryQps: required(read(env, 'GAIM_RETRY_QPS'), 'GAIM_RETRY_QPS'),
+    retryBurst: required(read(env, 'GAIM_RETRY_BURST'), 'GAIM_RETRY_BURST'),
+    resyncMs: required(read(env, 'GAIM_RESYNC_SECONDS'), 'GAIM_RESYNC_SECONDS') * 1000,
+    leaderElection: {
+      enabled: required(read(env, 'GAIM_LEADER_ELECT'), 'GAIM_LEADER_ELECT'),
+      namespace: read(env, 'GAIM_LEASE_NAMESPACE') ?? env['POD_NAMESPACE'] ?? 'gaim-system',
+      name: required(read(env, 'GAIM_LEASE_NAME'), 'GAIM_LEASE_NAME'),
+      identity: read(env, 'GAIM_IDENTITY') ?? `${hostname()}-${randomBytes(3).toString('hex')}`,
+      leaseDurationMs: leaseDuration * 1000,
+      renewDeadlineMs: renewDeadline * 1000,
+      retryPeriodMs: retryPeriod * 1000,
+    },
+    shutdownTimeoutMs: required(read(env, 'GAIM_SHUTDOWN_TIMEOUT_SECONDS'), 'GAIM_SHUTDOWN_TIMEOUT_SECONDS') * 1000,
+    bindAddress: required(read(env, 'GAIM_BIND_ADDRESS'), 'GAIM_BIND_ADDRESS'),
+    healthPort,
+    metricsPort,
+    logLevel: required(read(env, 'GAIM_LOG_LEVEL'), 'GAIM_LOG_LEVEL'),
+    watchInactivityMs: required(read(env, 'GAIM_WATCH_INACTIVITY_SECONDS'), 'GAIM_WATCH_INACTIVITY_SECONDS') * 1000,
+    clusterName: required(read(env, 'GAIM_CLUSTER_NAME'), 'GAIM_CLUSTER_NAME'),
+    firestore: {
+      projectId: read(env, 'GAIM_FIRESTORE_PROJECT') ?? env['GOOGLE_CLOUD_PROJECT'],
+      databaseId: required(read(env, 'GAIM_FIRESTORE_DATABASE'), 'GAIM_FIRESTORE_DATABASE'),
+      emulatorHost: env['FIRESTORE_EMULATOR_HOST'],
+    },
+    overrides: { mongodb: read(env, 'GAIM_MONGODB_ADDRESS_OVERRIDE'), redis: read(env, 'GAIM_REDIS_ADDRESS_OVERRIDE') },
+    seedJob: {
+      image: required(read(env, 'GAIM_OPERATOR_IMAGE'), 'GAIM_OPERATOR_IMAGE'),
+      nodeSelector: Object.fromEntries(required(read(env, 'GAIM_SEED_NODE_SELECTOR'), 'GAIM_SEED_NODE_SELECTOR')
+        .split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string])),
+      tolerations: required(read(env, 'GAIM_SEED_TOLERATIONS'), 'GAIM_SEED_TOLERATIONS').split(',').filter(Boolean).map((item): Toleration => {
+        const [keyValue = '', effect = ''] = item.split(':');
+        const [key = '', value] = keyValue.split('=');
+        return value === undefined ? { key, operator: 'Exists', effect } : { key, operator: 'Equal', value, effect };
+      }),
+    },
+  };
+  return deepFreeze(settings);
+}
+
+/** Lines for --help: each variable, its default and what it does. */
+export function settingsHelp(): string {
+  return Object.entries(SETTINGS as Record<string, SettingSpec>)
+    .map(([key, spec]) => `  ${key.padEnd(32)} ${spec.help}${spec.default === undefined ? '' : ` [default: ${JSON.stringify(spec.default)}]`}`)
+    .join('\n');
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,153 @@
+import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { TokenBucket } from './rate-limiter.js';
+
+/** Hooks for the workqueue_* metrics. */
+export interface QueueMetrics {
+  depth(value: number): void;
+  added(): void;
+  retried(): void;
+  /** Seconds a key waited between being added and being handed to a worker. */
+  waited(seconds: number): void;
+  /** Seconds a worker held a key. */
+  worked(seconds: number): void;
+}
+
+export interface WorkQueueOptions {
+  readonly backoff: BackoffPolicy;
+  /** Global limit on rate-limited re-adds (retries), shared by all keys. */
+  readonly retryQps: number;
+  readonly retryBurst: number;
+  readonly metrics?: QueueMetrics;
+  readonly random?: () => number;
+}
+
+/**
+ * The work queue of a controller, with client-go's guarantees:
+ * - a key is handed to at most one worker at a time;
+ * - adding a key that is already waiting does nothing (events collapse);
+ * - a key added while a worker holds it is handed out again once that worker is done;
+ * - retries are delayed by per-key exponential backoff with jitter and a cap, and by a global
+ *   token bucket; `forget` resets a key's backoff.
+ */
+export class WorkQueue {
+  readonly #queue: string[] = [];
+  /** Keys waiting to be processed (in #queue, or re-added while processing). */
+  readonly #dirty = new Map<string, number>();
+  readonly #processing = new Map<string, number>();
+  readonly #failures = new Map<string, number>();
+  readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  readonly #waiters: ((key: string | undefined) => void)[] = [];
+  readonly #bucket: TokenBucket;
+  #shuttingDown = false;
+
+  constructor(private readonly options: WorkQueueOptions) {
+    this.#bucket = new TokenBucket(options.retryQps, options.retryBurst);
+  }
+
+  get length(): number {
+    return this.#queue.length;
+  }
+
+  add(key: string): void {
+    if (this.#shuttingDown || this.#dirty.has(key)) return;
+    this.options.metrics?.added();
+    this.#dirty.set(key, performance.now());
+    if (this.#processing.has(key)) return; // handed out again by done()
+    this.#push(key);
+  }
+
+  /** Adds the key after `delayMs`; an earlier pending add-after for the same key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = Date.now() + delayMs;
+    const pending = this.#timers.get(key);
+    if (pending !== undefined) {
+      if (pending.at <= at) return;
+      clearTimeout(pending.timer);
+    }
+    const timer = setTimeout(() => {
+      this.#timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.#timers.set(key, { at, timer });
+  }
+
+  /** Re-adds the key after its backoff (and the global bucket's delay); returns that delay. */
+  addRateLimited(key: string): number {
+    const attempt = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, attempt);
+    this.options.metrics?.retried();
+    const delay = Math.max(backoffDelay(this.options.backoff, attempt, this.options.random), this.#bucket.reserve());
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  /** Retries since the key last succeeded. */
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** The key succeeded (or failed terminally): its next failure starts backoff from the beginning. */
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  /** Stops a pending delayed add of the key, as when its object is deleted. */
+  cancelDelayed(key: string): void {
+    const pending = this.#timers.get(key);
+    if (pending !== undefined) clearTimeout(pending.timer);
+    this.#timers.delete(key);
+  }
+
+  /** The next key to work on; undefined once the queue is shut down. */
+  get(): Promise<string | undefined> {
+    const key = this.#queue.shift();
+    if (key !== undefined) return Promise.resolve(this.#take(key));
+    if (this.#shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** The worker is finished with the key; if it was re-added meanwhile it is queued again. */
+  done(key: string): void {
+    const started = this.#processing.get(key);
+    this.#processing.delete(key);
+    if (started !== undefined) this.options.metrics?.worked((performance.now() - started) / 1000);
+    if (this.#dirty.has(key)) this.#push(key);
+  }
+
+  /** No new work is accepted; waiting workers get undefined. Keys already handed out finish normally. */
+  shutDown(): void {
+    this.#shuttingDown = true;
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+  }
+
+  get processing(): number {
+    return this.#processing.size;
+  }
+
+  #push(key: string): void {
+    const waiter = this.#waiters.shift();
+    if (waiter !== undefined) {
+      waiter(this.#take(key));
+      return;
+    }
+    this.#queue.push(key);
+    this.options.metrics?.depth(this.#queue.length);
+  }
+
+  #take(key: string): string {
+    const addedAt = this.#dirty.get(key);
+    this.#dirty.delete(key);
+    this.#processing.set(key, performance.now());
+    if (addedAt !== undefined) this.options.metrics?.waited((performance.now() - addedAt) / 1000);
+    this.options.metrics?.depth(this.#queue.length);
+    return key;
+  }
+}

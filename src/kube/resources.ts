@@ -1,0 +1,40 @@
+/** Where a kind lives in the API: enough to build its URL paths. */
+export interface Resource {
+  readonly group: string;
+  readonly version: string;
+  readonly plural: string;
+  readonly kind: string;
+  readonly namespaced: boolean;
+}
+
+const core = (kind: string, plural: string, namespaced = true): Resource => ({ group: '', version: 'v1', plural, kind, namespaced });
+
+export const Resources = {
+  gaim: { group: 'gaim.livingcontent.io', version: 'v1alpha1', plural: 'gaims', kind: 'Gaim', namespaced: true },
+  secret: core('Secret', 'secrets'),
+  service: core('Service', 'services'),
+  configMap: core('ConfigMap', 'configmaps'),
+  persistentVolumeClaim: core('PersistentVolumeClaim', 'persistentvolumeclaims'),
+  persistentVolume: core('PersistentVolume', 'persistentvolumes', false),
+  pod: core('Pod', 'pods'),
+  namespace: core('Namespace', 'namespaces', false),
+  node: core('Node', 'nodes', false),
+  statefulSet: { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet', namespaced: true },
+  job: { group: 'batch', version: 'v1', plural: 'jobs', kind: 'Job', namespaced: true },
+  networkPolicy: { group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true },
+  lease: { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', kind: 'Lease', namespaced: true },
+  clusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false },
+  event: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+} as const satisfies Record<string, Resource>;
+
+export function apiVersionOf(resource: Resource): string {
+  return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+}
+
+/** The collection path, or an object's path when `name` is given. */
+export function resourcePath(resource: Resource, namespace?: string, name?: string, subresource?: string): string {
+  const root = resource.group === '' ? `/api/${resource.version}` : `/apis/${resource.group}/${resource.version}`;
+  const scope = resource.namespaced && namespace !== undefined ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+  const object = name === undefined ? '' : `/${encodeURIComponent(name)}${subresource === undefined ? '' : `/${subresource}`}`;
+  return `${root}${scope}/${resource.plural}${object}`;
+}

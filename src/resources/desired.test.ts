@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { parseGaim } from '../api/v1alpha1/validate.js';
+import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { KubeObject } from '../kube/objects.js';
+import { isSubset, needsApply, withAppliedHash } from './compare.js';
+import { desiredObjects, desiredSecrets } from './desired.js';
+import { BUILT_IN_TIERS, tierSizes } from './tiers.js';
+
+function gaim(spec: Record<string, unknown> = {}, name = 'marvin', namespace = 'marvin'): Gaim {
+  const result = parseGaim({
+    apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim',
+    metadata: { name, namespace, uid: '0000-uid', generation: 1 },
+    spec: {
+      gaimId: '660e8400-e29b-41d4-a716-446655440001', displayName: 'Marvin', environments: ['stage'],
+      lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } },
+      ...spec,
+    },
+  });
+  if (!result.ok) throw result.error;
+  return result.gaim;
+}
+
+const byKind = (objects: KubeObject[], kind: string, name?: string) =>
+  objects.filter((o) => o.kind === kind && (name === undefined || o.metadata?.name === name));
+const container = (sts: KubeObject | undefined) =>
+  (sts as { spec: { template: { spec: { containers: Record<string, unknown>[] } } } } | undefined)?.spec.template.spec.containers[0];
+
+describe('desiredObjects', () => {
+  it.each([
+    ['small', '250m', '512Mi', '10Gi', '100m', '256Mi', '2Gi'],
+    ['medium', '500m', '2Gi', '50Gi', '250m', '1Gi', '8Gi'],
+    ['large', '1', '8Gi', '200Gi', '500m', '4Gi', '32Gi'],
+  ] as const)('sizes the %s tier', (tier, mCpu, mMem, mDisk, rCpu, rMem, rDisk) => {
+    const g = gaim({ tier });
+    const objects = desiredObjects(g, BUILT_IN_TIERS[tier], {}, 'gaim-system');
+    const mongo = byKind(objects, 'StatefulSet', 'marvin-mongodb')[0];
+    const redis = byKind(objects, 'StatefulSet', 'marvin-redis')[0];
+    expect(container(mongo)?.['resources']).toEqual({ requests: { cpu: mCpu, memory: mMem }, limits: { memory: mMem } });
+    expect(container(redis)?.['resources']).toEqual({ requests: { cpu: rCpu, memory: rMem }, limits: { memory: rMem } });
+    expect(JSON.stringify(mongo)).toContain(`"storage":"${mDisk}"`);
+    expect(JSON.stringify(redis)).toContain(`"storage":"${rDisk}"`);
+  });
+
+  it('creates the full set for a dynamic Filestore claim, with labels and owner references on every namespaced object', () => {
+    const objects = desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'gaim-system');
+    expect(objects.map((o) => `${o.kind ?? ''}/${o.metadata?.name ?? ''}`)).toEqual([
+      'PersistentVolumeClaim/marvin-lancedb',
+      'Service/marvin-mongodb', 'StatefulSet/marvin-mongodb',
+      'Service/marvin-redis', 'StatefulSet/marvin-redis',
+      'ConfigMap/marvin-connections', 'NetworkPolicy/marvin-stores',
+    ]);
+    for (const object of objects) {
+      expect(object.metadata?.namespace).toBe('marvin');
+      expect(object.metadata?.labels).toMatchObject({
+        'app.kubernetes.io/managed-by': 'gaim-operator', 'app.kubernetes.io/instance': 'marvin', 'app.kubernetes.io/part-of': 'living-content', 'gaim.livingcontent.io/gaim': 'marvin',
+      });
+      expect(object.metadata?.ownerReferences).toEqual([{ apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', name: 'marvin', uid: '0000-uid', controller: true, blockOwnerDeletion: true }]);
+    }
+    expect(byKind(objects, 'PersistentVolumeClaim')[0]?.['spec']).toEqual({
+      accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } }, volumeMode: 'Filesystem', storageClassName: 'enterprise-multishare-rwx',
+    });
+  });
+
+  it('binds a static NFS share through a Retain volume pre-bound to the claim, named per namespace', () => {
+    const nfs = { server: '10.0.0.2', path: '/vol1/gaims/marvin' };
+    const a = desiredObjects(gaim({ lancedb: { storage: { nfs } } }, 'marvin', 'team-a'), BUILT_IN_TIERS.small, {}, 'gaim-system');
+    const b = desiredObjects(gaim({ lancedb: { storage: { nfs } } }, 'marvin', 'team-b'), BUILT_IN_TIERS.small, {}, 'gaim-system');
+    const [volumeA] = byKind(a, 'PersistentVolume');
+    const [volumeB] = byKind(b, 'PersistentVolume');
+    expect(volumeA?.metadata?.name).toBe('gaim-team-a-marvin-lancedb');
+    expect(volumeB?.metadata?.name).not.toBe(volumeA?.metadata?.name);
+    expect(volumeA?.metadata?.ownerReferences).toBeUndefined(); // cluster-scoped
+    expect(volumeA?.['spec']).toMatchObject({
+      nfs, persistentVolumeReclaimPolicy: 'Retain', storageClassName: '', accessModes: ['ReadWriteMany'], capacity: { storage: '1Ti' },
+      claimRef: { namespace: 'team-a', name: 'marvin-lancedb' },
+    });
+    expect(byKind(a, 'PersistentVolumeClaim')[0]?.['spec']).toMatchObject({ storageClassName: '', volumeName: 'gaim-team-a-marvin-lancedb' });
+  });
+
+  it('lists each environment\'s names from the data model in the connections ConfigMap', () => {
+    const objects = desiredObjects(gaim({ environments: ['local', 'stage', 'prod'] }), BUILT_IN_TIERS.small, {}, 'gaim-system');
+    const data = byKind(objects, 'ConfigMap')[0]?.['data'] as Record<string, string>;
+    expect(data).toMatchObject({
+      'local.mongodb.database': 'lco-gaim-local', 'stage.mongodb.database': 'lco-gaim-stage', 'prod.mongodb.database': 'lco-gaim-prod',
+      'local.redis.taskStream': 'gaim:tasks', 'local.redis.consumerGroup': 'gaim:workers', 'local.redis.deadLetterStream': 'gaim:tasks:dlq',
+      'prod.redis.taskStream': 'gaim:tasks:prod', 'prod.redis.consumerGroup': 'gaim:workers:prod', 'prod.redis.deadLetterStream': 'gaim:tasks:prod:dlq',
+      'stage.lancedb.toolSelector': '/data/stage/tool_selector/tools.lance',
+      'stage.lancedb.knowledgeText': '/data/stage/knowledge/knowledge_text.lance',
+      'prod.lancedb.metadata': '/data/prod/knowledge/metadata',
+      'mongodb.host': 'marvin-mongodb.marvin.svc.cluster.local:27017',
+      'mongodb.secretName': 'marvin-mongodb-credentials',
+      'redis.secretName': 'marvin-redis-credentials',
+    });
+    expect(JSON.stringify(data)).not.toMatch(/password"\s*:\s*"[^"]{20,}/); // names of keys only, never values
+  });
+
+  it('leaves out a disabled store entirely', () => {
+    const objects = desiredObjects(gaim({ redis: { enabled: false } }), BUILT_IN_TIERS.small, {}, 'gaim-system');
+    expect(objects.some((o) => o.metadata?.name?.includes('redis') === true)).toBe(false);
+    expect(desiredSecrets(gaim({ redis: { enabled: false } })).map((s) => s.metadata?.name)).toEqual(['marvin-mongodb-credentials']);
+  });
+
+  it('keeps the claim size of an existing StatefulSet and never shrinks the LanceDB claim', () => {
+    const objects = desiredObjects(gaim({ tier: 'large', lancedb: { storage: { storageClassName: 'x', size: '50Gi' } } }), BUILT_IN_TIERS.large,
+      { mongodbClaim: '10Gi', lancedbClaim: '200Gi' }, 'gaim-system');
+    expect(JSON.stringify(byKind(objects, 'StatefulSet', 'marvin-mongodb')[0])).toContain('"storage":"10Gi"');
+    expect(JSON.stringify(byKind(objects, 'PersistentVolumeClaim')[0])).toContain('"storage":"200Gi"');
+  });
+
+  it('runs the stores as non-root with a read-only root filesystem and no privilege escalation', () => {
+    for (const sts of byKind(desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops'), 'StatefulSet')) {
+      const pod = (sts as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
+      expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(container(sts)?.['securityContext']).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+      expect(container(sts)?.['readinessProbe']).toBeDefined();
+      expect(container(sts)?.['livenessProbe']).toBeDefined();
+    }
+  });
+
+  it('generates different credentials for every new Secret', () => {
+    const [first] = desiredSecrets(gaim());
+    const [second] = desiredSecrets(gaim());
+    const password = (s: KubeObject | undefined) => (s?.['stringData'] as Record<string, string>)['root-password'];
+    expect(password(first)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(password(first)).not.toBe(password(second));
+  });
+});
+
+describe('tierSizes', () => {
+  it('takes a tier from the registry and falls back to built-in sizes per app', () => {
+    const sizes = tierSizes('medium', { mongodb: { tier_defaults: { medium: { cpu: '2', memory: '4Gi', storage: '80Gi' } } } });
+    expect(sizes.mongodb).toEqual({ cpu: '2', memory: '4Gi', storage: '80Gi' });
+    expect(sizes.redis).toEqual(BUILT_IN_TIERS.medium.redis);
+  });
+});
+
+describe('needsApply', () => {
+  const desired: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'n', labels: { x: '1' } }, data: { k: 'v' } };
+
+  it('is false when the observed object carries what was applied plus server-added fields', () => {
+    const observed = withAppliedHash(desired);
+    expect(needsApply(desired, { ...observed, metadata: { ...observed.metadata, uid: 'u', resourceVersion: '9', labels: { x: '1', extra: 'y' } } })).toBe(false);
+  });
+
+  it('is true when the object is missing, hand-edited, or the desired object changed', () => {
+    const observed = withAppliedHash(desired);
+    expect(needsApply(desired, undefined)).toBe(true);
+    expect(needsApply(desired, { ...observed, data: { k: 'edited' } })).toBe(true);
+    expect(needsApply({ ...desired, data: {} }, observed)).toBe(true); // a field the operator stopped setting
+  });
+
+  it('treats quantities written differently as equal, and omitted zero values as present', () => {
+    expect(isSubset({ cpu: '1000m', memory: '1024Mi', flag: false, list: [] }, { cpu: '1', memory: '1Gi' })).toBe(true);
+    expect(isSubset({ cpu: '500m' }, { cpu: '1' })).toBe(false);
+    expect(isSubset({ image: 'mongo:7.0' }, { image: 'mongo:7' })).toBe(false);
+  });
+});

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { KubeObject } from '../kube/objects.js';
+import { ownedMeta, objectNames } from './meta.js';
+import { headlessService, statefulSet, type StoreTemplate } from './stateful-store.js';
+import type { StoreSize } from './tiers.js';
+
+export const MONGODB_PORT = 27017;
+/** Keys of the MongoDB credentials Secret. */
+export const MongoSecretKeys = {
+  rootUsername: 'root-username',
+  rootPassword: 'root-password',
+  appUsername: 'app-username',
+  appPassword: 'app-password',
+} as const;
+
+/** A fresh credential: 32 random bytes, URL-safe, so it needs no escaping in a connection string. */
+export const generatePassword = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * The credentials Secret, with newly generated passwords. Created once; the operator never
+ * changes it afterwards, so whatever it holds (generated or rotated by a person) stays.
+ */
+export function mongodbSecret(gaim: Gaim): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: ownedMeta(gaim, objectNames(gaim).mongodbSecret, 'mongodb'),
+    type: 'Opaque',
+    stringData: {
+      [MongoSecretKeys.rootUsername]: 'root',
+      [MongoSecretKeys.rootPassword]: generatePassword(),
+      [MongoSecretKeys.appUsername]: 'gaim-app',
+      [MongoSecretKeys.appPassword]: generatePassword(),
+    },
+  };
+}
+
+export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined): KubeObject[] {
+  const names = objectNames(gaim);
+  const secretRef = (key: string) => ({ secretKeyRef: { name: names.mongodbSecret, key } });
+  const template: StoreTemplate = {
+    component: 'mongodb',
+    name: names.mongodb,
+    port: MONGODB_PORT,
+    portName: 'mongodb',
+    uid: 999, // the official image's mongodb user
+    dataMountPath: '/data/db',
+    size: { ...size, storage: gaim.spec.mongodb.storage ?? size.storage },
+    existingClaimSize,
+    extraVolumes: [{ name: 'configdb', emptyDir: {} }],
+    container: {
+      name: 'mongodb',
+      image: gaim.spec.mongodb.image,
+      imagePullPolicy: 'IfNotPresent',
+      args: ['--bind_ip_all'],
+      env: [
+        { name: 'MONGO_INITDB_ROOT_USERNAME', valueFrom: secretRef(MongoSecretKeys.rootUsername) },
+        { name: 'MONGO_INITDB_ROOT_PASSWORD', valueFrom: secretRef(MongoSecretKeys.rootPassword) },
+      ],
+      volumeMounts: [{ name: 'configdb', mountPath: '/data/configdb' }],
+      startupProbe: { tcpSocket: { port: MONGODB_PORT }, periodSeconds: 5, failureThreshold: 60 },
+      readinessProbe: {
+        exec: { command: ['mongosh', '--quiet', '--norc', '--eval', "db.adminCommand('ping').ok"] },
+        periodSeconds: 10,
+        timeoutSeconds: 5,
+        failureThreshold: 3,
+      },
+      livenessProbe: { tcpSocket: { port: MONGODB_PORT }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+    },
+  };
+  return [headlessService(gaim, template), statefulSet(gaim, template)];
+}

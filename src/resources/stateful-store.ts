@@ -1,0 +1,97 @@
+// The shape MongoDB and Redis share: a headless Service and a one-replica StatefulSet with a data
+// claim, a restricted security context, and resources from the tier.
+import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { KubeObject } from '../kube/objects.js';
+import { labels, ownedMeta, selectorLabels, type Component } from './meta.js';
+import type { StoreSize } from './tiers.js';
+
+export interface StoreTemplate {
+  readonly component: Extract<Component, 'mongodb' | 'redis'>;
+  readonly name: string;
+  readonly port: number;
+  readonly portName: string;
+  /** The image's own non-root user, which owns its data directory. */
+  readonly uid: number;
+  readonly container: Record<string, unknown>;
+  readonly dataMountPath: string;
+  readonly size: StoreSize;
+  /** Claim size of an existing StatefulSet: volumeClaimTemplates are immutable once created. */
+  readonly existingClaimSize: string | undefined;
+  readonly extraVolumes?: readonly Record<string, unknown>[];
+}
+
+export function headlessService(gaim: Gaim, t: StoreTemplate): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: ownedMeta(gaim, t.name, t.component),
+    spec: {
+      clusterIP: 'None',
+      selector: selectorLabels(gaim, t.component),
+      ports: [{ name: t.portName, port: t.port, targetPort: t.port, protocol: 'TCP' }],
+    },
+  };
+}
+
+export function statefulSet(gaim: Gaim, t: StoreTemplate): KubeObject {
+  const retain = gaim.spec.deletionPolicy === 'Retain';
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: ownedMeta(gaim, t.name, t.component),
+    spec: {
+      serviceName: t.name,
+      replicas: 1,
+      selector: { matchLabels: selectorLabels(gaim, t.component) },
+      podManagementPolicy: 'OrderedReady',
+      updateStrategy: { type: 'RollingUpdate' },
+      // Data claims follow the Gaim's deletion policy: kept (no owner) or deleted with the StatefulSet.
+      persistentVolumeClaimRetentionPolicy: { whenDeleted: retain ? 'Retain' : 'Delete', whenScaled: 'Retain' },
+      template: {
+        metadata: { labels: labels(gaim, t.component) },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: t.uid,
+            runAsGroup: t.uid,
+            fsGroup: t.uid,
+            fsGroupChangePolicy: 'OnRootMismatch',
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [{
+            ...t.container,
+            ports: [{ name: t.portName, containerPort: t.port, protocol: 'TCP' }],
+            resources: {
+              requests: { cpu: t.size.cpu, memory: t.size.memory },
+              limits: { memory: t.size.memory },
+            },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
+            volumeMounts: [
+              { name: 'data', mountPath: t.dataMountPath },
+              { name: 'tmp', mountPath: '/tmp' },
+              ...((t.container['volumeMounts'] as Record<string, unknown>[] | undefined) ?? []),
+            ],
+          }],
+          volumes: [{ name: 'tmp', emptyDir: {} }, ...(t.extraVolumes ?? [])],
+        },
+      },
+      volumeClaimTemplates: [{
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: 'data', labels: labels(gaim, t.component) },
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: t.existingClaimSize ?? t.size.storage } },
+          volumeMode: 'Filesystem',
+        },
+      }],
+    },
+  };
+}

@@ -1,0 +1,132 @@
+import type { ErrorType, Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
+import type { Readiness } from '../resources/readiness.js';
+import { setCondition, type ConditionUpdate } from './conditions.js';
+import type { Ledger } from './retry-ledger.js';
+import { Reason } from './reasons.js';
+
+export interface StoresReadiness {
+  readonly mongodb: Readiness | 'disabled';
+  readonly redis: Readiness | 'disabled';
+  readonly storage: Readiness;
+}
+
+export interface StatusInput {
+  readonly gaim: Pick<Gaim, 'metadata'> & { status?: GaimStatus | undefined };
+  readonly now: Date;
+  /** Set when the reconcile failed; the error wins over readiness for syncStatus. */
+  readonly error?: { readonly type: ErrorType; readonly message: string; readonly reason: string } | undefined;
+  readonly stores?: StoresReadiness | undefined;
+  readonly suspended?: boolean;
+  readonly endpoints?: GaimStatus['endpoints'];
+  /** The retry ledger after this attempt. */
+  readonly ledger?: Ledger;
+  readonly retryNowHandled?: string;
+  /** Whether gaims/{gaimId} in Firestore reflects this status; undefined when not attempted. */
+  readonly firestore?: { readonly ok: boolean; readonly message: string } | undefined;
+  /** What seeding achieved this time; undefined when seeding did not run. */
+  readonly seeding?: { readonly seeded: NonNullable<GaimStatus['seeded']>; readonly pending: readonly string[]; readonly failed: readonly string[] } | undefined;
+}
+
+const fromReadiness = (type: ConditionUpdate['type'], r: Readiness | 'disabled'): ConditionUpdate =>
+  r === 'disabled'
+    ? { type, status: 'True', reason: Reason.Disabled, message: 'not enabled in the spec' }
+    : { type, status: r.ready ? 'True' : 'False', reason: r.reason, message: r.message };
+
+/**
+ * The Gaim's status as a pure function of what the reconcile found. Conditions keep their
+ * transition times when unchanged, so equal inputs give an equal status and no write.
+ */
+export function buildStatus(input: StatusInput): GaimStatus {
+  const previous = input.gaim.status ?? {};
+  const generation = input.gaim.metadata.generation ?? 0;
+  let conditions = previous.conditions ?? [];
+  const set = (update: ConditionUpdate) => { conditions = setCondition(conditions, update, generation, input.now); };
+
+  let syncStatus: SyncStatus;
+  let message: string;
+  if (input.stores !== undefined) {
+    set(fromReadiness('MongoDBReady', input.stores.mongodb));
+    set(fromReadiness('RedisReady', input.stores.redis));
+    set({ type: 'StorageReady', status: input.stores.storage.ready ? 'True' : 'False', reason: input.stores.storage.reason, message: input.stores.storage.message });
+  }
+  if (input.seeding !== undefined) {
+    const { pending: waiting, failed } = input.seeding;
+    if (failed.length > 0) set({ type: 'Seeded', status: 'False', reason: Reason.SeedFailed, message: `seeding failed: ${failed.join(', ')}` });
+    else if (waiting.length > 0) set({ type: 'Seeded', status: 'False', reason: Reason.SeedPending, message: `waiting to seed: ${waiting.join(', ')}` });
+    else set({ type: 'Seeded', status: 'True', reason: Reason.Seeded, message: 'every store is seeded for the current spec' });
+  }
+  if (input.firestore !== undefined) {
+    set(input.firestore.ok
+      ? { type: 'FirestoreSynced', status: 'True', reason: Reason.FirestoreWritten, message: input.firestore.message }
+      : { type: 'FirestoreSynced', status: 'False', reason: Reason.FirestoreUnavailable, message: input.firestore.message });
+  }
+  // Ready is the Kubernetes side: stores up and seeded. Firestore (config documents, write-back)
+  // may lag during an outage without holding Ready back; syncStatus waits for it too.
+  const pending = (['MongoDBReady', 'RedisReady', 'StorageReady'] as const)
+    .map((type) => conditions.find((c) => c.type === type))
+    .filter((c) => c === undefined || c.status !== 'True');
+  const seedingLeft = [...(input.seeding?.pending ?? []), ...(input.seeding?.failed ?? [])];
+  const kubernetesSeeding = seedingLeft.filter((store) => store !== 'firestore');
+  const seeded = conditions.find((c) => c.type === 'Seeded');
+
+  if (input.error !== undefined) {
+    syncStatus = 'Failed';
+    message = input.error.message;
+    set({ type: 'Ready', status: 'False', reason: input.error.reason, message: input.error.message });
+  } else if (input.suspended === true) {
+    syncStatus = previous.syncStatus ?? 'Progressing';
+    message = 'suspended: spec.suspend is true, no changes are made';
+    set({ type: 'Ready', status: 'False', reason: Reason.Suspended, message });
+  } else if (pending.length > 0 || kubernetesSeeding.length > 0) {
+    syncStatus = 'Progressing';
+    message = [...pending.map((c) => (c === undefined ? 'waiting' : `${c.type}: ${c.message}`)), ...(kubernetesSeeding.length > 0 ? [`waiting to seed: ${kubernetesSeeding.join(', ')}`] : [])].join('; ');
+    set({ type: 'Ready', status: 'False', reason: Reason.Progressing, message });
+  } else if (seeded !== undefined && seeded.status !== 'True') {
+    syncStatus = 'Progressing';
+    message = `stores are ready; ${seeded.message}`;
+    set({ type: 'Ready', status: 'True', reason: Reason.Ready, message: 'all stores are ready' });
+  } else {
+    syncStatus = 'Synced';
+    message = 'all stores are ready and seeded';
+    set({ type: 'Ready', status: 'True', reason: Reason.Ready, message });
+  }
+
+  return {
+    observedGeneration: generation,
+    syncStatus,
+    ...(input.error === undefined ? {} : { errorType: input.error.type }),
+    message,
+    conditions,
+    ...(input.endpoints === undefined ? (previous.endpoints === undefined ? {} : { endpoints: previous.endpoints }) : { endpoints: input.endpoints }),
+    ...(input.seeding === undefined ? (previous.seeded === undefined ? {} : { seeded: previous.seeded }) : { seeded: input.seeding.seeded }),
+    ...ledgerFields(input.ledger ?? { retryCount: previous.retryCount ?? 0, ...pick(previous) }),
+    ...(input.retryNowHandled === undefined ? (previous.retryNowHandled === undefined ? {} : { retryNowHandled: previous.retryNowHandled }) : { retryNowHandled: input.retryNowHandled }),
+  };
+}
+
+function pick(status: GaimStatus): Partial<Ledger> {
+  return {
+    ...(status.lastRetryAt === undefined ? {} : { lastRetryAt: status.lastRetryAt }),
+    ...(status.nextRetryAt === undefined ? {} : { nextRetryAt: status.nextRetryAt }),
+  };
+}
+
+function ledgerFields(ledger: Ledger): Pick<GaimStatus, 'retryCount' | 'lastRetryAt' | 'nextRetryAt'> {
+  return {
+    retryCount: ledger.retryCount,
+    ...(ledger.lastRetryAt === undefined ? {} : { lastRetryAt: ledger.lastRetryAt }),
+    ...(ledger.nextRetryAt === undefined ? {} : { nextRetryAt: ledger.nextRetryAt }),
+  };
+}
+
+/** Equal statuses need no write. Key order does not matter; values do. */
+export function sameStatus(a: GaimStatus | undefined, b: GaimStatus): boolean {
+  return canonical(a ?? {}) === canonical(b);
+}
+
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+      : v);
+}

@@ -1,0 +1,192 @@
+// The controller engine against the real API server, with a reconciler that only records calls:
+// watches and owned-object mapping, relists, leader election, graceful shutdown, metrics, settings.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeClient } from '../../src/kube/client.js';
+import { Labels, MANAGED_BY } from '../../src/kube/labels.js';
+import type { KubeObject } from '../../src/kube/objects.js';
+import { Resources } from '../../src/kube/resources.js';
+import { installCrd } from '../support/crd.js';
+import { adminClient, createGaim } from '../support/gaims.js';
+import { metricValue, OperatorProcess } from '../support/operator-process.js';
+import { compactEtcd, createNamespace, eventually, stackComponent } from '../support/stack.js';
+
+describe('controller engine', () => {
+  let client: KubeClient;
+  const running: OperatorProcess[] = [];
+  const start = async (env: Record<string, string>, options: { script?: string; args?: string[] } = {}) => {
+    const operator = await OperatorProcess.start({ ...options, env });
+    running.push(operator);
+    return operator;
+  };
+  /** Each test watches only its own namespace and elects on its own Lease. */
+  const isolated = (ns: string, extra: Record<string, string> = {}) => ({
+    GAIM_WATCH_NAMESPACES: ns, GAIM_LEASE_NAMESPACE: ns, GAIM_LEASE_NAME: `leader-${ns}`, ...extra,
+  });
+
+  beforeAll(async () => {
+    await installCrd();
+    client = await adminClient();
+  });
+  afterEach(async () => { await Promise.all(running.splice(0).map((p) => p.stop())); });
+  afterAll(async () => { await client.close(); });
+
+  it('reconciles each Gaim once it is cached, and again when an object it owns changes', async () => {
+    const ns = await createNamespace('engine-owned');
+    const operator = await start(isolated(ns, { GAIM_LEADER_ELECT: 'false' }));
+    await createGaim(client, ns, 'alpha');
+    await eventually('alpha to be reconciled', async () => Promise.resolve(operator.starts(`${ns}/alpha`).length > 0 || undefined));
+    expect(await operator.readyz()).toBe(200);
+    const before = operator.starts(`${ns}/alpha`).length;
+
+    // An owned object (managed-by label + gaim label) enqueues its Gaim ...
+    await client.create(Resources.configMap, {
+      apiVersion: 'v1', kind: 'ConfigMap',
+      metadata: { name: 'alpha-connection', namespace: ns, labels: { [Labels.managedBy]: MANAGED_BY, [Labels.gaim]: 'alpha' } },
+      data: { a: '1' },
+    });
+    await eventually('alpha to be reconciled after its ConfigMap changed', async () =>
+      Promise.resolve(operator.starts(`${ns}/alpha`).length > before || undefined));
+    // ... and so does its deletion: a deleted Service must come back.
+    const afterCreate = operator.starts(`${ns}/alpha`).length;
+    await client.delete(Resources.configMap, 'alpha-connection', ns);
+    await eventually('alpha to be reconciled after its ConfigMap was deleted', async () =>
+      Promise.resolve(operator.starts(`${ns}/alpha`).length > afterCreate || undefined));
+    // No other Gaim was touched, and no one worked on alpha twice at once.
+    expect(new Set(operator.starts().map((r) => r.key))).toEqual(new Set([`${ns}/alpha`]));
+    expect(maxConcurrent(operator, `${ns}/alpha`)).toBe(1);
+
+    // The listed metrics exist, and the ones that count work have moved.
+    const text = await operator.metrics();
+    expect(metricValue(text, 'controller_runtime_reconcile_total', { result: 'success' })).toBeGreaterThanOrEqual(3);
+    expect(metricValue(text, 'controller_runtime_reconcile_time_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(metricValue(text, 'workqueue_adds_total')).toBeGreaterThanOrEqual(3);
+    expect(metricValue(text, 'workqueue_queue_duration_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(metricValue(text, 'workqueue_work_duration_seconds_count')).toBeGreaterThanOrEqual(3);
+    expect(metricValue(text, 'rest_client_requests_total', { verb: 'LIST' })).toBeGreaterThan(0);
+    for (const series of ['controller_runtime_reconcile_errors_total', 'controller_runtime_terminal_reconcile_errors_total',
+      'controller_runtime_active_workers', 'controller_runtime_max_concurrent_reconciles', 'workqueue_depth',
+      'workqueue_retries_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes']) {
+      expect(text, series).toMatch(new RegExp(`^(# TYPE )?${series}`, 'm'));
+    }
+    expect(metricValue(text, 'controller_runtime_max_concurrent_reconciles')).toBe(4);
+  });
+
+  it('loses no Gaim when its watch expires and it must relist (API server restarted, etcd compacted)', async () => {
+    const ns = await createNamespace('engine-relist');
+    const operator = await start(isolated(ns, { GAIM_LEADER_ELECT: 'false' }));
+    for (const name of ['one', 'two', 'three']) await createGaim(client, ns, name);
+    await eventually('the first Gaims to be reconciled', async () =>
+      Promise.resolve(['one', 'two', 'three'].every((n) => operator.starts(`${ns}/${n}`).length > 0) || undefined));
+
+    await stackComponent('kube-apiserver', 'stop');
+    await compactEtcd(); // every resourceVersion the operator holds is now too old
+    await stackComponent('kube-apiserver', 'start');
+    const restartedAt = Date.now();
+    // Changes made while the operator's watches are broken must still reach it.
+    for (const name of ['four', 'five']) await createGaim(client, ns, name);
+    await client.delete(Resources.gaim, 'two', ns);
+
+    await eventually('every change to be reconciled after the relist', async () =>
+      Promise.resolve(['four', 'five', 'two'].every((n) => operator.starts(`${ns}/${n}`).some((r) => r.at >= restartedAt)) || undefined), 90_000);
+    const relists = await eventually('a relist of gaims to be counted', async () => {
+      const value = metricValue(await operator.metrics(), 'gaim_informer_relists_total', { resource: 'gaims' });
+      return value !== undefined && value > 0 ? value : undefined;
+    }, 60_000);
+    expect(relists).toBeGreaterThan(0);
+  });
+
+  it('restarts a watch that goes silent, and still sees changes afterwards', async () => {
+    const ns = await createNamespace('engine-silent');
+    const operator = await start(isolated(ns, { GAIM_LEADER_ELECT: 'false', GAIM_WATCH_INACTIVITY_SECONDS: '5' }));
+    await eventually('the operator to be ready', async () => ((await operator.readyz()) === 200 ? true : undefined));
+    const watches = async () => metricValue(await operator.metrics(), 'rest_client_requests_total', { verb: 'WATCH', resource: 'gaims' }) ?? 0;
+    const first = await watches();
+    // Nothing changes in this namespace, and bookmarks come far less often than every 5 s.
+    await eventually('the silent gaims watch to be restarted twice', async () => ((await watches()) >= first + 2 ? true : undefined), 30_000);
+    await createGaim(client, ns, 'late');
+    await eventually('a Gaim created after the restarts to be reconciled', async () =>
+      Promise.resolve(operator.starts(`${ns}/late`).length > 0 || undefined));
+  });
+
+  it('elects one leader of two replicas, and the standby takes over within the lease duration when the leader is killed', async () => {
+    const ns = await createNamespace('engine-leader');
+    const lease = { GAIM_LEASE_DURATION_SECONDS: '4', GAIM_RENEW_DEADLINE_SECONDS: '3', GAIM_RETRY_PERIOD_SECONDS: '1' };
+    const a = await start(isolated(ns, { ...lease, GAIM_IDENTITY: 'replica-a' }));
+    const b = await start(isolated(ns, { ...lease, GAIM_IDENTITY: 'replica-b' }));
+    await createGaim(client, ns, 'shared');
+    const leaderStatus = async (p: OperatorProcess) => metricValue(await p.metrics().catch(() => ''), 'leader_election_master_status');
+    const [leader, standby] = await eventually('exactly one leader', async () => {
+      const [sa, sb] = [await leaderStatus(a), await leaderStatus(b)];
+      if (sa === 1 && sb === 0) return [a, b] as const;
+      if (sb === 1 && sa === 0) return [b, a] as const;
+      return undefined;
+    });
+    await eventually('the leader to reconcile', async () => Promise.resolve(leader.starts(`${ns}/shared`).length > 0 || undefined));
+    expect(standby.starts()).toEqual([]);
+    // The standby becomes ready too once its caches are synced: it is ready to lead.
+    await eventually('the standby to be ready', async () => ((await standby.readyz()) === 200 ? true : undefined));
+
+    leader.kill('SIGKILL');
+    const killedAt = Date.now();
+    await eventually('the standby to lead and reconcile', async () =>
+      Promise.resolve(standby.starts(`${ns}/shared`).length > 0 || undefined), 30_000);
+    const takeoverMs = (standby.starts(`${ns}/shared`)[0]?.at ?? Infinity) - killedAt;
+    // Lease duration plus one retry period for the standby to notice, one to acquire, and start-up of the workers.
+    expect(takeoverMs).toBeLessThan(4000 + 2 * 1000 + 1500);
+    const held = await client.get<KubeObject & { spec: { holderIdentity?: string } }>(Resources.lease, `leader-${ns}`, ns);
+    expect(held.spec.holderIdentity).toBe(standby === a ? 'replica-a' : 'replica-b');
+  });
+
+  it('stops reconciling and exits when it cannot renew its lease before the renew deadline', async () => {
+    const ns = await createNamespace('engine-renew');
+    const operator = await start(isolated(ns, {
+      GAIM_IDENTITY: 'isolated', GAIM_LEASE_DURATION_SECONDS: '6', GAIM_RENEW_DEADLINE_SECONDS: '3', GAIM_RETRY_PERIOD_SECONDS: '1',
+    }));
+    await createGaim(client, ns, 'cut-off');
+    await eventually('the leader to reconcile', async () => Promise.resolve(operator.starts(`${ns}/cut-off`).length > 0 || undefined));
+    await stackComponent('kube-apiserver', 'stop');
+    const cutAt = Date.now();
+    try {
+      const exit = await operator.exited;
+      // It gave up before the lease could expire for anyone else (6 s after its last renewal).
+      const stopped = operator.records.find((r) => r.event === 'stopped');
+      expect(stopped).toMatchObject({ reason: 'lost-leadership' });
+      expect((stopped?.at ?? Infinity) - cutAt).toBeLessThan(6000);
+      expect(exit.code).toBe(1);
+    } finally {
+      await stackComponent('kube-apiserver', 'start');
+    }
+  });
+
+  it('drains in-flight reconciles on SIGTERM, releases the lease and exits 0', async () => {
+    const ns = await createNamespace('engine-drain');
+    const operator = await start(isolated(ns, { GAIM_IDENTITY: 'drainer', RECORD_DELAY_MS: '3000', GAIM_SHUTDOWN_TIMEOUT_SECONDS: '20' }));
+    await createGaim(client, ns, 'slow');
+    await eventually('a reconcile to be in flight', async () => Promise.resolve(operator.starts(`${ns}/slow`).length > 0 || undefined));
+    operator.kill('SIGTERM');
+    const exit = await operator.exited;
+    expect(exit.code).toBe(0);
+    const events = operator.records.map((r) => r.event);
+    expect(events.indexOf('end')).toBeGreaterThan(events.indexOf('signal')); // finished after the signal
+    expect(operator.records.at(-1)).toMatchObject({ event: 'stopped', reason: 'shutdown' });
+    const released = await client.get<KubeObject & { spec: { holderIdentity?: string | null } }>(Resources.lease, `leader-${ns}`, ns);
+    expect(released.spec.holderIdentity ?? '').toBe('');
+  });
+
+  it('stops start-up with one line naming a bad setting, exit code 1', async () => {
+    const operator = await start({ GAIM_WORKERS: 'many' }, { script: 'src/main.ts', args: ['run'] });
+    expect((await operator.exited).code).toBe(1);
+    expect(operator.stderr).toEqual(['gaim-operator: invalid setting GAIM_WORKERS="many": expected an integer from 1 to 64']);
+  });
+});
+
+/** The most reconciles of one key that overlapped in time. */
+function maxConcurrent(operator: OperatorProcess, key: string): number {
+  let current = 0;
+  let max = 0;
+  for (const record of operator.records.filter((r) => r.key === key)) {
+    current += record.event === 'start' ? 1 : record.event === 'end' ? -1 : 0;
+    max = Math.max(max, current);
+  }
+  return max;
+}

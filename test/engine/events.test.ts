@@ -1,0 +1,49 @@
+// The event recorder against the real API server: events.k8s.io/v1 Events on the Gaim, and a
+// repeating event aggregated into one Event with a rising series count instead of a flood.
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KubeClient } from '../../src/kube/client.js';
+import { KubeEventRecorder } from '../../src/kube/events.js';
+import type { KubeObject } from '../../src/kube/objects.js';
+import { Resources } from '../../src/kube/resources.js';
+import { installCrd } from '../support/crd.js';
+import { adminClient, createGaim } from '../support/gaims.js';
+import { createNamespace, eventually } from '../support/stack.js';
+
+interface Event extends KubeObject {
+  reason?: string;
+  type?: string;
+  note?: string;
+  regarding?: { kind?: string; name?: string; uid?: string };
+  series?: { count?: number };
+}
+
+describe('event recorder', () => {
+  let client: KubeClient;
+  beforeAll(async () => {
+    await installCrd();
+    client = await adminClient();
+  });
+  afterAll(async () => { await client.close(); });
+
+  it('records events on the Gaim and aggregates repeats into one series', async () => {
+    const ns = await createNamespace('events');
+    const gaim = await createGaim(client, ns, 'noisy');
+    const recorder = new KubeEventRecorder(client, 'gaim.livingcontent.io/gaim-operator', 'test', pino({ level: 'silent' }), 0);
+
+    recorder.record(gaim, 'Normal', 'Synced', 'Reconcile', 'all stores ready');
+    recorder.record(gaim, 'Warning', 'RedisUnavailable', 'Reconcile', 'cannot reach redis');
+    const events = async () => (await client.list<Event>(Resources.event, { namespace: ns })).items;
+    await eventually('two events', async () => ((await events()).length === 2 ? true : undefined));
+    for (let i = 0; i < 20; i++) {
+      recorder.record(gaim, 'Warning', 'RedisUnavailable', 'Reconcile', 'cannot reach redis');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const warning = await eventually('the warning series to count its repeats', async () => {
+      const found = (await events()).find((e) => e.reason === 'RedisUnavailable');
+      return (found?.series?.count ?? 0) >= 10 ? found : undefined;
+    });
+    expect(await events()).toHaveLength(2);
+    expect(warning).toMatchObject({ type: 'Warning', note: 'cannot reach redis', regarding: { kind: 'Gaim', name: 'noisy', uid: gaim.metadata?.uid } });
+  });
+});

@@ -1,0 +1,37 @@
+// The real operator wiring (settings, watches, queue, leader election, servers, shutdown) with a
+// trivial reconciler that records each call as a JSON line on stdout. Logs go to stderr.
+//   RECORD_DELAY_MS  how long each reconcile takes (to catch one in flight)
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { parseSettings, SettingsError } from '../../src/config/settings.js';
+import { done } from '../../src/controller/result.js';
+import { createLogger } from '../../src/observability/logger.js';
+import { runOperator } from '../../src/operator.js';
+
+const record = (event: string, fields: Record<string, unknown> = {}) => {
+  process.stdout.write(`${JSON.stringify({ event, at: Date.now(), ...fields })}\n`);
+};
+
+let settings;
+try {
+  settings = parseSettings();
+} catch (error: unknown) {
+  console.error(error instanceof SettingsError ? error.message : String(error));
+  process.exit(1);
+}
+const delayMs = Number(process.env['RECORD_DELAY_MS'] ?? '0');
+const log = createLogger(settings.logLevel, pino.destination(2));
+const stop = new AbortController();
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.once(signal, () => { record('signal', { signal }); stop.abort(); });
+}
+const reason = await runOperator(settings, log, () => ({
+  async reconcile(key, { signal, attempt }) {
+    record('start', { key, attempt });
+    if (delayMs > 0) await sleep(delayMs, undefined, { signal });
+    record('end', { key });
+    return done();
+  },
+}), stop.signal, 'test');
+record('stopped', { reason });
+process.exitCode = reason === 'lost-leadership' ? 1 : 0;

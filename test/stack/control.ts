@@ -1,0 +1,40 @@
+import { createServer, type Server } from 'node:http';
+import type { Component, Stack } from './stack.js';
+
+/**
+ * A small HTTP API in the process that owns the stack, so tests in worker processes can stop and
+ * start components (fault tests) and compact etcd:
+ *   POST /components/<name>/stop | /start | /restart,  POST /etcd/compact
+ */
+export async function startControlServer(stack: Stack): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const reply = (status: number, body: string) => { res.writeHead(status, { 'content-type': 'text/plain' }).end(body); };
+    const parts = (req.url ?? '').split('/').filter(Boolean);
+    if (req.method !== 'POST') {
+      reply(405, 'POST only');
+      return;
+    }
+    let action: Promise<unknown>;
+    if (parts[0] === 'components' && parts.length === 3) {
+      const name = parts[1] as Component;
+      const verb = parts[2];
+      action = verb === 'stop' ? stack.stopComponent(name)
+        : verb === 'start' ? stack.startComponent(name)
+          : verb === 'restart' ? stack.restartComponent(name)
+            : Promise.reject(new Error(`unknown action ${String(verb)}`));
+    } else if (parts.join('/') === 'etcd/compact') {
+      action = stack.compactEtcd();
+    } else {
+      reply(404, 'not found');
+      return;
+    }
+    action.then((value) => { reply(200, typeof value === 'number' ? String(value) : 'ok'); }, (error: unknown) => { reply(500, error instanceof Error ? error.message : String(error)); });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('control server has no port');
+  return {
+    url: `http://127.0.0.1:${address.port}`,
+    close: () => new Promise((resolve) => { server.close(() => { resolve(); }); server.closeAllConnections(); }),
+  };
+}

@@ -1,0 +1,104 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const tether = fileURLToPath(new URL('./tether.sh', import.meta.url));
+
+export interface ProcessSpec {
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly logFile: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+}
+
+export interface Exit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+}
+
+/**
+ * One running component of the stack: a child process in its own process group, its output in a
+ * log file, stopped with SIGTERM and then SIGKILL. It runs under tether.sh so it also stops when
+ * the launcher dies without cleaning up.
+ */
+export class ManagedProcess {
+  readonly exited: Promise<Exit>;
+  #exit: Exit | undefined;
+  readonly #child: ChildProcess;
+
+  private constructor(readonly spec: ProcessSpec) {
+    const out = openSync(spec.logFile, 'a');
+    try {
+      this.#child = spawn(tether, [String(process.pid), spec.command, ...spec.args], {
+        cwd: spec.cwd,
+        env: spec.env ?? process.env,
+        stdio: ['ignore', out, out],
+        detached: true,
+      });
+    } finally {
+      closeSync(out);
+    }
+    this.exited = new Promise((resolve) => {
+      this.#child.once('exit', (code, signal) => {
+        this.#exit = { code, signal };
+        resolve(this.#exit);
+      });
+      this.#child.once('error', () => {
+        this.#exit = { code: 127, signal: null };
+        resolve(this.#exit);
+      });
+    });
+    // The launcher must not wait on the component's handle to exit.
+    this.#child.unref();
+  }
+
+  static start(spec: ProcessSpec): ManagedProcess {
+    return new ManagedProcess(spec);
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  /** Undefined while the process runs. */
+  get exit(): Exit | undefined {
+    return this.#exit;
+  }
+
+  tail(lines = 25): string {
+    try {
+      const text = readFileSync(this.spec.logFile, 'utf8').trimEnd();
+      return text.split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  /** SIGTERM to the whole group, SIGKILL after the grace period. Safe to call twice. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.#exit !== undefined || this.#child.pid === undefined) return;
+    const group = -this.#child.pid;
+    signalGroup(group, 'SIGTERM');
+    const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
+    if ((await Promise.race([this.exited, timer])) === 'timeout') {
+      signalGroup(group, 'SIGKILL');
+      await this.exited;
+    }
+    // The tether has exited; make sure nothing of its group is left behind.
+    signalGroup(group, 'SIGKILL');
+  }
+}
+
+function signalGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(group, signal);
+  } catch {
+    // Already gone.
+  }
+}

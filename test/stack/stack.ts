@@ -1,0 +1,556 @@
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:https';
+import { get as httpGet } from 'node:http';
+import { connect } from 'node:net';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
+import { adminKubeconfig, generateCertificates, type Certificates } from './certs.js';
+import { StackError } from './errors.js';
+import { freePort } from './ports.js';
+import { ManagedProcess } from './process.js';
+import { HostPathProvisioner, STACK_PROVISIONER } from './provisioner.js';
+import { waitUntilReady } from './readiness.js';
+import { SEED_NODE_SELECTOR, SEED_TOLERATIONS, SeedRunner } from './seed-runner.js';
+
+export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** What a client of the stack needs, as environment variables (also written to env.sh). */
+export interface StackEnv {
+  readonly KUBECONFIG: string;
+  readonly MONGODB_URL: string;
+  readonly REDIS_URL: string;
+  readonly FIRESTORE_EMULATOR_HOST: string;
+  readonly GOOGLE_CLOUD_PROJECT: string;
+  /** Root of the directories that back the stack's PersistentVolumes. */
+  readonly STACK_VOLUMES: string;
+  readonly STACK_DIR: string;
+  /** The node selector that sends the operator's seed Jobs to the stack's seed runner. */
+  readonly GAIM_SEED_NODE_SELECTOR: string;
+  readonly GAIM_SEED_TOLERATIONS: string;
+}
+
+export interface StackOptions {
+  /** Holds certificates, data, logs and volumes of this stack. */
+  readonly runDir: string;
+  readonly binDir?: string;
+  /** Fake nodes kwok manages. */
+  readonly nodes?: number;
+  readonly timeoutMs?: number;
+  readonly log?: (message: string) => void;
+}
+
+/** StorageClasses the stack serves: a default one for StatefulSet claims, and the Filestore one. */
+export const STORAGE_CLASSES = ['standard', 'enterprise-multishare-rwx'] as const;
+export const FAKE_NODE_PREFIX = 'kwok-node-';
+const PROJECT = 'gaim-local';
+const SERVICE_CIDR = '10.0.0.0/24';
+
+export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'ferretdb'
+  | 'redis-server' | 'firestore-emulator';
+
+interface Ports {
+  etcdClient: number;
+  etcdPeer: number;
+  apiserver: number;
+  scheduler: number;
+  kwok: number;
+  ferretdb: number;
+  redis: number;
+  firestore: number;
+}
+
+/**
+ * The local stack: etcd, kube-apiserver (RBAC), kube-controller-manager, kube-scheduler, kwok with
+ * fake nodes, a hostPath provisioner, FerretDB, redis-server and the Firestore emulator, all on
+ * 127.0.0.1 and free ports. Used by `make env`/`make dev` (through cli.ts) and by the integration
+ * tests' global setup.
+ */
+export class Stack {
+  readonly #processes = new Map<Component, ManagedProcess>();
+  #provisioner: HostPathProvisioner | undefined;
+  #seedRunner: SeedRunner | undefined;
+  #env: StackEnv | undefined;
+  readonly #bin: string;
+  readonly #log: (message: string) => void;
+  readonly #timeoutMs: number;
+
+  private constructor(
+    readonly runDir: string,
+    private readonly options: StackOptions,
+    private readonly ports: Ports,
+    /** The stores' root password: FerretDB's setup user `root`, and Redis's requirepass. */
+    private readonly storePassword: string,
+  ) {
+    this.#bin = options.binDir ?? join(repoRoot, 'bin');
+    this.#log = options.log ?? (() => undefined);
+    this.#timeoutMs = options.timeoutMs ?? 120_000;
+  }
+
+  /** Starts every component and waits until each is ready; on any failure stops what started. */
+  static async start(options: StackOptions): Promise<Stack> {
+    const runDir = resolve(options.runDir);
+    await mkdir(join(runDir, 'logs'), { recursive: true });
+    const ports = await allocatePorts();
+    const stack = new Stack(runDir, options, ports, randomBytes(12).toString('base64url'));
+    // Components and some clients' timers are unref'd; hold the event loop open until start-up ends.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      await stack.#startAll();
+    } catch (error: unknown) {
+      await stack.stop();
+      throw error;
+    } finally {
+      clearInterval(keepAlive);
+    }
+    return stack;
+  }
+
+  get env(): StackEnv {
+    if (this.#env === undefined) throw new Error('stack is not started');
+    return this.#env;
+  }
+
+  kubeConfig(): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.env.KUBECONFIG);
+    return kc;
+  }
+
+  /** Shell exports for a second terminal: `. .run/env.sh`. */
+  envScript(): string {
+    const lines = Object.entries(this.env).map(([key, value]: [string, string]) => `export ${key}=${shellQuote(value)}`);
+    return [
+      `# gaim-operator local stack (${this.runDir})`,
+      `export PATH=${shellQuote(this.#bin)}:"$PATH"`,
+      ...lines,
+      '# Firestore clients use the emulator: no probing for a GCE metadata server.',
+      'export METADATA_SERVER_DETECTION=none',
+      '',
+    ].join('\n');
+  }
+
+  /** Pids of every running component, for `ps` checks and fault tests. */
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries([...this.#processes].map(([name, p]) => [name, p.exit === undefined ? p.pid : undefined]));
+  }
+
+  /** Stops one component (fault tests); `startComponent` brings it back on the same port and data. */
+  async stopComponent(name: Component): Promise<void> {
+    await this.#processes.get(name)?.stop();
+  }
+
+  async startComponent(name: Component): Promise<void> {
+    if (this.#processes.get(name)?.exit === undefined && this.#processes.has(name)) return; // running
+    const starters: Partial<Record<Component, () => Promise<void>>> = {
+      'redis-server': () => this.#startRedis(),
+      ferretdb: () => this.#startFerretDB(),
+      'firestore-emulator': () => this.#startFirestore(),
+      'kube-apiserver': () => this.#startApiServer(this.#certs()),
+      etcd: () => this.#startEtcd(),
+    };
+    const start = starters[name];
+    if (start === undefined) throw new Error(`stack: ${name} cannot be restarted`);
+    await start();
+  }
+
+  async restartComponent(name: Component): Promise<void> {
+    await this.stopComponent(name);
+    await this.startComponent(name);
+  }
+
+  /**
+   * Compacts etcd past every resourceVersion any client holds: first a write outside the API
+   * server's keys (so the revision moves beyond the last one a client was told about), then a
+   * compaction to it. Watches resumed from older versions then answer 410 Gone.
+   */
+  async compactEtcd(): Promise<number> {
+    const base = `http://127.0.0.1:${this.ports.etcdClient}/v3/kv`;
+    const b64 = (text: string) => Buffer.from(text).toString('base64');
+    const put = await fetch(`${base}/put`, { method: 'POST', body: JSON.stringify({ key: b64('/stack-test/compaction-marker'), value: b64(String(Date.now())) }) });
+    const revision = Number(((await put.json()) as { header: { revision: string } }).header.revision);
+    const compacted = await fetch(`${base}/compaction`, { method: 'POST', body: JSON.stringify({ revision, physical: true }) });
+    if (!compacted.ok) throw new Error(`etcd compaction failed: ${await compacted.text()}`);
+    return revision;
+  }
+
+  /** Stops everything, newest first. Safe to call twice. */
+  async stop(): Promise<void> {
+    await this.#provisioner?.stop().catch(() => undefined);
+    this.#provisioner = undefined;
+    await this.#seedRunner?.stop().catch(() => undefined);
+    this.#seedRunner = undefined;
+    const running = [...this.#processes.values()].reverse();
+    // Clients of the API server first, then the API server, then etcd.
+    const [kubeClients, rest] = partition(running, (p) => !['kube-apiserver', 'etcd'].includes(p.name));
+    await Promise.all(kubeClients.map((p) => p.stop()));
+    for (const p of rest) await p.stop();
+  }
+
+  // --- start-up -------------------------------------------------------------------------------
+
+  #certsCache: Certificates | undefined;
+  #certs(): Certificates {
+    if (this.#certsCache === undefined) throw new Error('certificates not generated');
+    return this.#certsCache;
+  }
+
+  async #startAll(): Promise<void> {
+    const pkiDir = join(this.runDir, 'pki');
+    await mkdir(pkiDir, { recursive: true });
+    this.#log('generating certificates');
+    this.#certsCache = await generateCertificates(pkiDir);
+    const certs = this.#certsCache;
+    const kubeconfigPath = join(this.runDir, 'kubeconfig');
+    await writeFile(kubeconfigPath, adminKubeconfig(`https://127.0.0.1:${this.ports.apiserver}`, certs), { mode: 0o600 });
+    this.#env = {
+      KUBECONFIG: kubeconfigPath,
+      MONGODB_URL: `mongodb://root:${this.storePassword}@127.0.0.1:${this.ports.ferretdb}/?authSource=admin`,
+      REDIS_URL: `redis://:${this.storePassword}@127.0.0.1:${this.ports.redis}`,
+      FIRESTORE_EMULATOR_HOST: `127.0.0.1:${this.ports.firestore}`,
+      GOOGLE_CLOUD_PROJECT: PROJECT,
+      STACK_VOLUMES: join(this.runDir, 'volumes'),
+      STACK_DIR: this.runDir,
+      GAIM_SEED_NODE_SELECTOR: SEED_NODE_SELECTOR,
+      GAIM_SEED_TOLERATIONS: SEED_TOLERATIONS,
+    };
+
+    // The stores do not depend on Kubernetes: start them while etcd and the API server come up.
+    const stores = Promise.all([this.#startFerretDB(), this.#startRedis(), this.#startFirestore()]);
+    const kube = (async () => {
+      await this.#startEtcd();
+      await this.#startApiServer(certs);
+      await Promise.all([this.#startControllerManager(kubeconfigPath, certs), this.#startScheduler(kubeconfigPath),
+        this.#startKwok(kubeconfigPath)]);
+      await this.#bootstrapCluster();
+    })();
+    const results = await Promise.allSettled([kube, stores]);
+    const failure = results.find((r) => r.status === 'rejected');
+    if (failure !== undefined) throw failure.reason;
+  }
+
+  #spawn(name: Component, command: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess {
+    this.#log(`starting ${name}`);
+    const managed = ManagedProcess.start({
+      name,
+      command,
+      args,
+      logFile: join(this.runDir, 'logs', `${name}.log`),
+      cwd: this.runDir,
+      ...(env === undefined ? {} : { env }),
+    });
+    this.#processes.set(name, managed);
+    return managed;
+  }
+
+  #wait(name: Component, probe: () => Promise<boolean>, what = `${name} ready`): Promise<void> {
+    const process = this.#processes.get(name);
+    return waitUntilReady(name, probe, { timeoutMs: this.#timeoutMs, ...(process === undefined ? {} : { process }) })
+      .then(() => this.#log(what));
+  }
+
+  async #startEtcd(): Promise<void> {
+    const { etcdClient, etcdPeer } = this.ports;
+    const client = `http://127.0.0.1:${etcdClient}`;
+    this.#spawn('etcd', join(this.#bin, 'etcd'), [
+      `--data-dir=${join(this.runDir, 'etcd')}`,
+      `--listen-client-urls=${client}`,
+      `--advertise-client-urls=${client}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=default=http://127.0.0.1:${etcdPeer}`,
+      '--unsafe-no-fsync',
+      '--quota-backend-bytes=4294967296',
+      '--log-level=warn',
+    ]);
+    await this.#wait('etcd', async () => (await httpText(`${client}/health`)).includes('"health":"true"'));
+  }
+
+  async #startApiServer(certs: Certificates): Promise<void> {
+    this.#spawn('kube-apiserver', join(this.#bin, 'kube-apiserver'), [
+      `--etcd-servers=http://127.0.0.1:${this.ports.etcdClient}`,
+      `--cert-dir=${join(this.runDir, 'pki')}`,
+      `--tls-cert-file=${certs.servingCert}`,
+      `--tls-private-key-file=${certs.servingKey}`,
+      `--client-ca-file=${certs.caCert}`,
+      `--secure-port=${this.ports.apiserver}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--allow-privileged=true',
+      '--authorization-mode=RBAC',
+      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+      `--service-account-key-file=${certs.serviceAccountPub}`,
+      `--service-account-signing-key-file=${certs.serviceAccountKey}`,
+      // 127.0.0.1 is not a valid endpoint for the `kubernetes` Service; nothing in the stack needs it.
+      '--endpoint-reconciler-type=none',
+      '--v=0',
+    ]);
+    await this.#wait('kube-apiserver', async () => (await this.#apiGet('/readyz')) === 'ok');
+  }
+
+  async #startControllerManager(kubeconfig: string, certs: Certificates): Promise<void> {
+    this.#spawn('kube-controller-manager', join(this.#bin, 'kube-controller-manager'), [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      `--root-ca-file=${certs.caCert}`,
+      `--service-account-private-key-file=${certs.serviceAccountKey}`,
+      `--service-cluster-ip-range=${SERVICE_CIDR}`,
+      '--secure-port=0',
+      '--controllers=*,-nodeipam',
+      '--node-monitor-grace-period=2m',
+      // Fake nodes never run pods' containers; keep the controllers' work loops quick for tests.
+      '--concurrent-statefulset-syncs=10',
+      '--concurrent-gc-syncs=20',
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
+    ]);
+    // The ServiceAccount controller creates `default` in every namespace: proof that the
+    // controller-manager runs and reaches the API server.
+    await this.#wait('kube-controller-manager', async () => {
+      await this.#core().readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return true;
+    });
+  }
+
+  async #startScheduler(kubeconfig: string): Promise<void> {
+    this.#spawn('kube-scheduler', join(this.#bin, 'kube-scheduler'), [
+      `--kubeconfig=${kubeconfig}`,
+      `--authentication-kubeconfig=${kubeconfig}`,
+      `--authorization-kubeconfig=${kubeconfig}`,
+      '--leader-elect=false',
+      '--bind-address=127.0.0.1',
+      `--secure-port=${this.ports.scheduler}`,
+      '--kube-api-qps=200',
+      '--kube-api-burst=400',
+    ]);
+    await this.#wait('kube-scheduler', async () =>
+      (await httpsText(`https://127.0.0.1:${this.ports.scheduler}/healthz`)) === 'ok');
+  }
+
+  async #startKwok(kubeconfig: string): Promise<void> {
+    this.#spawn('kwok', join(this.#bin, 'kwok'), [
+      `--kubeconfig=${kubeconfig}`,
+      // Only the fake nodes; the seed runner's node is looked after by the seed runner.
+      '--manage-nodes-with-label-selector=type=kwok',
+      '--cidr=10.0.0.1/24',
+      '--node-ip=10.0.0.1',
+      `--server-address=127.0.0.1:${this.ports.kwok}`,
+      // Heartbeat through node Leases (renewed every 10 s): without them the node lifecycle
+      // controller sees the fake nodes' status go stale, marks them NotReady and their pods with them.
+      '--node-lease-duration-seconds=40',
+    ]);
+    await this.#wait('kwok', async () => (await httpText(`http://127.0.0.1:${this.ports.kwok}/healthz`)) === 'ok');
+  }
+
+  /** Fake nodes (made Ready by kwok) and the StorageClasses the provisioner serves. */
+  async #bootstrapCluster(): Promise<void> {
+    const core = this.#core();
+    const storage = this.kubeConfig().makeApiClient(StorageV1Api);
+    const nodes = this.options.nodes ?? 2;
+    for (let i = 0; i < nodes; i++) {
+      const name = `${FAKE_NODE_PREFIX}${i}`;
+      await ignoreConflict(core.createNode({
+        body: {
+          metadata: {
+            name,
+            labels: { type: 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
+            annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
+          },
+          status: {
+            capacity: { cpu: '64', memory: '256Gi', pods: '1000' },
+            allocatable: { cpu: '64', memory: '256Gi', pods: '1000' },
+          },
+        },
+      }));
+    }
+    for (const [index, name] of STORAGE_CLASSES.entries()) {
+      await ignoreConflict(storage.createStorageClass({
+        body: {
+          metadata: {
+            name,
+            annotations: index === 0 ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : {},
+          },
+          provisioner: STACK_PROVISIONER,
+          reclaimPolicy: 'Delete',
+          volumeBindingMode: 'Immediate',
+          allowVolumeExpansion: true,
+        },
+      }));
+    }
+    this.#provisioner = new HostPathProvisioner({
+      kubeConfig: this.kubeConfig(),
+      volumesDir: this.env.STACK_VOLUMES,
+      storageClasses: STORAGE_CLASSES,
+      onError: (message) => this.#log(message),
+    });
+    await this.#provisioner.start();
+    this.#seedRunner = new SeedRunner({
+      kubeConfig: this.kubeConfig(),
+      volumesDir: this.env.STACK_VOLUMES,
+      repoRoot,
+      nodeBinary: join(this.#bin, 'node'),
+      log: (message) => this.#log(message),
+    });
+    await this.#seedRunner.start();
+    await this.#wait('kwok', async () => {
+      const list = await core.listNode({ labelSelector: 'type=kwok' });
+      return list.items.length === nodes && list.items.every((node) =>
+        node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+    }, `${nodes} fake nodes Ready`);
+  }
+
+  async #startFerretDB(): Promise<void> {
+    const data = join(this.runDir, 'ferretdb');
+    await mkdir(data, { recursive: true });
+    this.#spawn('ferretdb', join(this.#bin, 'ferretdb'), [
+      '--handler=sqlite',
+      `--sqlite-url=file:${data}/`,
+      `--listen-addr=127.0.0.1:${this.ports.ferretdb}`,
+      `--state-dir=${data}`,
+      '--telemetry=disable',
+      '--debug-addr=-',
+      '--log-level=warn',
+      // Authentication on, as a real MongoDB with a root user: clients must log in.
+      '--test-enable-new-auth',
+      '--setup-database=admin',
+      '--setup-username=root',
+    ], { ...process.env, FERRETDB_SETUP_PASSWORD: this.storePassword });
+    await this.#wait('ferretdb', async () => {
+      const client = new MongoClient(this.env.MONGODB_URL, { serverSelectionTimeoutMS: 1000 });
+      try {
+        const reply = await client.db('admin').command({ ping: 1 });
+        return reply['ok'] === 1;
+      } finally {
+        await client.close();
+      }
+    });
+  }
+
+  async #startRedis(): Promise<void> {
+    const data = join(this.runDir, 'redis');
+    await mkdir(data, { recursive: true });
+    this.#spawn('redis-server', join(this.#bin, 'redis-server'), [
+      '--bind', '127.0.0.1',
+      '--port', String(this.ports.redis),
+      '--save', '',
+      '--appendonly', 'no',
+      '--dir', data,
+      '--requirepass', this.storePassword,
+    ]);
+    await this.#wait('redis-server', async () => {
+      const client = new Redis(this.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      client.on('error', () => undefined); // the probe's own rejection reports it
+      try {
+        await client.connect();
+        await client.ping();
+        return true;
+      } finally {
+        client.disconnect();
+      }
+    });
+  }
+
+  async #startFirestore(): Promise<void> {
+    this.#spawn('firestore-emulator', join(this.#bin, 'node'), [
+      '--import', 'tsx',
+      join(repoRoot, 'test', 'stack', 'firestore-emulator.ts'),
+      String(this.ports.firestore),
+    ]);
+    await this.#wait('firestore-emulator', () => tcpOpen(this.ports.firestore));
+  }
+
+  #core(): CoreV1Api {
+    return this.kubeConfig().makeApiClient(CoreV1Api);
+  }
+
+  async #apiGet(path: string): Promise<string> {
+    const certs = this.#certs();
+    const [ca, cert, key] = await Promise.all([readFile(certs.caCert), readFile(certs.adminCert), readFile(certs.adminKey)]);
+    return httpsText(`https://127.0.0.1:${this.ports.apiserver}${path}`, { ca, cert, key });
+  }
+}
+
+async function allocatePorts(): Promise<Ports> {
+  const taken = new Set<number>();
+  const next = async (): Promise<number> => {
+    for (;;) {
+      const port = await freePort();
+      if (!taken.has(port)) {
+        taken.add(port);
+        return port;
+      }
+    }
+  };
+  return {
+    etcdClient: await next(), etcdPeer: await next(), apiserver: await next(), scheduler: await next(),
+    kwok: await next(), ferretdb: await next(), redis: await next(), firestore: await next(),
+  };
+}
+
+function httpText(url: string): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const req = httpGet(url, { timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolvePromise(body.trim()));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout'))).on('error', reject);
+  });
+}
+
+function httpsText(url: string, tls: { ca?: Buffer; cert?: Buffer; key?: Buffer } = {}): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    const req = request(url, { timeout: 2000, ...tls, rejectUnauthorized: tls.ca !== undefined }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolvePromise(body.trim()));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout'))).on('error', reject);
+    req.end();
+  });
+}
+
+function tcpOpen(port: number): Promise<boolean> {
+  return new Promise((resolvePromise) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => { socket.destroy(); resolvePromise(true); });
+    socket.once('error', () => resolvePromise(false));
+  });
+}
+
+async function ignoreConflict(call: Promise<unknown>): Promise<void> {
+  try {
+    await call;
+  } catch (error: unknown) {
+    if (!(typeof error === 'object' && error !== null && 'code' in error && error.code === 409)) throw error;
+  }
+}
+
+function partition<T>(items: readonly T[], predicate: (item: T) => boolean): [T[], T[]] {
+  return [items.filter(predicate), items.filter((item) => !predicate(item))];
+}
+
+/**
+ * The settings an operator process needs to run against a local stack: its kubeconfig and Firestore
+ * emulator, address overrides for the stack's FerretDB and Redis, and seed Jobs sent to the seed runner.
+ */
+export function operatorEnvFor(env: StackEnv): Record<string, string> {
+  return {
+    KUBECONFIG: env.KUBECONFIG,
+    FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST,
+    GOOGLE_CLOUD_PROJECT: env.GOOGLE_CLOUD_PROJECT,
+    GAIM_MONGODB_ADDRESS_OVERRIDE: new URL(env.MONGODB_URL).host,
+    GAIM_REDIS_ADDRESS_OVERRIDE: new URL(env.REDIS_URL).host,
+    GAIM_SEED_NODE_SELECTOR: env.GAIM_SEED_NODE_SELECTOR,
+    GAIM_SEED_TOLERATIONS: env.GAIM_SEED_TOLERATIONS,
+    GAIM_OPERATOR_IMAGE: 'gaim-operator:dev',
+  };
+}
+
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+export { StackError };

@@ -1,0 +1,82 @@
+import type { KubeClient } from '../../src/kube/client.js';
+import type { KubeObject } from '../../src/kube/objects.js';
+import { Resources } from '../../src/kube/resources.js';
+import { metricValue, OperatorProcess } from './operator-process.js';
+import { operatorEnvFor } from '../stack/stack.js';
+import { eventually, stackEnv } from './stack.js';
+
+/**
+ * The real operator (src/main.ts run) watching one namespace, without leader election, reaching the
+ * stack's FerretDB and Redis through its address overrides and sending seed Jobs to the stack's seed
+ * runner.
+ */
+export function startOperator(namespace: string, env: Record<string, string> = {}): Promise<OperatorProcess> {
+  const stack = stackEnv();
+  return OperatorProcess.start({
+    script: 'src/main.ts',
+    args: ['run'],
+    env: {
+      GAIM_WATCH_NAMESPACES: namespace,
+      GAIM_LEADER_ELECT: 'false',
+      GAIM_LEASE_NAMESPACE: namespace.split(',')[0] ?? namespace,
+      GAIM_BACKOFF_BASE_MS: '200',
+      GAIM_BACKOFF_CAP_MS: '5000',
+      ...operatorEnvFor(stack),
+      ...env,
+    },
+  });
+}
+
+const WRITE_VERBS = ['APPLY', 'CREATE', 'UPDATE', 'PATCH', 'DELETE'];
+
+/** Writes the operator made to the API, from its own request metrics (leases and events excluded). */
+export async function apiWrites(operator: OperatorProcess): Promise<number> {
+  const text = await operator.metrics();
+  let total = 0;
+  for (const verb of WRITE_VERBS) {
+    const all = metricValue(text, 'rest_client_requests_total', { verb }) ?? 0;
+    const leases = metricValue(text, 'rest_client_requests_total', { verb, resource: 'leases' }) ?? 0;
+    const events = metricValue(text, 'rest_client_requests_total', { verb, resource: 'events' }) ?? 0;
+    total += all - leases - events;
+  }
+  return total;
+}
+
+export async function reconcileCount(operator: OperatorProcess): Promise<number> {
+  return metricValue(await operator.metrics(), 'controller_runtime_reconcile_total') ?? 0;
+}
+
+export interface GaimObject extends KubeObject {
+  spec: Record<string, unknown>;
+  status?: {
+    syncStatus?: string;
+    errorType?: string;
+    message?: string;
+    observedGeneration?: number;
+    conditions?: { type: string; status: string; reason: string; message: string }[];
+    endpoints?: Record<string, string>;
+    seeded?: Record<string, string>;
+  };
+}
+
+export const condition = (gaim: GaimObject, type: string) => gaim.status?.conditions?.find((c) => c.type === type);
+
+/** Waits until the Gaim's status satisfies `check`, and returns it. */
+export async function waitForGaim(client: KubeClient, namespace: string, name: string, what: string, check: (g: GaimObject) => boolean, timeoutMs = 60_000): Promise<GaimObject> {
+  let last: GaimObject | undefined;
+  try {
+    return await eventually(`Gaim ${namespace}/${name} ${what}`, async () => {
+      last = await client.get<GaimObject>(Resources.gaim, name, namespace);
+      return check(last) ? last : undefined;
+    }, timeoutMs);
+  } catch (error: unknown) {
+    // Say where it got stuck: the last status seen.
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; last status: ${JSON.stringify(last?.status ?? null)}`, { cause: error });
+  }
+}
+
+export const isSynced = (g: GaimObject) => g.status?.syncStatus === 'Synced' && condition(g, 'Ready')?.status === 'True'
+  && g.status.observedGeneration === g.metadata?.generation;
+
+/** Every store's workload and claim is ready (seeding aside). */
+export const storesReady = (g: GaimObject) => ['MongoDBReady', 'RedisReady', 'StorageReady'].every((t) => condition(g, t)?.status === 'True');

@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects, one runner: unit tests sit beside the code they prove and need nothing running;
+// integration tests in test/ run against the real local stack, which the global setup starts once.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'hack/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/stack/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // One file at a time shares the stack without tests stepping on each other's namespaces.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
