@@ -56,6 +56,12 @@ export class OperatorProcess {
     return new OperatorProcess(options.script ?? 'test/engine/recording-operator.ts', options.args ?? [], env, healthPort, metricsPort);
   }
 
+  /** How the process ended, or undefined while it runs. */
+  get exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined {
+    const { exitCode: code, signalCode: signal } = this.#child;
+    return code === null && signal === null ? undefined : { code, signal };
+  }
+
   get pid(): number | undefined {
     return this.#child.pid;
   }
