@@ -51,8 +51,8 @@ run: deps ## Run the operator against the current kubeconfig (settings from GAIM
 	$(TSX) src/main.ts run
 
 .PHONY: bench
-bench: ## Benchmarks (issue #9): not built yet.
-	@echo "make bench is not implemented yet (issue #9)"; exit 2
+bench: tools build ## Benchmarks on a local stack of their own: prints a table, writes bench/results/ (~25 min).
+	$(TSX) hack/bench/run.ts
 
 ##@ Build
 

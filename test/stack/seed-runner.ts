@@ -51,6 +51,8 @@ export class SeedRunner {
     volumesDir: string;
     repoRoot: string;
     nodeBinary: string;
+    /** Node arguments before the Job's own: the operator's entry point, relative to repoRoot. */
+    entry: readonly string[];
     log: (message: string) => void;
   }) {}
 
@@ -164,7 +166,7 @@ export class SeedRunner {
 
   #run(args: string[]): Promise<{ code: number; output: string }> {
     return new Promise((resolve) => {
-      const child = spawn(this.options.nodeBinary, ['--import', 'tsx', join(this.options.repoRoot, 'src', 'main.ts'), ...args], {
+      const child = spawn(this.options.nodeBinary, [...this.options.entry, ...args], {
         cwd: this.options.repoRoot,
         env: { PATH: process.env['PATH'], HOME: process.env['HOME'] },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -41,6 +41,9 @@ export interface StackOptions {
   readonly nodes?: number;
   readonly timeoutMs?: number;
   readonly log?: (message: string) => void;
+  /** What the seed runner executes for a seed pod: the sources through tsx (default), or the compiled
+   * `dist/src/main.js`, as the image does (the benchmark: half the start-up cost per Job). */
+  readonly seedEntry?: 'source' | 'compiled';
 }
 
 /** StorageClasses the stack serves: a default one for StatefulSet claims, and the Filestore one. */
@@ -393,6 +396,7 @@ export class Stack {
       volumesDir: this.env.STACK_VOLUMES,
       repoRoot,
       nodeBinary: join(this.#bin, 'node'),
+      entry: this.options.seedEntry === 'compiled' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'],
       log: (message) => this.#log(message),
     });
     await this.#seedRunner.start();
