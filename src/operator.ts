@@ -1,10 +1,10 @@
 // Start-up wiring shared by the `run` command and the engine's integration tests: settings in,
 // a running manager with its health and metrics servers out.
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Settings } from './config/settings.js';
 import { Manager, type Caches, type StopReason } from './controller/manager.js';
 import type { Reconciler } from './controller/result.js';
+import { loadClusterAccess } from './kube/access.js';
 import { KubeClient } from './kube/client.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
 import { Resources } from './kube/resources.js';
@@ -32,17 +32,11 @@ export const OWNED_KINDS = [
   Resources.persistentVolumeClaim, Resources.persistentVolume, Resources.networkPolicy,
 ] as const;
 
-/** Loads the kubeconfig the way kubectl does: $KUBECONFIG, ~/.kube/config, then in-cluster. */
-export function loadKubeConfig(): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromDefault();
-  return kc;
-}
-
 /** Runs the operator until `signal` aborts or leadership is lost. */
 export async function runOperator(settings: Settings, log: Logger, factory: ReconcilerFactory, signal: AbortSignal, version: string): Promise<StopReason> {
   const metrics = new Metrics();
-  const client = await KubeClient.create(loadKubeConfig(), { userAgent: `gaim-operator/${version}`, onRequest: metrics.onApiRequest });
+  const access = await loadClusterAccess(settings.serviceAccountDir);
+  const client = await KubeClient.create(access, { userAgent: `gaim-operator/${version}`, onRequest: metrics.onApiRequest });
   const events = new KubeEventRecorder(client, CONTROLLER_NAME, settings.leaderElection.identity, log);
   let leading = false;
   metrics.leaderStatus.set({ name: settings.leaderElection.name }, 0);
@@ -61,7 +55,7 @@ export async function runOperator(settings: Settings, log: Logger, factory: Reco
     registry: metrics.registry,
     probes: { healthy: () => true, ready: () => manager.notReadyReason(leading) },
   });
-  log.info({ version, identity: settings.leaderElection.identity, namespaces: settings.watchNamespaces, workers: settings.workers }, 'gaim-operator starting');
+  log.info({ version, identity: settings.leaderElection.identity, namespaces: settings.watchNamespaces, workers: settings.workers, apiServer: access.server, credentials: access.source }, 'gaim-operator starting');
   try {
     return await manager.run(signal, (isLeader) => {
       leading = isLeader;

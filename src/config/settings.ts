@@ -41,6 +41,7 @@ export const SETTINGS = {
   GAIM_METRICS_PORT: { schema: port, default: '8080', help: 'Port of /metrics (Prometheus).' },
   GAIM_LOG_LEVEL: { schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']), default: 'info', help: 'Log level: fatal, error, warn, info, debug or trace.' },
   GAIM_WATCH_INACTIVITY_SECONDS: { schema: int(5, 3600), default: '120', help: 'Restart a watch that delivered nothing, not even a bookmark, for this long.' },
+  GAIM_SERVICE_ACCOUNT_DIR: { schema: z.string().startsWith('/', { message: 'expected an absolute path' }), default: '/var/run/secrets/kubernetes.io/serviceaccount', help: 'In a pod: where the service account token and CA are mounted.' },
   GAIM_CLUSTER_NAME: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { message: 'expected a lowercase DNS label' }).max(63), default: 'default', help: 'Name of this cluster in Firestore sync entries.' },
   GAIM_FIRESTORE_PROJECT: { schema: z.string().min(1), help: 'Google Cloud project of the platform Firestore (default: GOOGLE_CLOUD_PROJECT).' },
   GAIM_FIRESTORE_DATABASE: { schema: z.string().min(1), default: '(default)', help: 'Firestore database id.' },
@@ -82,6 +83,7 @@ export interface Settings {
   readonly logLevel: string;
   readonly watchInactivityMs: number;
   readonly clusterName: string;
+  readonly serviceAccountDir: string;
   readonly firestore: { readonly projectId: string | undefined; readonly databaseId: string; readonly emulatorHost: string | undefined };
   readonly overrides: { readonly mongodb: string | undefined; readonly redis: string | undefined };
   readonly seedJob: { readonly image: string; readonly nodeSelector: Readonly<Record<string, string>>; readonly tolerations: readonly Toleration[] };
@@ -154,6 +156,7 @@ export function parseSettings(env: Env = process.env): Settings {
     logLevel: required(read(env, 'GAIM_LOG_LEVEL'), 'GAIM_LOG_LEVEL'),
     watchInactivityMs: required(read(env, 'GAIM_WATCH_INACTIVITY_SECONDS'), 'GAIM_WATCH_INACTIVITY_SECONDS') * 1000,
     clusterName: required(read(env, 'GAIM_CLUSTER_NAME'), 'GAIM_CLUSTER_NAME'),
+    serviceAccountDir: required(read(env, 'GAIM_SERVICE_ACCOUNT_DIR'), 'GAIM_SERVICE_ACCOUNT_DIR'),
     firestore: {
       projectId: read(env, 'GAIM_FIRESTORE_PROJECT') ?? env['GOOGLE_CLOUD_PROJECT'],
       databaseId: required(read(env, 'GAIM_FIRESTORE_DATABASE'), 'GAIM_FIRESTORE_DATABASE'),

@@ -3,10 +3,10 @@
 //
 // Why not @kubernetes/client-node's generated APIs: they build a new connection pool for every
 // request and re-map objects through model classes (timestamps become Dates, `x-kubernetes-*`
-// keys are dropped). KubeConfig from that package still does what it is good at: loading
-// kubeconfigs and in-cluster credentials, and producing authentication headers.
-import { HttpMethod, RequestContext, type KubeConfig } from '@kubernetes/client-node';
+// keys are dropped). Where credentials come from is access.ts's business.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, fetch, type Dispatcher } from 'undici';
+import { kubeConfigAccess, type ClusterAccess } from './access.js';
 import { KubeApiError, statusMessage } from './errors.js';
 import type { KubeObject } from './objects.js';
 import { apiVersionOf, resourcePath, type Resource } from './resources.js';
@@ -69,25 +69,16 @@ export class KubeClient {
   #auth: { headers: Record<string, string>; until: number } | undefined;
 
   private constructor(
-    private readonly kubeConfig: KubeConfig,
+    private readonly access: ClusterAccess,
     private readonly options: ClientOptions,
-    tls: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string },
   ) {
-    const cluster = kubeConfig.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    this.#server = cluster.server.replace(/\/+$/, '');
-    this.#dispatcher = new Agent({ connect: tls, connections: 32, keepAliveTimeout: 30_000 });
+    this.#server = access.server;
+    this.#dispatcher = new Agent({ connect: { ...access.tls }, connections: 32, keepAliveTimeout: 30_000 });
   }
 
-  static async create(kubeConfig: KubeConfig, options: ClientOptions): Promise<KubeClient> {
-    const https: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean; servername?: string } = {};
-    await kubeConfig.applyToHTTPSOptions(https as Parameters<KubeConfig['applyToHTTPSOptions']>[0]);
-    const tls = Object.fromEntries(
-      (['ca', 'cert', 'key', 'rejectUnauthorized', 'servername'] as const)
-        .filter((key) => https[key] !== undefined)
-        .map((key) => [key, https[key]]),
-    );
-    return new KubeClient(kubeConfig, options, tls);
+  /** A client for the API server `access` reaches (a KubeConfig is read for its current context). */
+  static async create(access: ClusterAccess | KubeConfig, options: ClientOptions): Promise<KubeClient> {
+    return new KubeClient('authorization' in access ? access : await kubeConfigAccess(access), options);
   }
 
   async close(): Promise<void> {
@@ -97,9 +88,8 @@ export class KubeClient {
   /** Authentication headers (bearer token, exec plugin, …), re-read every few seconds so rotated tokens are picked up. */
   async #authHeaders(): Promise<Record<string, string>> {
     if (this.#auth !== undefined && this.#auth.until > Date.now()) return this.#auth.headers;
-    const context = new RequestContext(this.#server, HttpMethod.GET);
-    await this.kubeConfig.applySecurityAuthentication(context);
-    const headers = Object.fromEntries(Object.entries(context.getHeaders()).filter(([k]) => k.toLowerCase() === 'authorization'));
+    const authorization = await this.access.authorization();
+    const headers: Record<string, string> = authorization === undefined ? {} : { authorization };
     this.#auth = { headers, until: Date.now() + AUTH_CACHE_MS };
     return headers;
   }

@@ -4,7 +4,7 @@
 // same run with one needed verb removed fails with a Forbidden that names it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
@@ -90,31 +90,34 @@ describe('helm chart', () => {
       account = 'gaim-gaim-operator';
     });
 
-    /** A kubeconfig that authenticates as the chart's ServiceAccount. */
-    async function serviceAccountKubeconfig(): Promise<string> {
+    /**
+     * What the kubelet would mount for the chart's ServiceAccount (a token and the cluster's CA), and
+     * the environment of a pod: the operator takes its in-cluster path, as it does in the chart.
+     */
+    async function serviceAccountPod(): Promise<Record<string, string>> {
       const token = (await kubectl(['create', 'token', account, '-n', releaseNs, '--duration=1h'])).output.trim();
       const cluster = adminKubeConfig().getCurrentCluster();
-      const file = join(stackEnv().STACK_DIR, `sa-${randomBytes(4).toString('hex')}.kubeconfig`);
-      await writeFile(file, [
-        'apiVersion: v1', 'kind: Config',
-        'clusters:', `- name: stack`, `  cluster: { server: "${cluster?.server ?? ''}", certificate-authority: "${cluster?.caFile ?? ''}" }`,
-        'users:', `- name: sa`, `  user: { token: "${token}" }`,
-        'contexts:', '- name: sa', '  context: { cluster: stack, user: sa }', 'current-context: sa', '',
-      ].join('\n'));
-      return file;
+      const dir = join(stackEnv().STACK_DIR, `sa-${randomBytes(4).toString('hex')}`);
+      await mkdir(dir);
+      await writeFile(join(dir, 'token'), token);
+      await copyFile(cluster?.caFile ?? '', join(dir, 'ca.crt'));
+      const server = new URL(cluster?.server ?? '');
+      return { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port, GAIM_SERVICE_ACCOUNT_DIR: dir };
     }
 
-    const operatorAs = async (ns: string, kubeconfig: string) => {
-      const operator = await startOperator(ns, { KUBECONFIG: kubeconfig, POD_NAMESPACE: releaseNs, GAIM_LEASE_NAMESPACE: releaseNs, GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAME: `leader-${ns}` });
+    const operatorAs = async (ns: string, pod: Record<string, string>) => {
+      const operator = await startOperator(ns, { ...pod, POD_NAMESPACE: releaseNs, GAIM_LEASE_NAMESPACE: releaseNs, GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAME: `leader-${ns}` });
       running.push(operator);
       return operator;
     };
 
     it('is enough to reconcile a Gaim to Synced as the chart\'s ServiceAccount', async () => {
       const ns = await createNamespace('helm-rbac');
-      await operatorAs(ns, await serviceAccountKubeconfig());
+      const operator = await operatorAs(ns, await serviceAccountPod());
       await createGaim(client, ns, 'rbac');
       await waitForGaim(client, ns, 'rbac', 'to be Synced as the ServiceAccount', isSynced, 90_000);
+      // It took the in-cluster path (token file and CA), not a kubeconfig.
+      expect(operator.records.find((r) => r['msg'] === 'gaim-operator starting')).toMatchObject({ credentials: expect.stringMatching(/^service account/) as unknown });
     });
 
     it('has teeth: without one needed verb the reconcile fails with a Forbidden that names it', async () => {
@@ -123,7 +126,7 @@ describe('helm chart', () => {
       await client.mergePatch(Resources.clusterRole, 'gaim-gaim-operator', undefined, { rules: withoutPatch });
       try {
         const ns = await createNamespace('helm-rbac-no');
-        await operatorAs(ns, await serviceAccountKubeconfig());
+        await operatorAs(ns, await serviceAccountPod());
         await createGaim(client, ns, 'denied');
         const failed = await waitForGaim(client, ns, 'denied', 'to fail', (g) => g.status?.syncStatus === 'Failed');
         expect(failed.status?.errorType).toBe('kubernetes');
