@@ -31,7 +31,15 @@ export interface BenchResult {
     readonly firestoreDocumentsWritten: number;
     readonly firestoreDocuments: number;
   };
-  readonly memory: { readonly gaims: number; readonly idleRssBytes: number; readonly idleHeapBytes: number; readonly rssBytes: number; readonly heapBytes: number };
+  readonly memory: {
+    readonly gaims: number;
+    readonly idleRssBytes: number;
+    readonly idleHeapBytes: number;
+    readonly rssBytes: number;
+    readonly heapBytes: number;
+    readonly heapTotalBytes: number;
+    readonly externalBytes: number;
+  };
   readonly durationSeconds: number;
 }
 
@@ -58,6 +66,7 @@ export function rows(r: BenchResult): string[][] {
   out.push([`quiet resync: Firestore documents written (of ${String(q.firestoreDocuments)})`, String(q.firestoreDocumentsWritten), '0', verdict(q.firestoreDocumentsWritten === 0)]);
   const m = r.memory;
   out.push([`operator memory at ${String(m.gaims)} Gaims: RSS (heap used)`, `${mib(m.rssBytes).toFixed(0)} MiB (${mib(m.heapBytes).toFixed(0)} MiB)`, `≤ ${String(TARGETS.rssMiB)} MB`, verdict(m.rssBytes <= TARGETS.rssMiB * 1e6)]);
+  out.push([`  of which V8 heap reserved / external (buffers)`, `${mib(m.heapTotalBytes).toFixed(0)} MiB / ${mib(m.externalBytes).toFixed(0)} MiB`, '', '']);
   out.push(['operator memory idle, no Gaims: RSS (heap used)', `${mib(m.idleRssBytes).toFixed(0)} MiB (${mib(m.idleHeapBytes).toFixed(0)} MiB)`, '', '']);
   return out;
 }

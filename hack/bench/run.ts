@@ -4,7 +4,7 @@
 // BENCH_SIZES (default 100,500), BENCH_MEMORY_AT (1000), BENCH_SAMPLES (200).
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -65,7 +65,8 @@ try {
   const [metricsPort, healthPort] = [await freePort(), await freePort()];
   const logFile = join(runDir, 'operator.log');
   const out = openSync(logFile, 'a');
-  operator = spawn(join(repoRoot, 'bin', 'node'), [join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
+  // Under the stack's tether, so the operator dies with this process even when it is killed.
+  operator = spawn(join(repoRoot, 'test', 'stack', 'tether.sh'), [String(process.pid), join(repoRoot, 'bin', 'node'), join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
     cwd: repoRoot, stdio: ['ignore', out, out],
     env: {
       PATH: process.env['PATH'], HOME: process.env['HOME'], ...operatorEnvFor(env), ...serviceAccount, POD_NAMESPACE: 'gaim-system',
@@ -74,7 +75,7 @@ try {
     },
   });
   closeSync(out);
-  const pid = operator.pid ?? 0;
+  const tetherPid = operator.pid ?? 0;
   const metrics = async () => (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
   for (;;) {
     const ready = await fetch(`http://127.0.0.1:${String(healthPort)}/readyz`).then((r) => r.ok, () => false);
@@ -83,6 +84,7 @@ try {
     await sleep(200);
   }
   await sleep(2000);
+  const pid = Number((await readFile(`/proc/${String(tetherPid)}/task/${String(tetherPid)}/children`, 'utf8')).trim().split(/\s+/)[0]);
   const idle = { ...(await processMemory(pid)), heapBytes: metricValue(await metrics(), 'nodejs_heap_size_used_bytes') ?? NaN };
   say(`operator ready; idle RSS ${mib(idle.rssBytes)} MiB`);
 
@@ -182,7 +184,8 @@ try {
   await sleep(10_000); // let the last events and timers settle
   const memoryText = await metrics();
   const memory = { gaims: Math.max(MEMORY_AT, already), idleRssBytes: idle.rssBytes, idleHeapBytes: idle.heapBytes,
-    rssBytes: (await processMemory(pid)).rssBytes, heapBytes: metricValue(memoryText, 'nodejs_heap_size_used_bytes') ?? NaN };
+    rssBytes: (await processMemory(pid)).rssBytes, heapBytes: metricValue(memoryText, 'nodejs_heap_size_used_bytes') ?? NaN,
+    heapTotalBytes: metricValue(memoryText, 'nodejs_heap_size_total_bytes') ?? NaN, externalBytes: metricValue(memoryText, 'nodejs_external_memory_bytes') ?? NaN };
   say(`memory at ${String(memory.gaims)} Gaims: RSS ${mib(memory.rssBytes)} MiB, heap ${mib(memory.heapBytes)} MiB`);
 
   // Quiet steady state: the next periodic resync reconciles every Gaim; count what it writes.

@@ -364,8 +364,9 @@ export class Stack {
             annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
           },
           status: {
-            capacity: { cpu: '64', memory: '256Gi', pods: '1000' },
-            allocatable: { cpu: '64', memory: '256Gi', pods: '1000' },
+            // Room for the benchmark's 1,600 Gaims (two store pods each) on two nodes.
+            capacity: { cpu: '2000', memory: '8Ti', pods: '2500' },
+            allocatable: { cpu: '2000', memory: '8Ti', pods: '2500' },
           },
         },
       }));
