@@ -96,15 +96,17 @@ function markdown(r: BenchResult, header: string[], body: string[][]): string {
 
 /** Convergence time against N for the operator and the bare client, as SVG. */
 export function chartSvg(r: BenchResult): string {
-  const [w, h, left, bottom, top, right] = [640, 400, 70, 50, 40, 150];
+  const [w, h, left, bottom, top, right] = [640, 400, 70, 50, 40, 60];
   const points = [{ n: 0, operatorSeconds: 0, bareClientSeconds: 0 }, ...r.convergence];
   const maxN = Math.max(...points.map((p) => p.n), 1);
   const maxT = Math.max(...points.flatMap((p) => [p.operatorSeconds, p.bareClientSeconds]), 1) * 1.1;
   const x = (n: number) => left + (n / maxN) * (w - left - right);
   const y = (t: number) => h - bottom - (t / maxT) * (h - bottom - top);
-  const series = (key: 'operatorSeconds' | 'bareClientSeconds', color: string) => [
+  // Operator labels above-left of their points, bare-client labels below-right: they never overlap.
+  const series = (key: 'operatorSeconds' | 'bareClientSeconds', color: string, above: boolean) => [
     `<polyline fill="none" stroke="${color}" stroke-width="2.5" points="${points.map((p) => `${x(p.n).toFixed(1)},${y(p[key]).toFixed(1)}`).join(' ')}"/>`,
-    ...points.slice(1).map((p) => `<circle cx="${x(p.n).toFixed(1)}" cy="${y(p[key]).toFixed(1)}" r="4" fill="${color}"/><text x="${(x(p.n) + 6).toFixed(1)}" y="${(y(p[key]) - 6).toFixed(1)}" font-size="12" fill="${color}">${p[key].toFixed(0)} s</text>`),
+    ...points.slice(1).map((p) => `<circle cx="${x(p.n).toFixed(1)}" cy="${y(p[key]).toFixed(1)}" r="4" fill="${color}"/>`
+      + `<text x="${(x(p.n) + (above ? -8 : 8)).toFixed(1)}" y="${(y(p[key]) + (above ? -8 : 18)).toFixed(1)}" font-size="12" fill="${color}" text-anchor="${above ? 'end' : 'start'}">${p[key].toFixed(0)} s</text>`),
   ].join('');
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => {
     const t = f * maxT;
@@ -119,9 +121,9 @@ ${ticks}${nTicks}
 <line x1="${String(left)}" x2="${String(w - right)}" y1="${String(h - bottom)}" y2="${String(h - bottom)}" stroke="#333"/>
 <text x="${String((left + w - right) / 2)}" y="${String(h - 12)}" font-size="13" text-anchor="middle">N (Gaims applied at once)</text>
 <text x="18" y="${String(h / 2)}" font-size="13" text-anchor="middle" transform="rotate(-90 18 ${String(h / 2)})">seconds</text>
-${series('bareClientSeconds', '#888')}${series('operatorSeconds', '#1f6feb')}
-<rect x="${String(w - right + 15)}" y="${String(top + 10)}" width="12" height="12" fill="#1f6feb"/><text x="${String(w - right + 33)}" y="${String(top + 21)}" font-size="13">operator</text>
-<rect x="${String(w - right + 15)}" y="${String(top + 32)}" width="12" height="12" fill="#888"/><text x="${String(w - right + 33)}" y="${String(top + 43)}" font-size="13">bare client</text>
+${series('bareClientSeconds', '#888', false)}${series('operatorSeconds', '#1f6feb', true)}
+<rect x="${String(left + 15)}" y="${String(top + 10)}" width="12" height="12" fill="#1f6feb"/><text x="${String(left + 33)}" y="${String(top + 21)}" font-size="13">operator</text>
+<rect x="${String(left + 15)}" y="${String(top + 32)}" width="12" height="12" fill="#888"/><text x="${String(left + 33)}" y="${String(top + 43)}" font-size="13">bare client (same objects, seeding, concurrency)</text>
 </svg>`;
 }
 
