@@ -39,6 +39,8 @@ export interface BenchResult {
     readonly heapBytes: number;
     readonly heapTotalBytes: number;
     readonly externalBytes: number;
+    /** The same Gaims after the resync, the latency samples and a quiet minute. */
+    readonly settled?: { readonly rssBytes: number; readonly heapBytes: number; readonly heapTotalBytes: number };
   };
   readonly durationSeconds: number;
 }
@@ -67,6 +69,10 @@ export function rows(r: BenchResult): string[][] {
   const m = r.memory;
   out.push([`operator memory at ${String(m.gaims)} Gaims: RSS (heap used)`, `${mib(m.rssBytes).toFixed(0)} MiB (${mib(m.heapBytes).toFixed(0)} MiB)`, `≤ ${String(TARGETS.rssMiB)} MB`, verdict(m.rssBytes <= TARGETS.rssMiB * 1e6)]);
   out.push([`  of which V8 heap reserved / external (buffers)`, `${mib(m.heapTotalBytes).toFixed(0)} MiB / ${mib(m.externalBytes).toFixed(0)} MiB`, '', '']);
+  if (m.settled !== undefined) {
+    out.push([`  the same, after a quiet minute: RSS (heap used / reserved)`, `${mib(m.settled.rssBytes).toFixed(0)} MiB (${mib(m.settled.heapBytes).toFixed(0)} / ${mib(m.settled.heapTotalBytes).toFixed(0)} MiB)`,
+      `≤ ${String(TARGETS.rssMiB)} MB`, verdict(m.settled.rssBytes <= TARGETS.rssMiB * 1e6)]);
+  }
   out.push(['operator memory idle, no Gaims: RSS (heap used)', `${mib(m.idleRssBytes).toFixed(0)} MiB (${mib(m.idleHeapBytes).toFixed(0)} MiB)`, '', '']);
   return out;
 }

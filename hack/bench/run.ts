@@ -258,11 +258,18 @@ try {
     const sorted = [...values].sort((a, b) => a - b);
     return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? NaN };
   };
+  // The same 1,000 Gaims once the bursts are over: V8 gives back heap it reserved at a peak only
+  // when it is idle for a while, so the steady state of a converged cluster reads differently.
+  await sleep(60_000);
+  const settledText = await metrics();
+  const settled = { rssBytes: (await processMemory(pid)).rssBytes, heapBytes: metricValue(settledText, 'nodejs_heap_size_used_bytes') ?? NaN,
+    heapTotalBytes: metricValue(settledText, 'nodejs_heap_size_total_bytes') ?? NaN };
+  say(`memory after a quiet minute: RSS ${mib(settled.rssBytes)} MiB, heap ${mib(settled.heapBytes)} of ${mib(settled.heapTotalBytes)} MiB`);
   const latency = { samples: samples.length, missed, crMs: stats(samples.map((s) => s.cr)), firestoreMs: stats(samples.map((s) => s.firestore)), bothMs: stats(samples.map((s) => s.both)) };
 
   const result: BenchResult = {
     when: new Date().toISOString(), machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
-    workers: WORKERS, convergence, latency, quiet, memory, durationSeconds: (Date.now() - startedAt) / 1000,
+    workers: WORKERS, convergence, latency, quiet, memory: { ...memory, settled }, durationSeconds: (Date.now() - startedAt) / 1000,
   };
   await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });
   console.log(await writeReport(result, join(repoRoot, 'bench', 'results')));
