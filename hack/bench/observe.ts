@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { Informer, type InformerEvent } from '../../src/controller/informer.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
-import type { Resource } from '../../src/kube/resources.js';
+import { Resources, type Resource } from '../../src/kube/resources.js';
 import { firestorePaths } from '../../src/datamodel.js';
 
 export type Listener<T> = (event: InformerEvent, object: T, at: number) => void;
@@ -93,6 +93,32 @@ export async function apiServerWrites(client: KubeClient): Promise<{ total: numb
     total += value;
   }
   return { total, byResource };
+}
+
+interface EventObject extends KubeObject {
+  reportingController?: string;
+  deprecatedSource?: { component?: string };
+  eventTime?: string | null;
+  deprecatedLastTimestamp?: string | null;
+  series?: { lastObservedTime?: string };
+}
+
+/**
+ * Events created or updated since `since`, by who reported them, read back from the API server: the
+ * request counters cannot tell the operator's events from the control plane's.
+ */
+export async function eventWritersSince(client: KubeClient, since: Date): Promise<Record<string, number>> {
+  const { items } = await client.list<EventObject>(Resources.event);
+  const out: Record<string, number> = {};
+  for (const event of items) {
+    const times = [event.eventTime, event.deprecatedLastTimestamp, event.series?.lastObservedTime, event.metadata?.creationTimestamp]
+      .filter((t): t is string => typeof t === 'string' && t !== '').map((t) => Date.parse(t));
+    if (Math.max(...times) < since.getTime()) continue;
+    // Events written through the core API have no reportingController, only a source component.
+    const who = [event.reportingController, event.deprecatedSource?.component].find((w) => w !== undefined && w !== '') ?? 'unknown';
+    out[who] = (out[who] ?? 0) + 1;
+  }
+  return out;
 }
 
 export function diffCounts(before: Record<string, number>, after: Record<string, number>): Record<string, number> {

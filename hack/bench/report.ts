@@ -27,7 +27,10 @@ export interface BenchResult {
     readonly gaims: number;
     readonly reconciles: number;
     readonly apiWrites: number;
+    /** Every write the API server counted, by resource, whoever made it. */
     readonly apiWritesByResource: Readonly<Record<string, number>>;
+    /** Events written in the window, by reporting controller. */
+    readonly eventWriters?: Readonly<Record<string, number>>;
     readonly firestoreDocumentsWritten: number;
     readonly firestoreDocuments: number;
   };
@@ -64,7 +67,7 @@ export function rows(r: BenchResult): string[][] {
   out.push(['reaction latency p50/p95/p99, Firestore synced', ms(l.firestoreMs), '', '']);
   out.push(['reaction latency p50/p95/p99, both', ms(l.bothMs), `p99 ≤ ${String(TARGETS.p99Ms)} ms`, verdict(l.bothMs.p99 <= TARGETS.p99Ms)]);
   const q = r.quiet;
-  out.push([`quiet resync of ${String(q.gaims)} unchanged Gaims (${String(q.reconciles)} reconciles): API writes`, String(q.apiWrites), '0', verdict(q.apiWrites === 0)]);
+  out.push([`quiet resync of ${String(q.gaims)} unchanged Gaims (${String(q.reconciles)} reconciles): the operator's API writes`, String(q.apiWrites), '0', verdict(q.apiWrites === 0)]);
   out.push([`quiet resync: Firestore documents written (of ${String(q.firestoreDocuments)})`, String(q.firestoreDocumentsWritten), '0', verdict(q.firestoreDocumentsWritten === 0)]);
   const m = r.memory;
   out.push([`operator memory at ${String(m.gaims)} Gaims: RSS (heap used)`, `${mib(m.rssBytes).toFixed(0)} MiB (${mib(m.heapBytes).toFixed(0)} MiB)`, `≤ ${String(TARGETS.rssMiB)} MB`, verdict(m.rssBytes <= TARGETS.rssMiB * 1e6)]);
@@ -93,7 +96,7 @@ function markdown(r: BenchResult, header: string[], body: string[][]): string {
     `| ${header.map(() => '---').join(' | ')} |`,
     ...body.map((row) => `| ${row.join(' | ')} |`),
     '',
-    `Quiet resync API writes by resource: \`${JSON.stringify(r.quiet.apiWritesByResource)}\``,
+    `Quiet resync, every write the API server counted by resource (anyone's): \`${JSON.stringify(r.quiet.apiWritesByResource)}\`; events written in the window by reporter: \`${JSON.stringify(r.quiet.eventWriters ?? {})}\``,
     '',
     '![convergence time against N](convergence.png)',
     '',

@@ -16,7 +16,7 @@ import { metricValue } from '../../test/support/operator-process.js';
 import { freePort } from '../../test/stack/ports.js';
 import { operatorEnvFor, repoRoot, Stack, type StackEnv } from '../../test/stack/stack.js';
 import { BASELINE_MANAGER, baselineGaim, convergeBare, type BaselineContext } from './baseline.js';
-import { apiServerWrites, diffCounts, firestoreUpdateTimes, percentile, pool, processMemory, Watch } from './observe.js';
+import { apiServerWrites, diffCounts, eventWritersSince, firestoreUpdateTimes, percentile, pool, processMemory, Watch } from './observe.js';
 import { writeReport, type BenchResult } from './report.js';
 
 const numbers = (value: string | undefined, fallback: number[]) => (value === undefined || value === '' ? fallback : value.split(',').map(Number));
@@ -191,6 +191,7 @@ try {
   // Quiet steady state: the next periodic resync reconciles every Gaim; count what it writes.
   say(`quiet steady state: waiting for a full resync of ${String(memory.gaims)} unchanged Gaims (every ${String(RESYNC_SECONDS)} s)`);
   const reconciles = async () => metricValue(await metrics(), 'controller_runtime_reconcile_total') ?? 0;
+  const windowStart = new Date(Date.now() - 1000); // events carry second-resolution times
   const apiBefore = await apiServerWrites(client);
   const fsBefore = await firestoreUpdateTimes(firestore, allIds, ['stage']);
   const reconcilesBefore = await reconciles();
@@ -201,8 +202,14 @@ try {
   const apiAfter = await apiServerWrites(client);
   const fsAfter = await firestoreUpdateTimes(firestore, allIds, ['stage']);
   const firestoreWrites = [...fsAfter].filter(([path, time]) => fsBefore.get(path) !== time).length;
-  const quiet = { gaims: memory.gaims, reconciles: resynced, apiWrites: apiAfter.total - apiBefore.total, apiWritesByResource: diffCounts(apiBefore.byResource, apiAfter.byResource), firestoreDocumentsWritten: firestoreWrites, firestoreDocuments: fsAfter.size };
-  say(`  ${String(resynced)} reconciles: ${String(quiet.apiWrites)} API writes, ${String(firestoreWrites)} Firestore documents written`);
+  const byResource = diffCounts(apiBefore.byResource, apiAfter.byResource);
+  // Events are written by the whole control plane; only the operator's own count against it.
+  const eventWriters = await eventWritersSince(client, windowStart);
+  const operatorEvents = eventWriters['gaim-operator'] ?? 0;
+  const apiWrites = Object.entries(byResource).filter(([resource]) => resource !== 'events').reduce((n, [, v]) => n + v, 0) + operatorEvents;
+  const quiet = { gaims: memory.gaims, reconciles: resynced, apiWrites, apiWritesByResource: byResource, eventWriters,
+    firestoreDocumentsWritten: firestoreWrites, firestoreDocuments: fsAfter.size };
+  say(`  ${String(resynced)} reconciles: ${String(apiWrites)} API writes by the operator (all writes by resource: ${JSON.stringify(byResource)}; events by reporter: ${JSON.stringify(eventWriters)}), ${String(firestoreWrites)} Firestore documents written`);
 
   // Reaction latency: a Redis pod of a Synced Gaim is deleted; its StatefulSet is ready again at T0
   // (seen on this side's watch); the Gaim is Synced again, and Firestore says synced, some time after.
