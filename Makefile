@@ -34,7 +34,9 @@ env-down: deps ## Stop the background local stack; leaves no process running.
 	$(TSX) test/stack/cli.ts down
 
 .PHONY: test
-test: tools deps ## Run all tests: unit, then integration against a fresh local stack.
+test: tools deps ## Run all tests: lint, typecheck, unit, then integration against a fresh local stack.
+	npm run lint
+	npm run typecheck
 	npx vitest run --project unit
 	npx vitest run --project integration
 

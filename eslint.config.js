@@ -2,6 +2,80 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The layers of src/, lowest first. A module may import its own layer and the ones below it, never
+ * one above: `resources/` builds objects without knowing who reconciles them, the engine in
+ * `controller/` knows nothing of Gaims. Entries ending in `/` are folders; others are modules of src/.
+ */
+const LAYERS = [
+  ['errors.ts', 'messages.ts', 'hash.ts', 'version.ts'],
+  ['api/'],
+  ['datamodel.ts', 'config/'],
+  ['kube/'],
+  ['observability/'],
+  ['controller/'],
+  ['resources/'],
+  ['status/'],
+  ['seeders/', 'firestore/'],
+  ['reconciler/'],
+  ['commands/', 'operator.ts', 'main.ts'],
+];
+
+/**
+ * Each vendor SDK is imported by its one adapter (a file or a folder of src/); everything else goes
+ * through the adapter's narrow functions. `pino` types (Logger) may be used anywhere.
+ */
+const ADAPTERS = {
+  mongodb: ['seeders/mongodb.ts'],
+  ioredis: ['seeders/redis.ts'],
+  '@google-cloud/firestore': ['firestore/'],
+  '@lancedb/lancedb': ['seeders/lancedb.ts'],
+  'apache-arrow': ['seeders/lancedb.ts'],
+  '@kubernetes/client-node': ['kube/'],
+  undici: ['kube/'],
+  'prom-client': ['observability/'],
+  pino: ['observability/logger.ts'],
+};
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A regex matching relative import paths that reach `entry` (a folder or a root module of src/). */
+const reaches = (entry) => entry.endsWith('/')
+  ? `(^|/)${escape(entry)}`
+  : `^(\\./|(\\.\\./)+)${escape(entry.replace(/\.ts$/, '.js'))}$`;
+const globOf = (entry) => (entry.endsWith('/') ? `src/${entry}**/*.ts` : `src/${entry}`);
+const inside = (file, entry) => (entry.endsWith('/') ? file.startsWith(entry) : file === entry);
+
+/** The import restrictions of one entry of src/ (a folder or a module) at layer `level`. */
+function restrictions(entry, level) {
+  const above = LAYERS.slice(level + 1).flat();
+  const patterns = above.map((target) => ({
+    regex: reaches(target),
+    message: `layers import downward only: ${entry} (layer ${level}) must not import ${target} (layer ${LAYERS.findIndex((l) => l.includes(target))})`,
+  }));
+  const paths = Object.entries(ADAPTERS)
+    .filter(([, owners]) => !owners.some((owner) => inside(entry, owner)))
+    .map(([name, owners]) => ({
+      name,
+      message: `${name} is used through its adapter (${owners.join(', ')}) only`,
+      ...(name === 'pino' ? { allowTypeImports: true } : {}),
+    }));
+  return { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns }] };
+}
+
+/** One config object per layer entry, then one per adapter file inside a folder (later objects win). */
+function layerConfigs() {
+  const configs = [];
+  LAYERS.forEach((entries, level) => {
+    for (const entry of entries) configs.push({ files: [globOf(entry)], ignores: ['src/**/*.test.ts'], rules: restrictions(entry, level) });
+  });
+  const adapterFiles = new Set(Object.values(ADAPTERS).flat().filter((owner) => !owner.endsWith('/')));
+  for (const file of adapterFiles) {
+    const level = LAYERS.findIndex((entries) => entries.some((entry) => inside(file, entry)));
+    configs.push({ files: [globOf(file)], ignores: ['src/**/*.test.ts'], rules: restrictions(file, level) });
+  }
+  return configs;
+}
+
 export default tseslint.config(
   { ignores: ['dist/', 'bin/', '.run/', 'node_modules/', 'bench/results/'] },
   js.configs.recommended,
@@ -25,7 +99,7 @@ export default tseslint.config(
     },
   },
   {
-    // Layering: the product (src/) never imports test code or dev tooling.
+    // The product (src/) never imports test code or dev tooling.
     files: ['src/**/*.ts'],
     ignores: ['src/**/*.test.ts'],
     rules: {
@@ -35,8 +109,9 @@ export default tseslint.config(
       ],
     },
   },
+  ...layerConfigs(),
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
 );

@@ -1,6 +1,5 @@
 // Start-up wiring shared by the `run` command and the engine's integration tests: settings in,
 // a running manager with its health and metrics servers out.
-import type { Logger } from 'pino';
 import type { Settings } from './config/settings.js';
 import { Manager, type Caches, type StopReason } from './controller/manager.js';
 import type { Reconciler } from './controller/result.js';
@@ -9,6 +8,7 @@ import { KubeClient } from './kube/client.js';
 import { KubeEventRecorder, type EventRecorder } from './kube/events.js';
 import { Resources } from './kube/resources.js';
 import { Metrics } from './observability/metrics.js';
+import type { Logger } from './observability/logger.js';
 import { startServers } from './observability/server.js';
 
 export const CONTROLLER_NAME = 'gaim.livingcontent.io/gaim-operator';

@@ -4,23 +4,21 @@
 // another managed-by value so no operator's caches would ever hold them.
 import { randomUUID } from 'node:crypto';
 import type { Firestore } from '@google-cloud/firestore';
-import { Redis } from 'ioredis';
-import { MongoClient } from 'mongodb';
 import type { Gaim } from '../../src/api/v1alpha1/gaim.js';
 import { parseGaim } from '../../src/api/v1alpha1/validate.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { Labels, MANAGED_BY } from '../../src/kube/labels.js';
 import type { KubeObject } from '../../src/kube/objects.js';
-import { Resources, type Resource } from '../../src/kube/resources.js';
+import { resourceOf, Resources } from '../../src/kube/resources.js';
 import { desiredObjects } from '../../src/resources/desired.js';
 import { objectNames } from '../../src/resources/meta.js';
 import { claimReadiness, statefulSetReadiness } from '../../src/resources/readiness.js';
 import { seedStorageJob, storageFingerprint } from '../../src/resources/seed-job.js';
 import { BUILT_IN_TIERS } from '../../src/resources/tiers.js';
-import { seedFirestoreConfig } from '../../src/seeders/firestore-config.js';
+import { seedFirestoreConfig } from '../../src/firestore/config-docs.js';
+import { syncToFirestore } from '../../src/firestore/sync.js';
 import { seedMongoDB } from '../../src/seeders/mongodb.js';
 import { seedRedis } from '../../src/seeders/redis.js';
-import { syncToFirestore } from '../../src/status/firestore-sync.js';
 import type { Watch } from './observe.js';
 
 export const BASELINE_MANAGER = 'gaim-bench-baseline';
@@ -37,8 +35,6 @@ export interface BaselineContext {
     readonly jobs: Watch<KubeObject & { status?: { succeeded?: number } }>;
   };
 }
-
-const RESOURCE_BY_KIND: Readonly<Record<string, Resource>> = Object.fromEntries(Object.values(Resources).map((r) => [r.kind, r]));
 
 /** The operator's object, as a bare client would own it: its own label, no owner to collect it. */
 function asBaseline(object: KubeObject): KubeObject {
@@ -62,9 +58,7 @@ export async function convergeBare(gaim: Gaim, ctx: BaselineContext): Promise<vo
   const names = objectNames(gaim);
   const { client, watches } = ctx;
   for (const object of desiredObjects(gaim, BUILT_IN_TIERS[gaim.spec.tier], {}, 'gaim-system')) {
-    const resource = RESOURCE_BY_KIND[object.kind ?? ''];
-    if (resource === undefined) throw new Error(`no resource for ${object.kind ?? '?'}`);
-    await client.apply(resource, asBaseline(object), { fieldManager: BASELINE_MANAGER });
+    await client.apply(resourceOf(object), asBaseline(object), { fieldManager: BASELINE_MANAGER });
   }
   await seedFirestoreConfig(ctx.firestore, gaim.spec.gaimId, gaim.spec.environments, gaim.spec.config);
 
@@ -76,23 +70,14 @@ export async function convergeBare(gaim: Gaim, ctx: BaselineContext): Promise<vo
   })();
   const mongodb = (async () => {
     await watches.statefulSets.until((s) => key(s) === `${ns}/${names.mongodb}` && statefulSetReadiness(s).ready);
-    const mongo = new MongoClient(ctx.mongodbUrl, { directConnection: true, serverSelectionTimeoutMS: 10_000 });
-    try {
-      await seedMongoDB(mongo, gaim.spec.environments, { username: `${gaim.metadata.name}-app`, password: 'app-password' });
-    } finally {
-      await mongo.close();
-    }
+    const url = new URL(ctx.mongodbUrl);
+    await seedMongoDB({ address: url.host, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) },
+      gaim.spec.environments, { username: `${gaim.metadata.name}-app`, password: 'app-password' });
   })();
   const redis = (async () => {
     await watches.statefulSets.until((s) => key(s) === `${ns}/${names.redis}` && statefulSetReadiness(s).ready);
-    const connection = new Redis(ctx.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
-    connection.on('error', () => undefined);
-    try {
-      await connection.connect();
-      await seedRedis(connection, gaim.spec.environments);
-    } finally {
-      connection.disconnect();
-    }
+    const url = new URL(ctx.redisUrl);
+    await seedRedis({ address: url.host, password: decodeURIComponent(url.password) }, gaim.spec.environments);
   })();
   await Promise.all([storage, mongodb, redis]);
   await syncToFirestore(ctx.firestore, gaim, { syncStatus: 'Synced', errorType: undefined, ledger: { retryCount: 0 }, generation: 1, cluster: 'bench', leaderEpoch: 0 });

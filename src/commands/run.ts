@@ -1,8 +1,6 @@
 // `gaim-operator run`: settings, logging, Firestore and the Gaim reconciler wired onto the engine.
 import { parseSettings, SettingsError } from '../config/settings.js';
-import { AppRegistry } from '../firestore/app-registry.js';
-import { FirestoreBreaker } from '../firestore/breaker.js';
-import { createFirestore } from '../firestore/client.js';
+import { connectFirestore } from '../firestore/client.js';
 import { createLogger } from '../observability/logger.js';
 import { FIELD_MANAGER, runOperator } from '../operator.js';
 import { GaimReconciler } from '../reconciler/gaim-reconciler.js';
@@ -29,17 +27,15 @@ export async function run(): Promise<number> {
     });
   }
   try {
-    const firestore = createFirestore(settings);
-    const breaker = new FirestoreBreaker();
-    const registry = new AppRegistry(firestore, log, breaker);
+    const firestore = connectFirestore(settings, log);
     const reason = await runOperator(settings, log, ({ caches, client, events, leaderEpoch }) => new GaimReconciler({
-      caches, client, events, registry, firestore, settings, leaderEpoch, breaker,
+      caches, client, events, firestore, settings, leaderEpoch,
       backoff: settings.backoff,
       clusterName: settings.clusterName,
       fieldManager: FIELD_MANAGER,
       operatorNamespace: settings.leaderElection.namespace,
     }), stop.signal, packageVersion());
-    await firestore.terminate();
+    await firestore.close();
     log.info({ reason }, 'stopped');
     return reason === 'lost-leadership' ? 1 : 0;
   } catch (error: unknown) {

@@ -35,6 +35,7 @@ export const SETTINGS = {
   GAIM_RENEW_DEADLINE_SECONDS: { schema: int(1, 600), default: '10', help: 'A leader that cannot renew for this long stops reconciling (must be below the lease duration).' },
   GAIM_RETRY_PERIOD_SECONDS: { schema: int(1, 60), default: '2', help: 'How often candidates try to acquire and the leader renews.' },
   GAIM_IDENTITY: { schema: z.string().min(1), help: 'This replica\'s identity on the Lease (default: hostname plus a random suffix).' },
+  GAIM_RECONCILE_TIMEOUT_SECONDS: { schema: int(5, 3600), default: '120', help: 'Deadline of one reconcile; a store that does not answer in time fails the Gaim with errorType timeout.' },
   GAIM_SHUTDOWN_TIMEOUT_SECONDS: { schema: int(1, 600), default: '30', help: 'On SIGTERM, how long in-flight reconciles may finish before they are aborted.' },
   GAIM_BIND_ADDRESS: { schema: z.ipv4().or(z.ipv6()), default: '0.0.0.0', help: 'Address the health and metrics servers listen on.' },
   GAIM_HEALTH_PORT: { schema: port, default: '8081', help: 'Port of /healthz and /readyz.' },
@@ -76,6 +77,7 @@ export interface Settings {
     readonly renewDeadlineMs: number;
     readonly retryPeriodMs: number;
   };
+  readonly reconcileTimeoutMs: number;
   readonly shutdownTimeoutMs: number;
   readonly bindAddress: string;
   readonly healthPort: number;
@@ -149,6 +151,7 @@ export function parseSettings(env: Env = process.env): Settings {
       renewDeadlineMs: renewDeadline * 1000,
       retryPeriodMs: retryPeriod * 1000,
     },
+    reconcileTimeoutMs: required(read(env, 'GAIM_RECONCILE_TIMEOUT_SECONDS'), 'GAIM_RECONCILE_TIMEOUT_SECONDS') * 1000,
     shutdownTimeoutMs: required(read(env, 'GAIM_SHUTDOWN_TIMEOUT_SECONDS'), 'GAIM_SHUTDOWN_TIMEOUT_SECONDS') * 1000,
     bindAddress: required(read(env, 'GAIM_BIND_ADDRESS'), 'GAIM_BIND_ADDRESS'),
     healthPort,

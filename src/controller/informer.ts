@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import type { KubeClient, WatchEvent } from '../kube/client.js';
 import { isGone } from '../kube/errors.js';
 import { objectKey, type KubeObject } from '../kube/objects.js';
 import type { Resource } from '../kube/resources.js';
+import type { Logger } from '../observability/logger.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { isAborted } from './signals.js';
 

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import type { Settings } from '../config/settings.js';
 import type { KubeClient } from '../kube/client.js';
 import { isConflict, isNotFound } from '../kube/errors.js';
 import type { KubeObject } from '../kube/objects.js';
 import { resourcePath, Resources } from '../kube/resources.js';
+import { microTime } from '../kube/time.js';
+import type { Logger } from '../observability/logger.js';
 import { isAborted } from './signals.js';
 
 /** The lease part of the operator's settings (whether to elect at all is the manager's business). */
@@ -19,9 +20,6 @@ interface Lease extends KubeObject {
     leaseTransitions?: number;
   };
 }
-
-/** MicroTime, as the Lease API wants it. */
-const microTime = (date = new Date()) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /**
  * Leader election on a coordination.k8s.io Lease, with client-go's semantics: a candidate takes the

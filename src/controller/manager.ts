@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../config/settings.js';
 import type { KubeClient } from '../kube/client.js';
@@ -7,9 +6,11 @@ import { Labels, MANAGED_SELECTOR } from '../kube/labels.js';
 import { objectKey, splitKey, type KubeObject } from '../kube/objects.js';
 import { Resources, type Resource } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
+import type { Logger } from '../observability/logger.js';
 import { Informer, type InformerEvent } from './informer.js';
 import { LeaderElector } from './leader-election.js';
-import { asOperatorError, type ReconcileResult, type Reconciler } from './result.js';
+import { asOperatorError } from '../errors.js';
+import type { ReconcileResult, Reconciler } from './result.js';
 import { isAborted } from './signals.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -122,13 +123,13 @@ export class Manager {
     this.queue.add(`${namespace}/${name}`);
   }
 
+  /** Grows with every change of leader (the Lease's transition count when this replica took it). */
+  leaderEpoch = 0;
+
   /**
    * Runs until `signal` aborts (graceful shutdown: returns 'shutdown') or leadership is lost
    * (returns 'lost-leadership'). Informers start at once; workers start when this replica leads.
    */
-  /** Grows with every change of leader (the Lease's transition count when this replica took it). */
-  leaderEpoch = 0;
-
   async run(signal: AbortSignal, onLeading: (leading: boolean) => void = () => undefined): Promise<StopReason> {
     const { settings, log } = this.options;
     const informersStop = new AbortController();
@@ -208,7 +209,9 @@ export class Manager {
       try {
         const { namespace, name } = splitKey(key);
         const reconcileLog = log.child({ gaim: name, namespace, reconcileId: randomUUID() });
-        result = await reconciler.reconcile(key, { signal, attempt: this.queue.failures(key), log: reconcileLog });
+        // Every reconcile has a deadline: a store that never answers must not hold a worker forever.
+        const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.options.settings.reconcileTimeoutMs)]);
+        result = await reconciler.reconcile(key, { signal: deadline, stop: signal, attempt: this.queue.failures(key), log: reconcileLog });
       } catch (error: unknown) {
         result = { kind: 'error', error: asOperatorError(error) };
       }

@@ -1,6 +1,5 @@
-import type { Logger } from 'pino';
-import type { ErrorType } from '../api/v1alpha1/gaim.js';
-import { OperatorError } from '../errors.js';
+import type { OperatorError } from '../errors.js';
+import type { Logger } from '../observability/logger.js';
 
 /**
  * What a reconcile asks of the engine. Few and explicit, like controller-runtime's Result:
@@ -15,14 +14,6 @@ export type ReconcileResult =
 
 export const done = (): ReconcileResult => ({ kind: 'done' });
 export const requeueAfter = (afterMs: number): ReconcileResult => ({ kind: 'requeue', afterMs });
-export const failed = (error: OperatorError): ReconcileResult => ({ kind: 'error', error });
-
-/** Wraps anything thrown into an OperatorError; unknown throws are retryable `kubernetes` errors. */
-export function asOperatorError(error: unknown, fallback: ErrorType = 'kubernetes'): OperatorError {
-  if (error instanceof OperatorError) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new OperatorError(fallback, message, { cause: error });
-}
 
 export interface Reconciler {
   /** Converges one object, named by `namespace/name`. Must be idempotent and level-based. */
@@ -30,8 +21,16 @@ export interface Reconciler {
 }
 
 export interface ReconcileContext {
-  /** Aborted when the operator shuts down or loses leadership. */
+  /**
+   * Owns every awaited call of the reconcile: aborted when the reconcile runs out of time
+   * (GAIM_RECONCILE_TIMEOUT_SECONDS), when the operator shuts down, or when it loses leadership.
+   */
   readonly signal: AbortSignal;
+  /**
+   * Aborted only on shutdown or lost leadership. Reporting the outcome of a reconcile that ran out
+   * of time still needs the API; reporting after leadership was lost must not happen.
+   */
+  readonly stop: AbortSignal;
   /** Retries of this key since its last success (0 on the first attempt). */
   readonly attempt: number;
   /** Carries gaim, namespace and a reconcile id on every line. */

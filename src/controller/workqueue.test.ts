@@ -71,15 +71,29 @@ describe('WorkQueue', () => {
     expect(q.length).toBe(0); // the later timers were dropped
   });
 
-  it('does not retry what is never re-added (terminal errors are forgotten, not rate-limited)', () => {
+  it('forgets a key\'s failures without scheduling anything: a terminal error is not retried', async () => {
     vi.useFakeTimers();
     const q = queue();
+    // Two failed attempts: the key comes back after each backoff.
     q.add('ns/a');
-    void q.get();
+    let key = await q.get();
+    expect(q.addRateLimited('ns/a')).toBe(100);
+    q.done(key ?? '');
+    vi.advanceTimersByTime(100);
+    key = await q.get();
+    expect(key).toBe('ns/a');
+    expect(q.addRateLimited('ns/a')).toBe(200);
+    q.done(key ?? '');
+    vi.advanceTimersByTime(200);
+    key = await q.get();
+    // The third attempt fails terminally: the engine forgets the key instead of rate-limiting it.
     q.forget('ns/a');
-    q.done('ns/a');
+    q.done(key ?? '');
+    expect(q.failures('ns/a')).toBe(0);
     vi.advanceTimersByTime(60_000);
-    expect(q.length).toBe(0);
+    expect(q.length).toBe(0); // nothing came back on its own
+    // Its next failure (after a change re-added it) starts from the first backoff step again.
+    expect(q.addRateLimited('ns/a')).toBe(100);
   });
 
   it('releases waiting workers on shut down and accepts no new work', async () => {

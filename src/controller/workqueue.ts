@@ -1,16 +1,6 @@
+import type { QueueMetrics } from '../observability/metrics.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { TokenBucket } from './rate-limiter.js';
-
-/** Hooks for the workqueue_* metrics. */
-export interface QueueMetrics {
-  depth(value: number): void;
-  added(): void;
-  retried(): void;
-  /** Seconds a key waited between being added and being handed to a worker. */
-  waited(seconds: number): void;
-  /** Seconds a worker held a key. */
-  worked(seconds: number): void;
-}
 
 export interface WorkQueueOptions {
   readonly backoff: BackoffPolicy;
@@ -97,13 +87,6 @@ export class WorkQueue {
     this.#failures.delete(key);
   }
 
-  /** Stops a pending delayed add of the key, as when its object is deleted. */
-  cancelDelayed(key: string): void {
-    const pending = this.#timers.get(key);
-    if (pending !== undefined) clearTimeout(pending.timer);
-    this.#timers.delete(key);
-  }
-
   /** The next key to work on; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
     const key = this.#queue.shift();
@@ -126,10 +109,6 @@ export class WorkQueue {
     for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);
-  }
-
-  get processing(): number {
-    return this.#processing.size;
   }
 
   #push(key: string): void {

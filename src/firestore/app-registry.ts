@@ -1,13 +1,16 @@
 import type { Firestore } from '@google-cloud/firestore';
-import type { Logger } from 'pino';
 import type { Tier } from '../api/v1alpha1/gaim.js';
 import { firestorePaths } from '../datamodel.js';
 import { OperatorError } from '../errors.js';
-import { FirestoreBreaker } from './breaker.js';
-import { FIRESTORE_DEADLINE_MS, withDeadline } from './deadline.js';
+import { Message } from '../messages.js';
+import type { Logger } from '../observability/logger.js';
 import { AppRegistrySchema, BUILT_IN_TIERS, tierSizes, type AppRegistryEntry, type StoreApp, type TierSizes } from '../resources/tiers.js';
+import { FirestoreBreaker } from './breaker.js';
+import { withDeadline } from './deadline.js';
+import { classifyFirestoreError } from './errors.js';
 
 const APPS: readonly StoreApp[] = ['mongodb', 'redis'];
+type Entries = Partial<Record<StoreApp, AppRegistryEntry>>;
 
 /**
  * Tier sizes from the app registry (tenant_manager/config/apps/{app}.tier_defaults), read at most
@@ -17,33 +20,30 @@ const APPS: readonly StoreApp[] = ['mongodb', 'redis'];
  * outage never stalls the Kubernetes side.
  */
 export class AppRegistry {
-  #entries: Partial<Record<StoreApp, AppRegistryEntry>> | undefined;
+  #entries: Entries | undefined;
   #readAt = 0;
-  #reading: Promise<Partial<Record<StoreApp, AppRegistryEntry>>> | undefined;
+  #reading: Promise<Entries> | undefined;
 
   constructor(private readonly firestore: Firestore | undefined, private readonly log: Logger, private readonly breaker = new FirestoreBreaker(), private readonly ttlMs = 60_000) {}
 
-  async sizes(tier: Tier): Promise<TierSizes> {
+  /** One read serves every Gaim waiting for it; a caller whose `signal` aborts stops waiting, the read goes on. */
+  async sizes(tier: Tier, signal?: AbortSignal): Promise<TierSizes> {
     if (this.firestore === undefined) return BUILT_IN_TIERS[tier];
-    return tierSizes(tier, await this.#entries_());
-  }
-
-  async #entries_(): Promise<Partial<Record<StoreApp, AppRegistryEntry>>> {
-    if (this.#entries !== undefined && Date.now() - this.#readAt < this.ttlMs) return this.#entries;
+    if (this.#entries !== undefined && Date.now() - this.#readAt < this.ttlMs) return tierSizes(tier, this.#entries);
     this.#reading ??= this.#read().finally(() => { this.#reading = undefined; });
-    return this.#reading;
+    return tierSizes(tier, await withDeadline(this.#reading, Message.readRegistry, signal, Infinity));
   }
 
-  async #read(): Promise<Partial<Record<StoreApp, AppRegistryEntry>>> {
+  async #read(): Promise<Entries> {
     const firestore = this.firestore;
     if (firestore === undefined) return {};
     let snapshots;
     try {
       snapshots = await this.breaker.run(async () => {
         try {
-          return await withDeadline(firestore.getAll(...APPS.map((app) => firestore.doc(firestorePaths.app(app)))), FIRESTORE_DEADLINE_MS, 'read the app registry');
+          return await withDeadline(firestore.getAll(...APPS.map((app) => firestore.doc(firestorePaths.app(app)))), Message.readRegistry);
         } catch (error: unknown) {
-          throw new OperatorError('firestore', `cannot read the app registry: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+          throw classifyFirestoreError(error, Message.readRegistry);
         }
       });
     } catch (error: unknown) {
@@ -53,14 +53,15 @@ export class AppRegistry {
       this.#readAt = Date.now();
       return this.#entries;
     }
-    const entries: Partial<Record<StoreApp, AppRegistryEntry>> = {};
+    const entries: Entries = {};
     for (const [index, snapshot] of snapshots.entries()) {
       const app = APPS[index];
       if (app === undefined || !snapshot.exists) continue;
       const parsed = AppRegistrySchema.safeParse(snapshot.data());
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new OperatorError('firestore', `malformed app registry document ${firestorePaths.app(app)}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+        throw new OperatorError('firestore', `${Message.malformedRegistry(firestorePaths.app(app))}: ${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`,
+          { reason: 'RegistryInvalid' });
       }
       entries[app] = parsed.data;
     }

@@ -1,4 +1,5 @@
-import { OperatorError } from '../errors.js';
+import { Message } from '../messages.js';
+import { FirestoreUnavailableError } from './errors.js';
 
 /**
  * Remembers that Firestore is unreachable, so that during an outage each reconcile fails its
@@ -10,24 +11,15 @@ export class FirestoreBreaker {
 
   constructor(private readonly coolDownMs = 5000) {}
 
-  /** Throws a `firestore` error while the breaker is open. */
-  check(): void {
-    if (Date.now() < this.#openUntil) {
-      throw new OperatorError('firestore', 'Firestore is unreachable (waiting before the next attempt)');
-    }
-  }
-
-  /** Runs `call` unless the breaker is open; opens it when the call fails with a `firestore` error. */
+  /** Runs `call` unless the breaker is open; opens it when the call finds Firestore unavailable. */
   async run<T>(call: () => Promise<T>): Promise<T> {
-    this.check();
+    if (Date.now() < this.#openUntil) throw new FirestoreUnavailableError(Message.firestoreUnreachable);
     try {
       const result = await call();
       this.#openUntil = 0;
       return result;
     } catch (error: unknown) {
-      if (error instanceof OperatorError && error.errorType === 'firestore' && /no answer within|UNAVAILABLE|ECONNREFUSED|unreachable/i.test(error.message)) {
-        this.#openUntil = Date.now() + this.coolDownMs;
-      }
+      if (error instanceof FirestoreUnavailableError) this.#openUntil = Date.now() + this.coolDownMs;
       throw error;
     }
   }

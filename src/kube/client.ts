@@ -7,6 +7,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Agent, fetch, type Dispatcher } from 'undici';
 import { kubeConfigAccess, type ClusterAccess } from './access.js';
+import { abortedByDeadline } from '../errors.js';
 import { KubeApiError, statusMessage } from './errors.js';
 import type { KubeObject } from './objects.js';
 import { apiVersionOf, resourcePath, type Resource } from './resources.js';
@@ -99,8 +100,8 @@ export class KubeClient {
     for (const [key, value] of Object.entries(options.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
     }
-    const signals = [options.signal, timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs)]
-      .filter((s): s is AbortSignal => s !== undefined);
+    const deadline = timeoutMs === undefined ? undefined : AbortSignal.timeout(timeoutMs);
+    const signals = [options.signal, deadline].filter((s): s is AbortSignal => s !== undefined);
     const started = performance.now();
     let status = 0;
     try {
@@ -119,7 +120,9 @@ export class KubeClient {
       status = response.status;
       return response;
     } catch (error: unknown) {
-      throw new KubeApiError(0, 'Unreachable', `cannot reach the API server (${method} ${url.pathname}): ${errorText(error)}`, undefined, { cause: error });
+      // The request's own deadline, or the caller's (a reconcile that ran out of time), is a timeout.
+      const timedOut = [deadline, options.signal].some((s) => s !== undefined && abortedByDeadline(s));
+      throw new KubeApiError(0, timedOut ? 'Timeout' : 'Unreachable', `cannot reach the API server (${method} ${url.pathname}): ${errorText(error)}`, undefined, { cause: error, timedOut });
     } finally {
       this.options.onRequest?.(verb, resource, status, (performance.now() - started) / 1000);
     }

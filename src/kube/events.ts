@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { KubeClient } from './client.js';
 import type { KubeObject } from './objects.js';
 import { Resources } from './resources.js';
+import { microTime } from './time.js';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -24,7 +25,6 @@ const SERIES_WINDOW_MS = 10 * 60_000;
 /** At most one write per series in this period; repeats in between only raise the count. */
 const SERIES_WRITE_INTERVAL_MS = 30_000;
 const MAX_SERIES = 4096;
-const MICRO = (date: Date) => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 /**
  * Writes events.k8s.io/v1 Events, aggregated the way client-go's recorder does: the same
@@ -64,7 +64,7 @@ export class KubeEventRecorder implements EventRecorder {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
       metadata: { name: created.name, namespace: meta.namespace },
-      eventTime: MICRO(new Date(now)),
+      eventTime: microTime(new Date(now)),
       reportingController: this.controller,
       reportingInstance: this.instance,
       action,
@@ -87,7 +87,7 @@ export class KubeEventRecorder implements EventRecorder {
     const now = Date.now();
     try {
       await this.client.mergePatch(Resources.event, series.name, series.namespace,
-        { series: { count: series.count, lastObservedTime: MICRO(new Date(now)) } }, AbortSignal.timeout(10_000));
+        { series: { count: series.count, lastObservedTime: microTime(new Date(now)) } }, AbortSignal.timeout(10_000));
       series.lastWrittenAt = now;
     } catch (error: unknown) {
       this.log.warn({ err: error }, 'cannot update event series');

@@ -38,3 +38,12 @@ export function resourcePath(resource: Resource, namespace?: string, name?: stri
   const object = name === undefined ? '' : `/${encodeURIComponent(name)}${subresource === undefined ? '' : `/${subresource}`}`;
   return `${root}${scope}/${resource.plural}${object}`;
 }
+
+const BY_KIND: ReadonlyMap<string, Resource> = new Map(Object.values(Resources).map((r) => [r.kind, r]));
+
+/** The resource of an object, by its kind; throws for a kind the operator does not know. */
+export function resourceOf(object: { kind?: string | undefined }): Resource {
+  const resource = BY_KIND.get(object.kind ?? '');
+  if (resource === undefined) throw new Error(`no resource for kind ${object.kind ?? '(none)'}`);
+  return resource;
+}

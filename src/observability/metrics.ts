@@ -1,6 +1,16 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueueMetrics } from '../controller/workqueue.js';
 import type { RequestObserver } from '../kube/client.js';
+
+/** Hooks for the workqueue_* metrics, called by the controller's work queue. */
+export interface QueueMetrics {
+  depth(value: number): void;
+  added(): void;
+  retried(): void;
+  /** Seconds a key waited between being added and being handed to a worker. */
+  waited(seconds: number): void;
+  /** Seconds a worker held a key. */
+  worked(seconds: number): void;
+}
 
 const CONTROLLER = 'gaim';
 

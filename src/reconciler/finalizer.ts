@@ -1,19 +1,102 @@
+// Deletion of a Gaim, through its finalizer: workloads go with the Gaim; data goes only when the
+// deletion policy says so.
+import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { Caches } from '../controller/manager.js';
+import type { ReconcileContext } from '../controller/result.js';
+import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
+import { isNotFound } from '../kube/errors.js';
+import type { EventRecorder } from '../kube/events.js';
+import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
-import { Resources } from '../kube/resources.js';
+import { Resources, type Resource } from '../kube/resources.js';
+import { Message } from '../messages.js';
+import { objectNames } from '../resources/meta.js';
+import { setCondition } from '../status/conditions.js';
+import { Reason } from '../status/reasons.js';
+import { deleteObject } from './apply.js';
+import { writeStatus } from './report.js';
 
 export const FINALIZER = 'gaim.livingcontent.io/cleanup';
 
 export const hasFinalizer = (gaim: KubeObject): boolean => gaim.metadata?.finalizers?.includes(FINALIZER) ?? false;
 
+export interface FinalizeDeps {
+  readonly caches: Caches;
+  readonly client: KubeClient;
+  readonly events: EventRecorder;
+  readonly fieldManager: string;
+}
+
 /**
  * Adds or removes the operator's finalizer with server-side apply: the operator's field manager owns
  * exactly that entry of the list, so other finalizers are never touched.
  */
-export function applyFinalizer(client: KubeClient, gaim: KubeObject, present: boolean, fieldManager: string, signal: AbortSignal): Promise<KubeObject> {
-  return client.apply(Resources.gaim, {
-    apiVersion: gaim.apiVersion,
-    kind: gaim.kind,
-    metadata: { name: gaim.metadata?.name, namespace: gaim.metadata?.namespace, finalizers: present ? [FINALIZER] : [] },
-  }, { fieldManager, signal });
+export async function applyFinalizer(client: KubeClient, gaim: KubeObject, present: boolean, fieldManager: string, signal: AbortSignal): Promise<void> {
+  try {
+    await client.apply(Resources.gaim, {
+      apiVersion: gaim.apiVersion,
+      kind: gaim.kind,
+      metadata: { name: gaim.metadata?.name, namespace: gaim.metadata?.namespace, finalizers: present ? [FINALIZER] : [] },
+    }, { fieldManager, signal });
+  } catch (error: unknown) {
+    throw new OperatorError('kubernetes', `${Message.updateFinalizer}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Deletion: workloads go with the Gaim (garbage collection through owner references). With
+ * deletionPolicy Retain, claims, volumes and Secrets lose their owner references first so the
+ * collector cannot take them; with Delete, they are deleted too. Then the finalizer goes. Until it
+ * does, the Gaim says Deleting.
+ */
+export async function finalize(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<void> {
+  const names = objectNames(gaim);
+  const ns = gaim.metadata.namespace;
+  await markDeleting(gaim, deps, context);
+  const claims = deps.caches.list<KubeObject>(Resources.persistentVolumeClaim, ns)
+    .filter((c) => c.metadata?.labels?.[Labels.gaim] === gaim.metadata.name);
+  const secrets = [names.mongodbSecret, names.redisSecret]
+    .map((name) => deps.caches.get<KubeObject>(Resources.secret, `${ns}/${name}`))
+    .filter((s): s is KubeObject => s !== undefined);
+  const volume = deps.caches.get<KubeObject>(Resources.persistentVolume, names.lancedbVolume);
+
+  if (gaim.spec.deletionPolicy === 'Retain') {
+    const kept: [Resource, KubeObject][] = [...claims.map((c): [Resource, KubeObject] => [Resources.persistentVolumeClaim, c]), ...secrets.map((s): [Resource, KubeObject] => [Resources.secret, s])];
+    for (const [resource, object] of kept) await release(resource, object, ns, deps.client, context.signal);
+    context.log.info({ claims: claims.length, secrets: secrets.length, volume: volume !== undefined }, 'deletionPolicy Retain: kept claims, volumes and secrets');
+  } else {
+    for (const name of [names.mongodb, names.redis]) await deleteObject(Resources.statefulSet, name, ns, deps.client, context.signal);
+    for (const claim of claims) await deleteObject(Resources.persistentVolumeClaim, claim.metadata?.name ?? '', ns, deps.client, context.signal);
+    for (const secret of secrets) await deleteObject(Resources.secret, secret.metadata?.name ?? '', ns, deps.client, context.signal);
+    if (volume !== undefined) await deleteObject(Resources.persistentVolume, names.lancedbVolume, undefined, deps.client, context.signal);
+    context.log.info({ claims: claims.length, secrets: secrets.length }, 'deletionPolicy Delete: deleted claims, volumes and secrets');
+  }
+  await applyFinalizer(deps.client, gaim, false, deps.fieldManager, context.signal);
+  context.log.info({ finalizer: FINALIZER }, 'finalized');
+}
+
+/** Takes the owner reference off a kept object, so garbage collection leaves it. */
+async function release(resource: Resource, object: KubeObject, namespace: string, client: KubeClient, signal: AbortSignal): Promise<void> {
+  if ((object.metadata?.ownerReferences ?? []).length === 0) return;
+  const name = object.metadata?.name ?? '';
+  try {
+    await client.mergePatch(resource, name, namespace, { metadata: { ownerReferences: null } }, signal);
+  } catch (error: unknown) {
+    if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.releaseObject(resource.kind, name)}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/** Ready=False, reason Deleting: what kubectl and Argo CD show while the finalizer runs. */
+async function markDeleting(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<void> {
+  const ready = gaim.status?.conditions?.find((c) => c.type === 'Ready');
+  if (ready?.reason === Reason.Deleting) return;
+  const message = `deleting: deletionPolicy ${gaim.spec.deletionPolicy} ${gaim.spec.deletionPolicy === 'Retain' ? 'keeps claims, volumes and Secrets' : 'removes claims, volumes and Secrets'}`;
+  const conditions = setCondition(gaim.status?.conditions ?? [], { type: 'Ready', status: 'False', reason: Reason.Deleting, message }, gaim.metadata.generation ?? 0, new Date());
+  try {
+    await writeStatus(gaim, { ...gaim.status, syncStatus: 'Progressing', message, conditions }, deps, context.signal, context);
+  } catch (error: unknown) {
+    // The status only informs; the deletion itself must go on.
+    context.log.warn({ err: error }, Message.writeStatus);
+  }
 }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { fingerprint } from '../hash.js';
 import type { KubeObject } from '../kube/objects.js';
 import { parseQuantity } from './quantity.js';
 
@@ -6,7 +6,7 @@ import { parseQuantity } from './quantity.js';
 export const APPLIED_HASH = 'gaim.livingcontent.io/applied-hash';
 
 export function appliedHash(desired: KubeObject): string {
-  return createHash('sha256').update(JSON.stringify(desired)).digest('hex').slice(0, 16);
+  return fingerprint(desired);
 }
 
 /** The desired object with its hash annotation, as it is sent to the API server. */

@@ -1,4 +1,4 @@
-import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
 import { consumerGroup, databaseName, deadLetterStream, LANCEDB_MOUNT_PATH, lancePaths, taskStream } from '../datamodel.js';
 import type { KubeObject } from '../kube/objects.js';
 import { MONGODB_PORT, MongoSecretKeys } from './mongodb.js';
@@ -7,6 +7,16 @@ import { REDIS_PORT, RedisSecretKeys } from './redis.js';
 
 /** In-cluster DNS name of a Service in the Gaim's namespace. */
 export const serviceHost = (gaim: Gaim, service: string): string => `${service}.${gaim.metadata.namespace}.svc.cluster.local`;
+
+/** Where the GAIM's applications reach its stores (status.endpoints): a pure function of the spec. */
+export function endpointsOf(gaim: Gaim): NonNullable<GaimStatus['endpoints']> {
+  const names = objectNames(gaim);
+  return {
+    ...(gaim.spec.mongodb.enabled ? { mongodb: `${serviceHost(gaim, names.mongodb)}:${MONGODB_PORT}` } : {}),
+    ...(gaim.spec.redis.enabled ? { redis: `${serviceHost(gaim, names.redis)}:${REDIS_PORT}` } : {}),
+    lancedbClaim: names.lancedbClaim,
+  };
+}
 
 /**
  * The ConfigMap the GAIM's applications read: per environment, where MongoDB, Redis and the LanceDB

@@ -108,13 +108,25 @@ describe('desiredObjects', () => {
   });
 
   it('runs the stores as non-root with a read-only root filesystem and no privilege escalation', () => {
-    for (const sts of byKind(desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops'), 'StatefulSet')) {
+    const statefulSets = byKind(desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops'), 'StatefulSet');
+    expect(statefulSets.map((s) => s.metadata?.name)).toEqual(['marvin-mongodb', 'marvin-redis']);
+    for (const sts of statefulSets) {
       const pod = (sts as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec;
-      expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod['securityContext']).toMatchObject({ runAsNonRoot: true, runAsUser: 999, seccompProfile: { type: 'RuntimeDefault' } });
       expect(container(sts)?.['securityContext']).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
-      expect(container(sts)?.['readinessProbe']).toBeDefined();
-      expect(container(sts)?.['livenessProbe']).toBeDefined();
     }
+  });
+
+  it('probes each store as its image answers: MongoDB with a ping, Redis with an authenticated PING', () => {
+    const objects = desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops');
+    const mongo = container(byKind(objects, 'StatefulSet', 'marvin-mongodb')[0]);
+    const redis = container(byKind(objects, 'StatefulSet', 'marvin-redis')[0]);
+    expect(mongo?.['readinessProbe']).toMatchObject({ exec: { command: ['mongosh', '--quiet', '--norc', '--eval', "db.adminCommand('ping').ok"] } });
+    expect(mongo?.['livenessProbe']).toMatchObject({ tcpSocket: { port: 27017 } });
+    expect(mongo?.['startupProbe']).toMatchObject({ tcpSocket: { port: 27017 } });
+    expect(JSON.stringify(redis?.['readinessProbe'])).toContain('redis-cli');
+    expect(JSON.stringify(redis?.['readinessProbe'])).toContain('PONG');
+    expect(redis?.['livenessProbe']).toMatchObject({ tcpSocket: { port: 6379 } });
   });
 
   it('generates different credentials for every new Secret', () => {

@@ -1,17 +1,15 @@
-import { createHash } from 'node:crypto';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { Toleration } from '../config/settings.js';
 import { LANCEDB_MOUNT_PATH } from '../datamodel.js';
+import { fingerprint } from '../hash.js';
 import type { KubeObject } from '../kube/objects.js';
-import { seedStorageArgs } from '../seeders/seed-storage-args.js';
 import { labels, objectNames, ownedMeta } from './meta.js';
+import { seedStorageArgs } from './seed-storage-args.js';
 
 export const SEED_HASH_LABEL = 'gaim.livingcontent.io/seed-hash';
 
 /** A short, stable fingerprint of what a store is seeded for. */
-export function seedFingerprint(parts: unknown): string {
-  return createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 10);
-}
+export const seedFingerprint = (parts: unknown): string => fingerprint(parts, 10);
 
 export const storageFingerprint = (gaim: Gaim) =>
   seedFingerprint({ environments: [...gaim.spec.environments].sort(), dimensions: gaim.spec.lancedb.embeddingDimensions });

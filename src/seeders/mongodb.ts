@@ -1,7 +1,8 @@
-import type { Db, MongoClient } from 'mongodb';
+import { MongoClient, MongoNetworkTimeoutError, type Db } from 'mongodb';
 import type { Environment } from '../api/v1alpha1/gaim.js';
 import { databaseName, MONGO_COLLECTIONS } from '../datamodel.js';
-import { OperatorError } from '../errors.js';
+import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
+import { Message } from '../messages.js';
 
 /** Indexes that serve the data model's access patterns, named explicitly so they are recognised later. */
 export const MONGO_INDEXES: Readonly<Record<string, readonly { name: string; key: Record<string, 1 | -1> }[]>> = {
@@ -14,28 +15,69 @@ export const MONGO_INDEXES: Readonly<Record<string, readonly { name: string; key
   ],
 };
 
+/** Where a GAIM's MongoDB listens, and the root credentials from its Secret. */
+export interface MongoTarget {
+  /** host:port */
+  readonly address: string;
+  readonly username: string;
+  readonly password: string;
+}
+
 export interface MongoSeedReport {
   readonly created: string[];
   /** Things found in a form the operator would not have made; left as they are. */
   readonly notes: string[];
-  readonly appUser: 'created' | 'granted' | 'exists' | 'unsupported';
+  readonly appUser: AppUserOutcome;
+}
+
+/** `unsupported`: the server cannot create users with roles (FerretDB; some managed services). */
+export type AppUserOutcome = 'created' | 'granted' | 'exists' | 'unsupported';
+
+const role = (env: Environment) => ({ role: 'readWrite', db: databaseName(env) });
+
+/**
+ * What the app user needs, from what usersInfo returned: to be created with readWrite on every
+ * environment database, or granted the roles it lacks (an existing user keeps its password), or nothing.
+ */
+export function appUserPlan(existingRoles: readonly { role: string; db: string }[] | undefined, environments: readonly Environment[]):
+  { readonly action: 'create' | 'grant' | 'none'; readonly roles: { role: string; db: string }[] } {
+  const wanted = environments.map(role);
+  if (existingRoles === undefined) return { action: 'create', roles: wanted };
+  const missing = wanted.filter((r) => !existingRoles.some((have) => have.role === r.role && have.db === r.db));
+  return missing.length === 0 ? { action: 'none', roles: [] } : { action: 'grant', roles: missing };
 }
 
 /**
  * Seeds each environment's database: collections and indexes when absent, and the application user
  * with readWrite on every environment database. Nothing existing is dropped, renamed or changed: an
  * index that exists under the same name is kept even if its keys differ (and noted), and an existing
- * user keeps its password; only missing roles are granted.
+ * user keeps its password; only missing roles are granted. The client lives for this call only and
+ * is closed when `signal` aborts.
  */
-export async function seedMongoDB(client: MongoClient, environments: readonly Environment[], appUser: { username: string; password: string }): Promise<MongoSeedReport> {
-  const report = { created: [] as string[], notes: [] as string[], appUser: 'exists' as MongoSeedReport['appUser'] };
+export async function seedMongoDB(target: MongoTarget, environments: readonly Environment[], appUser: { username: string; password: string }, signal?: AbortSignal): Promise<MongoSeedReport> {
+  const client = new MongoClient(`mongodb://${target.address}/`, {
+    auth: { username: target.username, password: target.password },
+    authSource: 'admin',
+    serverSelectionTimeoutMS: 10_000,
+    connectTimeoutMS: 10_000,
+    socketTimeoutMS: 30_000,
+    directConnection: true,
+  });
+  const abort = () => { void client.close(true); };
+  signal?.addEventListener('abort', abort, { once: true });
+  const report = { created: [] as string[], notes: [] as string[], appUser: 'exists' as AppUserOutcome };
   try {
+    signal?.throwIfAborted();
     for (const env of environments) await seedDatabase(client.db(databaseName(env)), report);
     report.appUser = await seedAppUser(client.db('admin'), environments, appUser);
+    return report;
   } catch (error: unknown) {
-    throw new OperatorError('mongodb', `cannot seed mongodb: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const timedOut = error instanceof MongoNetworkTimeoutError || (signal !== undefined && abortedByDeadline(signal));
+    throw new OperatorError(timedOut ? 'timeout' : 'mongodb', `${Message.seedMongoDB}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'MongoDBTimeout' : 'MongoDBSeedFailed' });
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    await client.close();
   }
-  return report;
 }
 
 async function seedDatabase(db: Db, report: { created: string[]; notes: string[] }): Promise<void> {
@@ -62,19 +104,21 @@ async function seedDatabase(db: Db, report: { created: string[]; notes: string[]
   }
 }
 
-async function seedAppUser(admin: Db, environments: readonly Environment[], { username, password }: { username: string; password: string }): Promise<MongoSeedReport['appUser']> {
-  const roles = environments.map((env) => ({ role: 'readWrite', db: databaseName(env) }));
+async function seedAppUser(admin: Db, environments: readonly Environment[], { username, password }: { username: string; password: string }): Promise<AppUserOutcome> {
   const info = await admin.command({ usersInfo: { user: username, db: 'admin' } }) as { users?: { roles?: { role: string; db: string }[] }[] };
-  const user = info.users?.[0];
+  const existing = info.users?.[0];
+  const plan = appUserPlan(existing === undefined ? undefined : existing.roles ?? [], environments);
   try {
-    if (user === undefined) {
-      await admin.command({ createUser: username, pwd: password, roles });
-      return 'created';
+    switch (plan.action) {
+      case 'create':
+        await admin.command({ createUser: username, pwd: password, roles: plan.roles });
+        return 'created';
+      case 'grant':
+        await admin.command({ grantRolesToUser: username, roles: plan.roles });
+        return 'granted';
+      case 'none':
+        return 'exists';
     }
-    const missing = roles.filter((r) => !(user.roles ?? []).some((have) => have.role === r.role && have.db === r.db));
-    if (missing.length === 0) return 'exists';
-    await admin.command({ grantRolesToUser: username, roles: missing });
-    return 'granted';
   } catch (error: unknown) {
     // FerretDB (the test stand-in for MongoDB) implements createUser only without roles. Real
     // MongoDB never answers NotImplemented here.
@@ -83,7 +127,7 @@ async function seedAppUser(admin: Db, environments: readonly Environment[], { us
   }
 }
 
+/** MongoDB's NotImplemented (code 238). */
 function isNotImplemented(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === 238 || (error instanceof Error && /not implemented/i.test(error.message));
+  return (error as { code?: unknown } | null)?.code === 238;
 }

@@ -1,7 +1,8 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 import type { Environment } from '../api/v1alpha1/gaim.js';
 import { consumerGroup, deadLetterStream, taskStream } from '../datamodel.js';
-import { OperatorError } from '../errors.js';
+import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
+import { Message } from '../messages.js';
 
 /**
  * Creates an empty stream only when the key does not exist: XADD a marker entry and XDEL it in one
@@ -14,6 +15,13 @@ local id = redis.call('XADD', KEYS[1], '*', 'seeded_by', 'gaim-operator')
 redis.call('XDEL', KEYS[1], id)
 return 1`;
 
+/** Where a GAIM's Redis listens, and the password from its Secret. */
+export interface RedisTarget {
+  /** host:port */
+  readonly address: string;
+  readonly password: string;
+}
+
 export interface RedisSeedReport {
   readonly created: string[];
 }
@@ -21,11 +29,23 @@ export interface RedisSeedReport {
 /**
  * Seeds each environment's task stream with its consumer group, and the dead-letter stream. An
  * existing group is left alone (BUSYGROUP); a new group on an existing stream starts at its first
- * entry, so no queued task is skipped.
+ * entry, so no queued task is skipped. The connection lives for this call only and is dropped when
+ * `signal` aborts.
  */
-export async function seedRedis(redis: Redis, environments: readonly Environment[]): Promise<RedisSeedReport> {
+export async function seedRedis(target: RedisTarget, environments: readonly Environment[], signal?: AbortSignal): Promise<RedisSeedReport> {
+  const separator = target.address.lastIndexOf(':');
+  const redis = new Redis({
+    host: target.address.slice(0, separator), port: Number(target.address.slice(separator + 1)), password: target.password,
+    lazyConnect: true, connectTimeout: 10_000, commandTimeout: 10_000,
+    maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false,
+  });
+  redis.on('error', () => undefined); // failures surface through the commands' rejections
+  const abort = () => { redis.disconnect(); };
+  signal?.addEventListener('abort', abort, { once: true });
   const created: string[] = [];
   try {
+    signal?.throwIfAborted();
+    await redis.connect();
     for (const env of environments) {
       try {
         await redis.xgroup('CREATE', taskStream(env), consumerGroup(env), '0', 'MKSTREAM');
@@ -35,8 +55,17 @@ export async function seedRedis(redis: Redis, environments: readonly Environment
       }
       if ((await redis.eval(CREATE_EMPTY_STREAM, 1, deadLetterStream(env))) === 1) created.push(deadLetterStream(env));
     }
+    return { created };
   } catch (error: unknown) {
-    throw new OperatorError('redis', `cannot seed redis: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const timedOut = isTimeout(error) || (signal !== undefined && abortedByDeadline(signal));
+    throw new OperatorError(timedOut ? 'timeout' : 'redis', `${Message.seedRedis}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'RedisTimeout' : 'RedisSeedFailed' });
+  } finally {
+    signal?.removeEventListener('abort', abort);
+    redis.disconnect();
   }
-  return { created };
+}
+
+/** ioredis's own timeouts: the connect timeout (ETIMEDOUT) and the command timeout. */
+function isTimeout(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === 'ETIMEDOUT' || (error instanceof Error && error.message === 'Command timed out');
 }

@@ -26,7 +26,3 @@ export function setCondition(conditions: readonly Condition[], update: Condition
 
 const ORDER: readonly string[] = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced'];
 const order = (type: string) => (ORDER.includes(type) ? ORDER.indexOf(type) : ORDER.length);
-
-export function conditionStatus(conditions: readonly Condition[] | undefined, type: ConditionType): Condition['status'] | undefined {
-  return conditions?.find((c) => c.type === type)?.status;
-}

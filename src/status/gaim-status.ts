@@ -1,4 +1,5 @@
-import type { ErrorType, Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
+import type { Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
+import type { ErrorType } from '../errors.js';
 import type { Readiness } from '../resources/readiness.js';
 import { setCondition, type ConditionUpdate } from './conditions.js';
 import type { Ledger } from './retry-ledger.js';

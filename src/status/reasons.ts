@@ -1,30 +1,37 @@
-/** Condition and event reasons: PascalCase constants, one meaning each. */
+/**
+ * Condition and event reasons: PascalCase constants, one meaning each. A failure carries its own
+ * reason (OperatorError.reason: its error type's default from errors.ts, or a specific one below).
+ */
 export const Reason = {
   Ready: 'Ready',
   Disabled: 'Disabled',
   Progressing: 'Progressing',
   Suspended: 'Suspended',
-  InvalidSpec: 'InvalidSpec',
-  NamespaceConflict: 'NamespaceConflict',
-  ApplyFailed: 'ApplyFailed',
-  RegistryUnavailable: 'RegistryUnavailable',
   Deleting: 'Deleting',
   Synced: 'Synced',
   Seeded: 'Seeded',
-  FirestoreWritten: 'FirestoreWritten',
-  FirestoreUnavailable: 'FirestoreUnavailable',
   SeedPending: 'SeedPending',
   SeedFailed: 'SeedFailed',
-  Failed: 'Failed',
+  FirestoreWritten: 'FirestoreWritten',
+  FirestoreUnavailable: 'FirestoreUnavailable',
+  // Each error type's reason when nothing more specific applies (errors.ts: ErrorReason).
+  InvalidSpec: 'InvalidSpec',
+  Conflict: 'Conflict',
+  KubernetesError: 'KubernetesError',
+  MongoDBSeedFailed: 'MongoDBSeedFailed',
+  RedisSeedFailed: 'RedisSeedFailed',
+  StorageFailed: 'StorageFailed',
+  FirestoreFailed: 'FirestoreFailed',
+  Timeout: 'Timeout',
+  // Specific failures (set on the OperatorError where it is made).
+  MongoDBTimeout: 'MongoDBTimeout',
+  RedisTimeout: 'RedisTimeout',
+  NamespaceConflict: 'NamespaceConflict',
+  ShareConflict: 'ShareConflict',
+  GaimIdConflict: 'GaimIdConflict',
+  ApplyFailed: 'ApplyFailed',
+  DeleteFailed: 'DeleteFailed',
+  SecretFailed: 'SecretFailed',
+  RegistryInvalid: 'RegistryInvalid',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];
-
-/** Error messages: "cannot <verb> <noun>". */
-export const Message = {
-  applyObject: (kind: string, name: string) => `cannot apply ${kind.toLowerCase()} ${name}`,
-  createSecret: (name: string) => `cannot create secret ${name}`,
-  deleteObject: (kind: string, name: string) => `cannot delete ${kind.toLowerCase()} ${name}`,
-  releaseObject: (kind: string, name: string) => `cannot release ${kind.toLowerCase()} ${name} from its owner`,
-  writeStatus: 'cannot write gaim status',
-  readRegistry: 'cannot read the app registry',
-} as const;

@@ -1,14 +1,14 @@
 // The event recorder against the real API server: events.k8s.io/v1 Events on the Gaim, and a
 // repeating event aggregated into one Event with a rising series count instead of a flood.
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { KubeEventRecorder } from '../../src/kube/events.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { installCrd } from '../support/crd.js';
-import { adminClient, createGaim } from '../support/gaims.js';
+import { createGaim } from '../support/gaims.js';
 import { createNamespace, eventually } from '../support/stack.js';
+import { useSuite } from '../support/suite.js';
 
 interface Event extends KubeObject {
   reason?: string;
@@ -19,21 +19,17 @@ interface Event extends KubeObject {
 }
 
 describe('event recorder', () => {
-  let client: KubeClient;
-  beforeAll(async () => {
-    await installCrd();
-    client = await adminClient();
-  });
-  afterAll(async () => { await client.close(); });
+  const suite = useSuite();
+  beforeAll(async () => { await installCrd(); });
 
   it('records events on the Gaim and aggregates repeats into one series', async () => {
     const ns = await createNamespace('events');
-    const gaim = await createGaim(client, ns, 'noisy');
-    const recorder = new KubeEventRecorder(client, 'gaim.livingcontent.io/gaim-operator', 'test', pino({ level: 'silent' }), 0);
+    const gaim = await createGaim(suite.client, ns, 'noisy');
+    const recorder = new KubeEventRecorder(suite.client, 'gaim.livingcontent.io/gaim-operator', 'test', pino({ level: 'silent' }), 0);
 
     recorder.record(gaim, 'Normal', 'Synced', 'Reconcile', 'all stores ready');
     recorder.record(gaim, 'Warning', 'RedisUnavailable', 'Reconcile', 'cannot reach redis');
-    const events = async () => (await client.list<Event>(Resources.event, { namespace: ns })).items;
+    const events = async () => (await suite.client.list<Event>(Resources.event, { namespace: ns })).items;
     await eventually('two events', async () => ((await events()).length === 2 ? true : undefined));
     for (let i = 0; i < 20; i++) {
       recorder.record(gaim, 'Warning', 'RedisUnavailable', 'Reconcile', 'cannot reach redis');

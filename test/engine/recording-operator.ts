@@ -1,6 +1,7 @@
 // The real operator wiring (settings, watches, queue, leader election, servers, shutdown) with a
 // trivial reconciler that records each call as a JSON line on stdout. Logs go to stderr.
-//   RECORD_DELAY_MS  how long each reconcile takes (to catch one in flight)
+//   RECORD_DELAY_MS  how long each reconcile takes (default 50 ms: long enough that a second worker
+//                    on the same key would overlap it, so the records would show it)
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { parseSettings, SettingsError } from '../../src/config/settings.js';
@@ -19,7 +20,7 @@ try {
   console.error(error instanceof SettingsError ? error.message : String(error));
   process.exit(1);
 }
-const delayMs = Number(process.env['RECORD_DELAY_MS'] ?? '0');
+const delayMs = Number(process.env['RECORD_DELAY_MS'] ?? '50');
 const log = createLogger(settings.logLevel, pino.destination(2));
 const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
@@ -28,7 +29,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 const reason = await runOperator(settings, log, () => ({
   async reconcile(key, { signal, attempt }) {
     record('start', { key, attempt });
-    if (delayMs > 0) await sleep(delayMs, undefined, { signal });
+    await sleep(delayMs, undefined, { signal });
     record('end', { key });
     return done();
   },

@@ -5,28 +5,26 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import { KubeApiError } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { resourcePath, Resources } from '../../src/kube/resources.js';
 import { cases } from '../api/cases.js';
-import { adminClient, createGaim } from '../support/gaims.js';
+import { createGaim } from '../support/gaims.js';
 import { metricValue } from '../support/operator-process.js';
 import { isSynced, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
+import { useSuite } from '../support/suite.js';
 import { expectNoLeaks, Witness } from './witness.js';
 
 const VALID = 50;
 const MIB = 1024 * 1024;
 
 describe('faults: bad input and bad timing', () => {
-  let client: KubeClient;
+  const suite = useSuite();
   const witness = new Witness();
 
-  beforeAll(async () => { client = await adminClient(); });
   afterEach(async () => { await witness.stopAll(); });
-  afterAll(async () => { await client.close(); });
 
   it('50 malformed Gaims applied with 50 valid ones: the valid converge, the bad fail with their reasons, memory and queue stay bounded', async () => {
     // Malformed for the API server: every invalid case of the API table that a create can hit.
@@ -42,15 +40,15 @@ describe('faults: bad input and bad timing', () => {
 
     const outcomes = await Promise.all([
       ...namespaces.map(async (ns, i) => {
-        await createGaim(client, ns, `ok${String(i)}`);
+        await createGaim(suite.client, ns, `ok${String(i)}`);
         // The interloper comes second, and its name sorts after: the namespace's owner is certain.
-        if (i < interlopers) await createGaim(client, ns, `zz${String(i)}`);
+        if (i < interlopers) await createGaim(suite.client, ns, `zz${String(i)}`);
         return undefined;
       }),
       ...rejected.map(async ({ name, manifest, invalid }) => {
         try {
           // Strict, as kubectl applies: unknown fields are refused (400) rather than silently dropped.
-          await client.request('CREATE', 'gaims', 'POST', resourcePath(Resources.gaim, badNs), { body: { ...manifest, metadata: { ...manifest.metadata, namespace: badNs } }, query: { fieldValidation: 'Strict' } });
+          await suite.client.request('CREATE', 'gaims', 'POST', resourcePath(Resources.gaim, badNs), { body: { ...manifest, metadata: { ...manifest.metadata, namespace: badNs } }, query: { fieldValidation: 'Strict' } });
           return `${name}: accepted`;
         } catch (error: unknown) {
           if (!(error instanceof KubeApiError)) throw error;
@@ -62,15 +60,15 @@ describe('faults: bad input and bad timing', () => {
 
     for (let i = 0; i < interlopers; i++) {
       const ns = namespaces[i] ?? '';
-      const refused = await waitForGaim(client, ns, `zz${String(i)}`, 'to fail as a second Gaim in its namespace', (g) => g.status?.syncStatus === 'Failed', 120_000);
+      const refused = await waitForGaim(suite.client, ns, `zz${String(i)}`, 'to fail as a second Gaim in its namespace', (g) => g.status?.syncStatus === 'Failed', 120_000);
       expect(refused.status).toMatchObject({ errorType: 'conflict', retryCount: 0 });
       expect(refused.status?.message).toContain(`already has Gaim ok${String(i)}`);
     }
-    for (const [i, ns] of namespaces.entries()) await waitForGaim(client, ns, `ok${String(i)}`, 'to be Synced', isSynced, 300_000);
+    for (const [i, ns] of namespaces.entries()) await waitForGaim(suite.client, ns, `ok${String(i)}`, 'to be Synced', isSynced, 300_000);
 
     // Nothing was made for an interloper, and nothing for it keeps going round.
     for (let i = 0; i < interlopers; i++) {
-      const names = (await client.list(Resources.statefulSet, { namespace: namespaces[i] ?? '' })).items.map((s) => s.metadata?.name);
+      const names = (await suite.client.list(Resources.statefulSet, { namespace: namespaces[i] ?? '' })).items.map((s) => s.metadata?.name);
       expect(names.sort()).toEqual([`ok${String(i)}-mongodb`, `ok${String(i)}-redis`]);
     }
     const metrics = await operator.metrics();
@@ -90,19 +88,19 @@ describe('faults: bad input and bad timing', () => {
   it('a Gaim deleted while its seeding is in flight: nothing left running, nothing recreated, its data kept', async () => {
     const ns = witness.namespace(await createNamespace('del-seed'));
     const operator = await witness.operator([ns]);
-    await createGaim(client, ns, 'doomed');
+    await createGaim(suite.client, ns, 'doomed');
     await eventually('the seed Job to be created', async () =>
-      ((await client.list(Resources.job, { namespace: ns })).items.length > 0 ? true : undefined), 60_000);
-    const before = await client.get<GaimObject>(Resources.gaim, 'doomed', ns);
+      ((await suite.client.list(Resources.job, { namespace: ns })).items.length > 0 ? true : undefined), 60_000);
+    const before = await suite.client.get<GaimObject>(Resources.gaim, 'doomed', ns);
     expect(before.status?.conditions?.find((c) => c.type === 'Seeded')?.status).not.toBe('True');
-    await client.delete(Resources.gaim, 'doomed', ns);
+    await suite.client.delete(Resources.gaim, 'doomed', ns);
 
     await eventually('the Gaim to be finalized and gone', async () =>
-      client.get(Resources.gaim, 'doomed', ns).then(() => undefined, (e: unknown) => (e instanceof KubeApiError && e.status === 404 ? true : undefined)), 60_000);
+      suite.client.get(Resources.gaim, 'doomed', ns).then(() => undefined, (e: unknown) => (e instanceof KubeApiError && e.status === 404 ? true : undefined)), 60_000);
     const running = async () => {
       const found: string[] = [];
-      for (const resource of [Resources.statefulSet, Resources.job, Resources.service, Resources.configMap, Resources.networkPolicy]) {
-        for (const o of (await client.list<KubeObject>(resource, { namespace: ns })).items) {
+      for (const resource of [Resources.statefulSet, Resources.job, Resources.pod, Resources.service, Resources.configMap, Resources.networkPolicy]) {
+        for (const o of (await suite.client.list<KubeObject>(resource, { namespace: ns })).items) {
           if (o.metadata?.name !== 'kube-root-ca.crt') found.push(`${resource.kind}/${o.metadata?.name ?? ''}`);
         }
       }
@@ -113,7 +111,7 @@ describe('faults: bad input and bad timing', () => {
     expect(await running()).toEqual([]);
 
     // deletionPolicy Retain: the LanceDB claim and its data stay, released from the Gaim.
-    const claim = await client.get<KubeObject>(Resources.persistentVolumeClaim, 'doomed-lancedb', ns);
+    const claim = await suite.client.get<KubeObject>(Resources.persistentVolumeClaim, 'doomed-lancedb', ns);
     expect(claim.metadata?.ownerReferences ?? []).toEqual([]);
     expect(existsSync(join(stackEnv().STACK_VOLUMES, ns, 'doomed-lancedb'))).toBe(true);
     expect(operator.exit).toBeUndefined();
@@ -121,6 +119,6 @@ describe('faults: bad input and bad timing', () => {
   });
 
   it('leaves no secret value in the operators\' logs, events or Gaim statuses', async () => {
-    await expectNoLeaks(client, witness);
+    await expectNoLeaks(suite.client, witness);
   });
 });

@@ -2,60 +2,50 @@
 // it is down, so every watch must relist), and each store — FerretDB, Redis, the Firestore emulator.
 // Work that arrives during the outage is not lost, Gaims already Synced are not harmed, and
 // everything converges once the part is back.
-import type { Firestore } from '@google-cloud/firestore';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { adminClient, createGaim } from '../support/gaims.js';
+import { createGaim } from '../support/gaims.js';
 import { metricValue } from '../support/operator-process.js';
 import { condition, isSynced, waitForGaim, type GaimObject } from '../support/operator.js';
-import { compactEtcd, createNamespace, emulatorFirestore, eventually, stackComponent } from '../support/stack.js';
+import { compactEtcd, createNamespace, eventually, stackComponent } from '../support/stack.js';
+import { useSuite } from '../support/suite.js';
 import { expectNoLeaks, Witness } from './witness.js';
 
 type Secret = KubeObject & { data?: Record<string, string> };
 
 describe('faults: the parts around the operator fail', () => {
-  let client: KubeClient;
-  let firestore: Firestore;
+  const suite = useSuite();
   const witness = new Witness();
   const gaimIdOf = (g: KubeObject) => (g as GaimObject & { spec: { gaimId: string } }).spec.gaimId;
-  const syncStatusIn = async (gaimId: string) => ((await firestore.doc(`gaims/${gaimId}`).get()).data() as { sync_status?: string } | undefined)?.sync_status;
+  const syncStatusIn = async (gaimId: string) => ((await suite.firestore.doc(`gaims/${gaimId}`).get()).data() as { sync_status?: string } | undefined)?.sync_status;
 
-  beforeAll(async () => {
-    client = await adminClient();
-    firestore = emulatorFirestore();
-  });
   afterEach(async () => { await witness.stopAll(); });
-  afterAll(async () => {
-    await client.close();
-    await firestore.terminate();
-  });
 
   it('API server restarted with etcd compacted meanwhile: changes made around the outage all converge', async () => {
     const [before, during] = [witness.namespace(await createNamespace('apisrv-a')), witness.namespace(await createNamespace('apisrv-b'))];
     const operator = await witness.operator([before, during]);
-    await createGaim(client, before, 'steady');
-    const steady = await waitForGaim(client, before, 'steady', 'to be Synced', isSynced, 90_000);
-    const secretsBefore = (await client.list<Secret>(Resources.secret, { namespace: before })).items.map((s) => s.data);
+    await createGaim(suite.client, before, 'steady');
+    const steady = await waitForGaim(suite.client, before, 'steady', 'to be Synced', isSynced, 90_000);
+    const secretsBefore = (await suite.client.list<Secret>(Resources.secret, { namespace: before })).items.map((s) => s.data);
 
     await stackComponent('kube-apiserver', 'stop');
     await compactEtcd(); // every resourceVersion the operator's watches hold is now gone
     await stackComponent('kube-apiserver', 'start');
     // A new Gaim, and damage to a Synced one, both while the operator's watches are broken.
-    await createGaim(client, during, 'arrival');
+    await createGaim(suite.client, during, 'arrival');
     // (Objects without pods: this test is about the operator's watches, not kwok's.)
-    await client.delete(Resources.configMap, 'steady-connections', before);
-    await client.delete(Resources.networkPolicy, 'steady-stores', before);
+    await suite.client.delete(Resources.configMap, 'steady-connections', before);
+    await suite.client.delete(Resources.networkPolicy, 'steady-stores', before);
 
-    await waitForGaim(client, during, 'arrival', 'to be Synced after the relist', isSynced, 90_000);
+    await waitForGaim(suite.client, during, 'arrival', 'to be Synced after the relist', isSynced, 90_000);
     await eventually('the deleted ConfigMap and NetworkPolicy to be recreated', async () => {
-      const found = await Promise.all([client.get(Resources.configMap, 'steady-connections', before), client.get(Resources.networkPolicy, 'steady-stores', before)]
+      const found = await Promise.all([suite.client.get(Resources.configMap, 'steady-connections', before), suite.client.get(Resources.networkPolicy, 'steady-stores', before)]
         .map((p) => p.catch(() => undefined)));
       return found.every((f) => f !== undefined) ? true : undefined;
     }, 60_000);
-    await waitForGaim(client, before, 'steady', 'to be Synced again', isSynced, 90_000);
-    expect((await client.list<Secret>(Resources.secret, { namespace: before })).items.map((s) => s.data)).toEqual(secretsBefore);
+    await waitForGaim(suite.client, before, 'steady', 'to be Synced again', isSynced, 90_000);
+    expect((await suite.client.list<Secret>(Resources.secret, { namespace: before })).items.map((s) => s.data)).toEqual(secretsBefore);
     expect(await syncStatusIn(gaimIdOf(steady))).toBe('synced');
     const relists = metricValue(await operator.metrics(), 'gaim_informer_relists_total') ?? 0;
     expect(relists).toBeGreaterThan(0);
@@ -65,21 +55,21 @@ describe('faults: the parts around the operator fail', () => {
     it(`${component} stopped and restarted: new Gaims fail with errorType ${errorType} and retry, then converge`, async () => {
       const [synced, waiting] = [witness.namespace(await createNamespace(`${errorType}-a`)), witness.namespace(await createNamespace(`${errorType}-b`))];
       await witness.operator([synced, waiting], { GAIM_BACKOFF_BASE_MS: '500', GAIM_BACKOFF_CAP_MS: '2000' });
-      const first = await createGaim(client, synced, 'early');
-      await waitForGaim(client, synced, 'early', 'to be Synced', isSynced, 90_000);
+      const first = await createGaim(suite.client, synced, 'early');
+      await waitForGaim(suite.client, synced, 'early', 'to be Synced', isSynced, 90_000);
       await stackComponent(component, 'stop');
       let late: KubeObject;
       try {
-        late = await createGaim(client, waiting, 'late');
-        const failed = await waitForGaim(client, waiting, 'late', `to fail on ${errorType} and retry`,
+        late = await createGaim(suite.client, waiting, 'late');
+        const failed = await waitForGaim(suite.client, waiting, 'late', `to fail on ${errorType} and retry`,
           (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === errorType && ((g.status as { retryCount?: number }).retryCount ?? 0) >= 2, 90_000);
         expect(condition(failed, 'Seeded')?.status).toBe('False');
         // The outage does not touch what was already done.
-        expect((await client.get<GaimObject>(Resources.gaim, 'early', synced)).status?.syncStatus).toBe('Synced');
+        expect((await suite.client.get<GaimObject>(Resources.gaim, 'early', synced)).status?.syncStatus).toBe('Synced');
       } finally {
         await stackComponent(component, 'start');
       }
-      await waitForGaim(client, waiting, 'late', `to be Synced once ${component} is back`, isSynced, 90_000);
+      await waitForGaim(suite.client, waiting, 'late', `to be Synced once ${component} is back`, isSynced, 90_000);
       await eventually('Firestore to show both synced', async () =>
         ((await syncStatusIn(gaimIdOf(first))) === 'synced' && (await syncStatusIn(gaimIdOf(late))) === 'synced' ? true : undefined));
     });
@@ -91,20 +81,20 @@ describe('faults: the parts around the operator fail', () => {
     await stackComponent('firestore-emulator', 'stop');
     let gaim: KubeObject;
     try {
-      gaim = await createGaim(client, ns, 'offline');
-      const ready = await waitForGaim(client, ns, 'offline', 'to be Ready with Firestore down', (g) =>
+      gaim = await createGaim(suite.client, ns, 'offline');
+      const ready = await waitForGaim(suite.client, ns, 'offline', 'to be Ready with Firestore down', (g) =>
         condition(g, 'Ready')?.status === 'True' && condition(g, 'FirestoreSynced')?.status === 'False', 90_000);
       expect(condition(ready, 'FirestoreSynced')?.reason).toBe('FirestoreUnavailable');
     } finally {
       // The emulator keeps nothing across a restart; the operator must write the document afresh.
       await stackComponent('firestore-emulator', 'start');
     }
-    await waitForGaim(client, ns, 'offline', 'to be Synced with Firestore back', (g) => isSynced(g) && condition(g, 'FirestoreSynced')?.status === 'True', 90_000);
+    await waitForGaim(suite.client, ns, 'offline', 'to be Synced with Firestore back', (g) => isSynced(g) && condition(g, 'FirestoreSynced')?.status === 'True', 90_000);
     await eventually('the document to be written', async () => ((await syncStatusIn(gaimIdOf(gaim))) === 'synced' ? true : undefined));
-    expect((await firestore.doc(`gaims/${gaimIdOf(gaim)}/env/stage/config/current`).get()).exists).toBe(true);
+    expect((await suite.firestore.doc(`gaims/${gaimIdOf(gaim)}/env/stage/config/current`).get()).exists).toBe(true);
   });
 
   it('leaves no secret value in the operators\' logs, events or Gaim statuses', async () => {
-    await expectNoLeaks(client, witness);
+    await expectNoLeaks(suite.client, witness);
   });
 });

@@ -8,16 +8,15 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { repoRoot } from '../stack/stack.js';
 import { kubectl } from '../support/crd.js';
-import { adminClient, createGaim } from '../support/gaims.js';
-import type { OperatorProcess } from '../support/operator-process.js';
-import { isSynced, startOperator, waitForGaim } from '../support/operator.js';
+import { createGaim } from '../support/gaims.js';
+import { isSynced, waitForGaim } from '../support/operator.js';
 import { adminKubeConfig, createNamespace, stackEnv } from '../support/stack.js';
+import { useSuite } from '../support/suite.js';
 
 const run = promisify(execFile);
 const chart = join(repoRoot, 'helm', 'gaim-operator');
@@ -33,11 +32,7 @@ async function helm(...args: string[]): Promise<{ ok: boolean; output: string }>
 }
 
 describe('helm chart', () => {
-  let client: KubeClient;
-  const running: OperatorProcess[] = [];
-  beforeAll(async () => { client = await adminClient(); });
-  afterEach(async () => { await Promise.all(running.splice(0).map((p) => p.stop())); });
-  afterAll(async () => { await client.close(); });
+  const suite = useSuite();
 
   it('lints, renders, and passes a server-side dry run', async () => {
     expect((await helm('lint', chart, '--strict')).ok).toBe(true);
@@ -56,16 +51,16 @@ describe('helm chart', () => {
 
   it('runs the operator pod under the restricted Pod Security standard', async () => {
     const ns = await createNamespace('helm-restricted');
-    await client.mergePatch(Resources.namespace, ns, undefined, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } });
+    await suite.client.mergePatch(Resources.namespace, ns, undefined, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } });
     const rendered = await helm('template', 'gaim', chart, '-n', ns, '--kube-version', '1.34.4', '--show-only', 'templates/deployment.yaml');
     const deployment = parse(rendered.output) as { spec: { template: { metadata: Record<string, unknown>; spec: Record<string, unknown> } } };
     const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'operator-pod', namespace: ns, labels: deployment.spec.template.metadata['labels'] }, spec: { ...deployment.spec.template.spec, serviceAccountName: 'default' } };
     // PodSecurity admission checks Pods: a server-side dry run of the operator's pod is refused if it is not restricted.
-    const accepted = await client.request<KubeObject>('CREATE', 'pods', 'POST', `/api/v1/namespaces/${ns}/pods`, { query: { dryRun: 'All' }, body: pod });
+    const accepted = await suite.client.request<KubeObject>('CREATE', 'pods', 'POST', `/api/v1/namespaces/${ns}/pods`, { query: { dryRun: 'All' }, body: pod });
     expect(accepted.metadata?.name).toBe('operator-pod');
     // The check has teeth: the same pod running as root is refused.
     const rootPod = { ...pod, spec: { ...pod.spec, securityContext: { runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: 'RuntimeDefault' } } } };
-    await expect(client.request('CREATE', 'pods', 'POST', `/api/v1/namespaces/${ns}/pods`, { query: { dryRun: 'All' }, body: rootPod }))
+    await expect(suite.client.request('CREATE', 'pods', 'POST', `/api/v1/namespaces/${ns}/pods`, { query: { dryRun: 'All' }, body: rootPod }))
       .rejects.toThrow(/violates PodSecurity "restricted:latest"/);
   });
 
@@ -105,35 +100,32 @@ describe('helm chart', () => {
       return { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port, GAIM_SERVICE_ACCOUNT_DIR: dir };
     }
 
-    const operatorAs = async (ns: string, pod: Record<string, string>) => {
-      const operator = await startOperator(ns, { ...pod, POD_NAMESPACE: releaseNs, GAIM_LEASE_NAMESPACE: releaseNs, GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAME: `leader-${ns}` });
-      running.push(operator);
-      return operator;
-    };
+    const operatorAs = (ns: string, pod: Record<string, string>) =>
+      suite.operator(ns, { ...pod, POD_NAMESPACE: releaseNs, GAIM_LEASE_NAMESPACE: releaseNs, GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAME: `leader-${ns}` });
 
     it('is enough to reconcile a Gaim to Synced as the chart\'s ServiceAccount', async () => {
       const ns = await createNamespace('helm-rbac');
       const operator = await operatorAs(ns, await serviceAccountPod());
-      await createGaim(client, ns, 'rbac');
-      await waitForGaim(client, ns, 'rbac', 'to be Synced as the ServiceAccount', isSynced, 90_000);
+      await createGaim(suite.client, ns, 'rbac');
+      await waitForGaim(suite.client, ns, 'rbac', 'to be Synced as the ServiceAccount', isSynced, 90_000);
       // It took the in-cluster path (token file and CA), not a kubeconfig.
       expect(operator.records.find((r) => r['msg'] === 'gaim-operator starting')).toMatchObject({ credentials: expect.stringMatching(/^service account/) as unknown });
     });
 
     it('has teeth: without one needed verb the reconcile fails with a Forbidden that names it', async () => {
-      const role = await client.get<KubeObject & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }>(Resources.clusterRole, 'gaim-gaim-operator');
+      const role = await suite.client.get<KubeObject & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }>(Resources.clusterRole, 'gaim-gaim-operator');
       const withoutPatch = role.rules.map((rule) => rule.resources.includes('statefulsets') ? { ...rule, verbs: rule.verbs.filter((v) => v !== 'patch') } : rule);
-      await client.mergePatch(Resources.clusterRole, 'gaim-gaim-operator', undefined, { rules: withoutPatch });
+      await suite.client.mergePatch(Resources.clusterRole, 'gaim-gaim-operator', undefined, { rules: withoutPatch });
       try {
         const ns = await createNamespace('helm-rbac-no');
         await operatorAs(ns, await serviceAccountPod());
-        await createGaim(client, ns, 'denied');
-        const failed = await waitForGaim(client, ns, 'denied', 'to fail', (g) => g.status?.syncStatus === 'Failed');
+        await createGaim(suite.client, ns, 'denied');
+        const failed = await waitForGaim(suite.client, ns, 'denied', 'to fail', (g) => g.status?.syncStatus === 'Failed');
         expect(failed.status?.errorType).toBe('kubernetes');
         expect(failed.status?.message).toContain('forbidden');
         expect(failed.status?.message).toContain('cannot patch resource "statefulsets" in API group "apps"');
       } finally {
-        await client.mergePatch(Resources.clusterRole, 'gaim-gaim-operator', undefined, { rules: role.rules });
+        await suite.client.mergePatch(Resources.clusterRole, 'gaim-gaim-operator', undefined, { rules: role.rules });
       }
     });
   });

@@ -1,45 +1,35 @@
 // Provisioning in the local stack: the real operator turns a Gaim into Ready StatefulSets (pods made
 // Ready by kwok), a Bound LanceDB claim and Ready=True; reverts drift; writes nothing when nothing
 // changed; keeps credentials; deletes by the deletion policy.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isNotFound } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources, type Resource } from '../../src/kube/resources.js';
+import { Message } from '../../src/messages.js';
 import { installCrd } from '../support/crd.js';
-import { adminClient, createGaim } from '../support/gaims.js';
-import type { OperatorProcess } from '../support/operator-process.js';
-import { apiWrites, condition, isSynced, reconcileCount, startOperator, storesReady, waitForGaim } from '../support/operator.js';
+import { createGaim } from '../support/gaims.js';
+import { apiWrites, condition, isSynced, reconcileCount, storesReady, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually } from '../support/stack.js';
+import { useSuite } from '../support/suite.js';
 
 type Sts = KubeObject & { spec: { template: { spec: { containers: { image: string; resources: { requests: Record<string, string> } }[] } } } };
 type Secret = KubeObject & { data: Record<string, string> };
 
 describe('provisioning', () => {
-  let client: KubeClient;
-  const running: OperatorProcess[] = [];
-  const operatorFor = async (ns: string, env: Record<string, string> = {}) => {
-    const operator = await startOperator(ns, env);
-    running.push(operator);
-    return operator;
-  };
+  const suite = useSuite();
+  const operatorFor = (ns: string, env: Record<string, string> = {}) => suite.operator(ns, env);
   const exists = async (resource: Resource, name: string, ns?: string) =>
-    client.get(resource, name, ns).then(() => true, (e: unknown) => { if (isNotFound(e)) return false; throw e; });
+    suite.client.get(resource, name, ns).then(() => true, (e: unknown) => { if (isNotFound(e)) return false; throw e; });
   const listed = async (resource: Resource, ns: string) =>
-    (await client.list(resource, { namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=gaim-operator' })).items;
+    (await suite.client.list(resource, { namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=gaim-operator' })).items;
 
-  beforeAll(async () => {
-    await installCrd();
-    client = await adminClient();
-  });
-  afterEach(async () => { await Promise.all(running.splice(0).map((p) => p.stop())); });
-  afterAll(async () => { await client.close(); });
+  beforeAll(async () => { await installCrd(); });
 
   it('provisions a Gaim to Ready, reverts drift, follows a tier change, and makes no write when nothing changed', async () => {
     const ns = await createNamespace('prov');
     const operator = await operatorFor(ns);
-    await createGaim(client, ns, 'marvin');
-    const synced = await waitForGaim(client, ns, 'marvin', 'to be Synced', isSynced);
+    await createGaim(suite.client, ns, 'marvin');
+    const synced = await waitForGaim(suite.client, ns, 'marvin', 'to be Synced', isSynced);
     expect(synced.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
       'Ready=True/Ready', 'MongoDBReady=True/Ready', 'RedisReady=True/Ready', 'StorageReady=True/ClaimBound', 'Seeded=True/Seeded', 'FirestoreSynced=True/FirestoreWritten',
     ]);
@@ -47,47 +37,47 @@ describe('provisioning', () => {
       mongodb: `marvin-mongodb.${ns}.svc.cluster.local:27017`, redis: `marvin-redis.${ns}.svc.cluster.local:6379`, lancedbClaim: 'marvin-lancedb',
     });
     expect(synced.metadata?.finalizers).toEqual(['gaim.livingcontent.io/cleanup']);
-    const claim = await client.get<KubeObject & { status: { phase: string } }>(Resources.persistentVolumeClaim, 'marvin-lancedb', ns);
+    const claim = await suite.client.get<KubeObject & { status: { phase: string } }>(Resources.persistentVolumeClaim, 'marvin-lancedb', ns);
     expect(claim.status.phase).toBe('Bound');
 
     // Nothing changed: reconciles (forced by touching an annotation) write nothing.
     const writes = await apiWrites(operator);
     const reconciles = await reconcileCount(operator);
     for (let i = 0; i < 3; i++) {
-      await client.mergePatch(Resources.gaim, 'marvin', ns, { metadata: { annotations: { 'test/poke': String(i) } } });
+      await suite.client.mergePatch(Resources.gaim, 'marvin', ns, { metadata: { annotations: { 'test/poke': String(i) } } });
     }
     await eventually('three more reconciles', async () => ((await reconcileCount(operator)) >= reconciles + 3 ? true : undefined));
     expect(await apiWrites(operator)).toBe(writes);
 
     // Drift: a deleted Service and a hand-edited StatefulSet come back.
-    await client.delete(Resources.service, 'marvin-redis', ns);
-    await client.mergePatch(Resources.statefulSet, 'marvin-mongodb', ns, { spec: { template: { spec: { containers: [{ name: 'mongodb', image: 'mongo:6.0' }] } } } });
+    await suite.client.delete(Resources.service, 'marvin-redis', ns);
+    await suite.client.mergePatch(Resources.statefulSet, 'marvin-mongodb', ns, { spec: { template: { spec: { containers: [{ name: 'mongodb', image: 'mongo:6.0' }] } } } });
     await eventually('the Service to come back', async () => ((await exists(Resources.service, 'marvin-redis', ns)) ? true : undefined));
     await eventually('the StatefulSet image to be reverted', async () => {
-      const sts = await client.get<Sts>(Resources.statefulSet, 'marvin-mongodb', ns);
+      const sts = await suite.client.get<Sts>(Resources.statefulSet, 'marvin-mongodb', ns);
       return sts.spec.template.spec.containers[0]?.image === 'mongo:7.0' ? true : undefined;
     });
 
     // A tier change updates resources, and the Gaim is Synced again at the new generation.
-    await client.mergePatch(Resources.gaim, 'marvin', ns, { spec: { tier: 'medium' } });
+    await suite.client.mergePatch(Resources.gaim, 'marvin', ns, { spec: { tier: 'medium' } });
     await eventually('medium resources on the MongoDB StatefulSet', async () => {
-      const sts = await client.get<Sts>(Resources.statefulSet, 'marvin-mongodb', ns);
+      const sts = await suite.client.get<Sts>(Resources.statefulSet, 'marvin-mongodb', ns);
       return sts.spec.template.spec.containers[0]?.resources.requests['memory'] === '2Gi' ? true : undefined;
     });
     await eventually('medium resources on the Redis StatefulSet', async () => {
-      const redis = await client.get<Sts>(Resources.statefulSet, 'marvin-redis', ns);
+      const redis = await suite.client.get<Sts>(Resources.statefulSet, 'marvin-redis', ns);
       return JSON.stringify(redis.spec.template.spec.containers[0]?.resources.requests) === JSON.stringify({ cpu: '250m', memory: '1Gi' }) ? true : undefined;
     });
-    await waitForGaim(client, ns, 'marvin', 'to be Synced at generation 2', (g) => isSynced(g) && g.metadata?.generation === 2);
+    await waitForGaim(suite.client, ns, 'marvin', 'to be Synced at generation 2', (g) => isSynced(g) && g.metadata?.generation === 2);
   });
 
   it('keeps credentials across reconciles and operator restarts', async () => {
     const ns = await createNamespace('prov-secret');
     let operator = await operatorFor(ns);
     // Generated credentials: the stack's stores do not know them, so seeding fails; the Secrets are what matters here.
-    await createGaim(client, ns, 'secrets', {}, { generatedCredentials: true });
-    await waitForGaim(client, ns, 'secrets', 'to have its stores ready', storesReady);
-    const before = await Promise.all(['secrets-mongodb-credentials', 'secrets-redis-credentials'].map((n) => client.get<Secret>(Resources.secret, n, ns)));
+    await createGaim(suite.client, ns, 'secrets', {}, { generatedCredentials: true });
+    await waitForGaim(suite.client, ns, 'secrets', 'to have its stores ready', storesReady);
+    const before = await Promise.all(['secrets-mongodb-credentials', 'secrets-redis-credentials'].map((n) => suite.client.get<Secret>(Resources.secret, n, ns)));
     expect(Object.keys(before[0]?.data ?? {}).sort()).toEqual(['app-password', 'app-username', 'root-password', 'root-username']);
 
     await operator.stop();
@@ -96,10 +86,10 @@ describe('provisioning', () => {
       const count = await reconcileCount(operator).catch(() => 0);
       return count > 0 ? count : undefined;
     });
-    await client.mergePatch(Resources.gaim, 'secrets', ns, { spec: { tier: 'large' } });
+    await suite.client.mergePatch(Resources.gaim, 'secrets', ns, { spec: { tier: 'large' } });
     await eventually('a reconcile of the change', async () => ((await reconcileCount(operator)) > reconciles ? true : undefined));
-    await waitForGaim(client, ns, 'secrets', 'to be reconciled after the change', (g) => storesReady(g) && g.status?.observedGeneration === 2);
-    const after = await Promise.all(['secrets-mongodb-credentials', 'secrets-redis-credentials'].map((n) => client.get<Secret>(Resources.secret, n, ns)));
+    await waitForGaim(suite.client, ns, 'secrets', 'to be reconciled after the change', (g) => storesReady(g) && g.status?.observedGeneration === 2);
+    const after = await Promise.all(['secrets-mongodb-credentials', 'secrets-redis-credentials'].map((n) => suite.client.get<Secret>(Resources.secret, n, ns)));
     expect(after.map((s) => s.data)).toEqual(before.map((s) => s.data));
     expect(after.map((s) => s.metadata?.resourceVersion)).toEqual(before.map((s) => s.metadata?.resourceVersion));
   });
@@ -107,12 +97,12 @@ describe('provisioning', () => {
   it('with deletionPolicy Retain keeps claims, volumes and Secrets (without owners) and removes the workloads', async () => {
     const ns = await createNamespace('prov-retain');
     await operatorFor(ns);
-    await createGaim(client, ns, 'keeper', { lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/${ns}` } } } });
-    await waitForGaim(client, ns, 'keeper', 'to be Synced', isSynced);
+    await createGaim(suite.client, ns, 'keeper', { lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/${ns}` } } } });
+    await waitForGaim(suite.client, ns, 'keeper', 'to be Synced', isSynced);
     const volume = `gaim-${ns}-keeper-lancedb`;
     expect(await exists(Resources.persistentVolume, volume)).toBe(true);
 
-    await client.delete(Resources.gaim, 'keeper', ns);
+    await suite.client.delete(Resources.gaim, 'keeper', ns);
     await eventually('the Gaim to be gone', async () => ((await exists(Resources.gaim, 'keeper', ns)) ? undefined : true));
     await eventually('the workloads to be collected', async () =>
       ((await listed(Resources.statefulSet, ns)).length === 0 && (await listed(Resources.service, ns)).length === 0
@@ -123,16 +113,16 @@ describe('provisioning', () => {
     const secrets = await listed(Resources.secret, ns);
     expect(secrets.map((s) => s.metadata?.name).sort()).toEqual(['keeper-mongodb-credentials', 'keeper-redis-credentials']);
     for (const kept of [...claims, ...secrets]) expect(kept.metadata?.ownerReferences ?? []).toEqual([]);
-    const pv = await client.get<KubeObject & { status: { phase: string } }>(Resources.persistentVolume, volume);
+    const pv = await suite.client.get<KubeObject & { status: { phase: string } }>(Resources.persistentVolume, volume);
     expect(pv.status.phase).toBe('Bound'); // still bound to the kept claim
   });
 
   it('with deletionPolicy Delete leaves no claim, volume or Secret behind', async () => {
     const ns = await createNamespace('prov-delete');
     await operatorFor(ns);
-    await createGaim(client, ns, 'goner', { deletionPolicy: 'Delete', lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/${ns}` } } } });
-    await waitForGaim(client, ns, 'goner', 'to be Synced', isSynced);
-    await client.delete(Resources.gaim, 'goner', ns);
+    await createGaim(suite.client, ns, 'goner', { deletionPolicy: 'Delete', lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/${ns}` } } } });
+    await waitForGaim(suite.client, ns, 'goner', 'to be Synced', isSynced);
+    await suite.client.delete(Resources.gaim, 'goner', ns);
     await eventually('everything to be gone', async () => {
       const left = [
         ...(await listed(Resources.persistentVolumeClaim, ns)), ...(await listed(Resources.secret, ns)),
@@ -146,12 +136,13 @@ describe('provisioning', () => {
   it('refuses a second Gaim in the same namespace without touching anything', async () => {
     const ns = await createNamespace('prov-conflict');
     await operatorFor(ns);
-    await createGaim(client, ns, 'first');
-    await waitForGaim(client, ns, 'first', 'to be Synced', isSynced);
-    await createGaim(client, ns, 'second', {}, { generatedCredentials: true });
-    const refused = await waitForGaim(client, ns, 'second', 'to fail with a conflict', (g) => g.status?.syncStatus === 'Failed');
+    await createGaim(suite.client, ns, 'first');
+    await waitForGaim(suite.client, ns, 'first', 'to be Synced', isSynced);
+    await createGaim(suite.client, ns, 'second', {}, { generatedCredentials: true });
+    const refused = await waitForGaim(suite.client, ns, 'second', 'to fail with a conflict', (g) => g.status?.syncStatus === 'Failed');
     expect(refused.status?.errorType).toBe('conflict');
-    expect(refused.status?.message).toContain(`namespace ${ns} already has Gaim first`);
+    expect(refused.status?.message).toBe(Message.namespaceTaken(ns, 'first'));
+    expect(refused.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('NamespaceConflict');
     const names = [...(await listed(Resources.statefulSet, ns)), ...(await listed(Resources.secret, ns)), ...(await listed(Resources.persistentVolumeClaim, ns))]
       .map((o) => o.metadata?.name ?? '');
     expect(names.filter((n) => n.startsWith('second'))).toEqual([]);
@@ -159,17 +150,20 @@ describe('provisioning', () => {
 
   it('with suspend makes no change and says so', async () => {
     const ns = await createNamespace('prov-suspend');
-    await operatorFor(ns);
-    await createGaim(client, ns, 'sleepy');
-    await waitForGaim(client, ns, 'sleepy', 'to be Synced', isSynced);
-    await client.mergePatch(Resources.gaim, 'sleepy', ns, { spec: { suspend: true } });
-    const suspended = await waitForGaim(client, ns, 'sleepy', 'to report suspension', (g) => condition(g, 'Ready')?.reason === 'Suspended');
+    const operator = await operatorFor(ns);
+    await createGaim(suite.client, ns, 'sleepy');
+    await waitForGaim(suite.client, ns, 'sleepy', 'to be Synced', isSynced);
+    await suite.client.mergePatch(Resources.gaim, 'sleepy', ns, { spec: { suspend: true } });
+    const suspended = await waitForGaim(suite.client, ns, 'sleepy', 'to report suspension', (g) => condition(g, 'Ready')?.reason === 'Suspended');
     expect(condition(suspended, 'Ready')?.message).toContain('suspend');
-    await client.delete(Resources.service, 'sleepy-redis', ns);
-    await client.mergePatch(Resources.gaim, 'sleepy', ns, { metadata: { annotations: { 'test/poke': '1' } } });
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    // The deleted Service is an owned object: its deletion, and the poke, each make a reconcile that must do nothing.
+    const reconciles = await reconcileCount(operator);
+    await suite.client.delete(Resources.service, 'sleepy-redis', ns);
+    await eventually('the reconcile the deletion causes', async () => ((await reconcileCount(operator)) >= reconciles + 1 ? true : undefined));
+    await suite.client.mergePatch(Resources.gaim, 'sleepy', ns, { metadata: { annotations: { 'test/poke': '1' } } });
+    await eventually('the reconcile the poke causes', async () => ((await reconcileCount(operator)) >= reconciles + 2 ? true : undefined));
     expect(await exists(Resources.service, 'sleepy-redis', ns)).toBe(false);
-    await client.mergePatch(Resources.gaim, 'sleepy', ns, { spec: { suspend: false } });
+    await suite.client.mergePatch(Resources.gaim, 'sleepy', ns, { spec: { suspend: false } });
     await eventually('the Service to come back after resuming', async () => ((await exists(Resources.service, 'sleepy-redis', ns)) ? true : undefined));
   });
 });

@@ -11,11 +11,21 @@ import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OperatorError } from '../../src/errors.js';
-import { initialConfig, seedFirestoreConfig } from '../../src/seeders/firestore-config.js';
+import { initialConfig, seedFirestoreConfig } from '../../src/firestore/config-docs.js';
 import { knowledgeSchema, seedLanceDB } from '../../src/seeders/lancedb.js';
-import { seedMongoDB } from '../../src/seeders/mongodb.js';
-import { seedRedis } from '../../src/seeders/redis.js';
+import { seedMongoDB, type MongoTarget } from '../../src/seeders/mongodb.js';
+import { seedRedis, type RedisTarget } from '../../src/seeders/redis.js';
 import { emulatorFirestore, stackEnv } from '../support/stack.js';
+
+/** The stack's FerretDB and Redis, as the seeders are given a GAIM's stores: an address and credentials. */
+const mongoTarget = (): MongoTarget => {
+  const url = new URL(stackEnv().MONGODB_URL);
+  return { address: url.host, username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+};
+const redisTarget = (): RedisTarget => {
+  const url = new URL(stackEnv().REDIS_URL);
+  return { address: url.host, password: decodeURIComponent(url.password) };
+};
 
 describe('mongodb seeder', () => {
   let client: MongoClient;
@@ -31,7 +41,7 @@ describe('mongodb seeder', () => {
   it('creates each environment\'s database, collections and named indexes once, and keeps user data', async () => {
     await Promise.all(['lco-gaim-stage', 'lco-gaim-prod'].map((db) => client.db(db).dropDatabase()));
     const user = { username: `gaim-app-${randomUUID().slice(0, 8)}`, password: 'app-password' };
-    const first = await seedMongoDB(client, ['stage', 'prod'], user);
+    const first = await seedMongoDB(mongoTarget(), ['stage', 'prod'], user);
     expect(first.created.filter((c) => !c.includes('/')).sort()).toEqual([
       'lco-gaim-prod.content_sessions', 'lco-gaim-prod.notifications', 'lco-gaim-stage.content_sessions', 'lco-gaim-stage.notifications',
     ]);
@@ -43,12 +53,13 @@ describe('mongodb seeder', () => {
         '_id_ {"_id":1}', 'notifications_by_session {"contentSessionId":1}', 'notifications_by_user_unseen_recent {"userId":1,"seen":1,"createdAt":-1}',
       ]);
     }
-    // FerretDB creates users only without roles, so the app user is reported, not created (see the skipped test).
-    expect(['created', 'unsupported']).toContain(first.appUser);
+    // FerretDB creates users only without roles: the seeder says so instead of claiming success.
+    // (What it sends to a real MongoDB is covered by appUserPlan's unit test, src/seeders/mongodb.test.ts.)
+    expect(first.appUser).toBe('unsupported');
 
     await client.db('lco-gaim-stage').collection('content_sessions').insertOne({ _id: 'session-1' as never, userId: 'dent42', name: 'Mostly Harmless' });
     await client.db('lco-gaim-stage').collection('notifications').createIndexes([{ key: { urgency: 1 }, name: 'by_urgency' }]);
-    const second = await seedMongoDB(client, ['stage', 'prod'], user);
+    const second = await seedMongoDB(mongoTarget(), ['stage', 'prod'], user);
     expect(second.created).toEqual([]);
     expect(await client.db('lco-gaim-stage').collection('content_sessions').findOne({ _id: 'session-1' as never })).toMatchObject({ name: 'Mostly Harmless' });
     expect(await indexes('lco-gaim-stage', 'notifications')).toContain('by_urgency {"urgency":1}');
@@ -57,17 +68,24 @@ describe('mongodb seeder', () => {
   it('leaves an index it would name differently-keyed as it is, and says so', async () => {
     await client.db('lco-gaim-local').dropDatabase();
     await client.db('lco-gaim-local').collection('content_sessions').createIndexes([{ key: { userId: 1 }, name: 'sessions_by_user_recent' }]);
-    const report = await seedMongoDB(client, ['local'], { username: 'gaim-app-local', password: 'x' });
+    const report = await seedMongoDB(mongoTarget(), ['local'], { username: 'gaim-app-local', password: 'x' });
     expect(report.notes).toEqual(['lco-gaim-local.content_sessions: index sessions_by_user_recent has keys {"userId":1}; left as it is']);
     expect(await indexes('lco-gaim-local', 'content_sessions')).toContain('sessions_by_user_recent {"userId":1}');
   });
 
-  it.skip('creates the app user with readWrite on every environment database (FerretDB: createUser accepts only roles: [], real MongoDB is needed)', () => undefined);
+  it('reports an unreachable server as a mongodb error, and wrong credentials too', async () => {
+    await expect(seedMongoDB({ address: '127.0.0.1:1', username: 'a', password: 'b' }, ['stage'], { username: 'a', password: 'b' }))
+      .rejects.toMatchObject({ errorType: 'mongodb', message: expect.stringMatching(/^cannot seed mongodb: /) as unknown });
+    await expect(seedMongoDB({ ...mongoTarget(), password: 'not-the-password' }, ['stage'], { username: 'a', password: 'b' }))
+      .rejects.toMatchObject({ errorType: 'mongodb' });
+  });
 
-  it('reports an unreachable server as a mongodb error', async () => {
-    const dead = new MongoClient('mongodb://127.0.0.1:1/', { serverSelectionTimeoutMS: 500 });
-    await expect(seedMongoDB(dead, ['stage'], { username: 'a', password: 'b' })).rejects.toMatchObject({ errorType: 'mongodb' });
-    await dead.close();
+  it('stops at once, as a timeout, when the reconcile runs out of time', async () => {
+    const started = Date.now();
+    const failure = await seedMongoDB(mongoTarget(), ['stage'], { username: 'a', password: 'b' }, AbortSignal.timeout(1))
+      .then(() => undefined, (error: unknown) => error);
+    expect(failure).toMatchObject({ errorType: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(10_000); // well inside the 10 s server selection timeout
   });
 });
 
@@ -78,7 +96,7 @@ describe('redis seeder', () => {
 
   it('creates streams, groups and dead-letter streams once, and leaves entries and pending work alone', async () => {
     await redis.del('gaim:tasks', 'gaim:tasks:dlq', 'gaim:tasks:prod', 'gaim:tasks:prod:dlq');
-    const first = await seedRedis(redis, ['local', 'prod']);
+    const first = await seedRedis(redisTarget(), ['local', 'prod']);
     expect(first.created).toEqual(['gaim:tasks group gaim:workers', 'gaim:tasks:dlq', 'gaim:tasks:prod group gaim:workers:prod', 'gaim:tasks:prod:dlq']);
     expect(await redis.type('gaim:tasks:prod:dlq')).toBe('stream');
     expect(await redis.xlen('gaim:tasks:prod:dlq')).toBe(0);
@@ -90,7 +108,7 @@ describe('redis seeder', () => {
     await redis.xreadgroup('GROUP', 'gaim:workers:prod', 'worker-1', 'COUNT', 1, 'STREAMS', 'gaim:tasks:prod', '>');
     await redis.xadd('gaim:tasks:prod:dlq', '*', 'task_id', 'task-99', 'error', 'Tool execution timeout');
 
-    const second = await seedRedis(redis, ['local', 'prod']);
+    const second = await seedRedis(redisTarget(), ['local', 'prod']);
     expect(second.created).toEqual([]);
     expect(await redis.xlen('gaim:tasks:prod')).toBe(1);
     expect(await redis.xlen('gaim:tasks:prod:dlq')).toBe(1);
@@ -101,7 +119,7 @@ describe('redis seeder', () => {
   it('starts a new group at the beginning of an existing stream, so queued tasks are not skipped', async () => {
     await redis.del('gaim:tasks:stage', 'gaim:tasks:stage:dlq');
     await redis.xadd('gaim:tasks:stage', '*', 'task_id', 'queued-before-seed');
-    await seedRedis(redis, ['stage']);
+    await seedRedis(redisTarget(), ['stage']);
     const delivered = await redis.xreadgroup('GROUP', 'gaim:workers:stage', 'w', 'COUNT', 10, 'STREAMS', 'gaim:tasks:stage', '>');
     expect(JSON.stringify(delivered)).toContain('queued-before-seed');
   });

@@ -4,26 +4,22 @@
 // seed fails the Gaim with errorType storage while the other stores are still seeded.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Firestore } from '@google-cloud/firestore';
 import * as lancedb from '@lancedb/lancedb';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { KubeClient } from '../../src/kube/client.js';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { knowledgeSchema } from '../../src/seeders/lancedb.js';
-import { adminClient, createGaim } from '../support/gaims.js';
-import type { OperatorProcess } from '../support/operator-process.js';
-import { condition, isSynced, reconcileCount, startOperator, waitForGaim } from '../support/operator.js';
-import { createNamespace, emulatorFirestore, eventually, stackEnv } from '../support/stack.js';
+import { createGaim } from '../support/gaims.js';
+import { condition, isSynced, reconcileCount, waitForGaim } from '../support/operator.js';
+import { createNamespace, eventually, stackEnv } from '../support/stack.js';
+import { useSuite } from '../support/suite.js';
 
 type Job = KubeObject & { status?: { succeeded?: number } };
 
 describe('seeding', () => {
-  let client: KubeClient;
-  let firestore: Firestore;
-  const running: OperatorProcess[] = [];
+  const suite = useSuite();
   const volume = (ns: string, gaim: string) => join(stackEnv().STACK_VOLUMES, ns, `${gaim}-lancedb`);
   const tableNames = async (dir: string) => {
     const db = await lancedb.connect(dir);
@@ -32,25 +28,21 @@ describe('seeding', () => {
     return names;
   };
   const seedJobs = async (ns: string) =>
-    (await client.list<Job>(Resources.job, { namespace: ns, labelSelector: 'app.kubernetes.io/component=seed' })).items;
+    (await suite.client.list<Job>(Resources.job, { namespace: ns, labelSelector: 'app.kubernetes.io/component=seed' })).items;
 
-  beforeAll(async () => {
-    client = await adminClient();
-    firestore = emulatorFirestore();
-  });
-  afterEach(async () => { await Promise.all(running.splice(0).map((p) => p.stop())); });
-  afterAll(async () => {
-    await client.close();
-    await firestore.terminate();
-  });
 
   it('seeds every store per environment, once, and seeds an added environment', async () => {
     const ns = await createNamespace('seed');
-    const operator = await startOperator(ns);
-    running.push(operator);
-    const created = await createGaim(client, ns, 'eddie', { environments: ['stage', 'prod'], config: { prompts: { persona: 'Shipboard computer' } } });
+    // The stack's FerretDB and Redis are shared by every Gaim of the run: clear what this test checks,
+    // so that finding it afterwards proves this Gaim's seeding made it.
+    const mongo = new MongoClient(stackEnv().MONGODB_URL);
+    const redis = new Redis(stackEnv().REDIS_URL);
+    await Promise.all(['lco-gaim-stage', 'lco-gaim-prod'].map((db) => mongo.db(db).dropDatabase()));
+    await redis.del('gaim:tasks:stage', 'gaim:tasks:stage:dlq', 'gaim:tasks:prod', 'gaim:tasks:prod:dlq');
+    const operator = await suite.operator(ns);
+    const created = await createGaim(suite.client, ns, 'eddie', { environments: ['stage', 'prod'], config: { prompts: { persona: 'Shipboard computer' } } });
     const gaimId = (created['spec'] as { gaimId: string }).gaimId;
-    const synced = await waitForGaim(client, ns, 'eddie', 'to be Synced', isSynced, 90_000);
+    const synced = await waitForGaim(suite.client, ns, 'eddie', 'to be Synced', isSynced, 90_000);
     expect(condition(synced, 'Seeded')).toMatchObject({ status: 'True', reason: 'Seeded' });
     expect(Object.keys(synced.status?.seeded ?? {}).sort()).toEqual(['firestore', 'mongodb', 'redis', 'storage']);
 
@@ -62,12 +54,10 @@ describe('seeding', () => {
     const [job] = await seedJobs(ns);
     expect(job?.status?.succeeded).toBe(1);
     // Firestore: each environment's config document, from spec.config over the defaults.
-    const stageConfig = (await firestore.doc(`gaims/${gaimId}/env/stage/config/current`).get()).data();
+    const stageConfig = (await suite.firestore.doc(`gaims/${gaimId}/env/stage/config/current`).get()).data();
     expect(stageConfig).toMatchObject({ prompts: { persona: 'Shipboard computer' }, settings: { tools: { knowledge: { enabled: true } } } });
-    expect((await firestore.doc(`gaims/${gaimId}/env/prod/config/current`).get()).exists).toBe(true);
+    expect((await suite.firestore.doc(`gaims/${gaimId}/env/prod/config/current`).get()).exists).toBe(true);
     // MongoDB and Redis (the stack's FerretDB and redis-server, through the address overrides).
-    const mongo = new MongoClient(stackEnv().MONGODB_URL);
-    const redis = new Redis(stackEnv().REDIS_URL);
     try {
       for (const db of ['lco-gaim-stage', 'lco-gaim-prod']) {
         const names = (await mongo.db(db).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
@@ -82,22 +72,22 @@ describe('seeding', () => {
 
     // Unchanged: more reconciles, no new Job.
     const reconciles = await reconcileCount(operator);
-    await client.mergePatch(Resources.gaim, 'eddie', ns, { metadata: { annotations: { 'test/poke': '1' } } });
+    await suite.client.mergePatch(Resources.gaim, 'eddie', ns, { metadata: { annotations: { 'test/poke': '1' } } });
     await eventually('another reconcile', async () => ((await reconcileCount(operator)) > reconciles ? true : undefined));
     expect(await seedJobs(ns)).toHaveLength(1);
 
     // Adding an environment seeds it; the others keep what they have.
-    await client.mergePatch(Resources.gaim, 'eddie', ns, { spec: { environments: ['stage', 'prod', 'local'] } });
-    await waitForGaim(client, ns, 'eddie', 'to be Synced with local', (g) => isSynced(g) && g.metadata?.generation === 2, 90_000);
+    await suite.client.mergePatch(Resources.gaim, 'eddie', ns, { spec: { environments: ['stage', 'prod', 'local'] } });
+    await waitForGaim(suite.client, ns, 'eddie', 'to be Synced with local', (g) => isSynced(g) && g.metadata?.generation === 2, 90_000);
     expect(await tableNames(join(volume(ns, 'eddie'), 'local', 'knowledge'))).toHaveLength(4);
-    expect((await firestore.doc(`gaims/${gaimId}/env/local/config/current`).get()).exists).toBe(true);
+    expect((await suite.firestore.doc(`gaims/${gaimId}/env/local/config/current`).get()).exists).toBe(true);
     expect(await seedJobs(ns)).toHaveLength(2);
 
     // Removing one seeds nothing and deletes nothing.
-    await client.mergePatch(Resources.gaim, 'eddie', ns, { spec: { environments: ['stage'] } });
-    await waitForGaim(client, ns, 'eddie', 'to be Synced with stage only', (g) => isSynced(g) && g.metadata?.generation === 3, 90_000);
+    await suite.client.mergePatch(Resources.gaim, 'eddie', ns, { spec: { environments: ['stage'] } });
+    await waitForGaim(suite.client, ns, 'eddie', 'to be Synced with stage only', (g) => isSynced(g) && g.metadata?.generation === 3, 90_000);
     expect(await tableNames(join(volume(ns, 'eddie'), 'prod', 'knowledge'))).toHaveLength(4);
-    expect((await firestore.doc(`gaims/${gaimId}/env/prod/config/current`).get()).exists).toBe(true);
+    expect((await suite.firestore.doc(`gaims/${gaimId}/env/prod/config/current`).get()).exists).toBe(true);
   });
 
   it('fails with errorType storage when the seed Job fails, leaves the table intact, and still seeds the other stores', async () => {
@@ -110,9 +100,9 @@ describe('seeding', () => {
     await table.add([{ chunk_id: 'precious', source: 's', content: 'c', embedding: Array.from({ length: 1536 }, () => 0), metadata: { subject: 'a', type: 'b', content_date: 'c' } }]);
     table.close();
 
-    running.push(await startOperator(ns));
-    await createGaim(client, ns, 'arthur');
-    const failed = await waitForGaim(client, ns, 'arthur', 'to fail seeding', (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === 'storage', 90_000);
+    await suite.operator(ns);
+    await createGaim(suite.client, ns, 'arthur');
+    const failed = await waitForGaim(suite.client, ns, 'arthur', 'to fail seeding', (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === 'storage', 90_000);
     expect(failed.status?.message).toContain('knowledge_text.lance: field embedding is FixedSizeList[1536]<Float32>, expected FixedSizeList[3072]<Float32>');
     expect(condition(failed, 'Seeded')).toMatchObject({ status: 'False', reason: 'SeedFailed' });
     expect(Object.keys(failed.status?.seeded ?? {}).sort()).toEqual(['firestore', 'mongodb', 'redis']);

@@ -64,17 +64,26 @@ describe('kubernetes in the local stack', () => {
     // Right after a CRD is Established its watch cache may still be initialising and answer 429
     // with Retry-After; retry as an informer would.
     const seen: string[] = [];
-    const watcher = await eventually('a watch on widgets to open', async () => {
+    const objects = KubernetesObjectApi.makeApiClient(kc);
+    let probes = 0;
+    const watcher = await eventually('a watch on widgets to deliver events', async () => {
       let failed: Error | undefined;
       const controller = await new Watch(kc).watch(`/apis/${group}/v1/namespaces/${ns}/${plural}`, {},
         (phase, obj: Widget) => seen.push(`${phase} ${obj.metadata?.name ?? ''}`), (error: unknown) => (failed = error instanceof Error ? error : new Error('watch closed')));
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      if (failed === undefined) return controller;
-      controller.abort();
-      throw failed;
+      // Healthy means it delivers: a probe object's creation must arrive on it.
+      const probe = `probe${String((probes += 1))}`;
+      await objects.create({ apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: probe, namespace: ns }, spec: { size: 1 } });
+      try {
+        return await eventually(`the watch to see ${probe}`, () => {
+          if (failed !== undefined) throw failed;
+          return Promise.resolve(seen.includes(`ADDED ${probe}`) ? controller : undefined);
+        }, 10_000);
+      } catch (error: unknown) {
+        controller.abort();
+        throw error;
+      }
     });
     try {
-      const objects = KubernetesObjectApi.makeApiClient(kc);
       const widget: Widget = { apiVersion: `${group}/v1`, kind: 'Widget', metadata: { name: 'w1', namespace: ns }, spec: { size: 1 } };
       await objects.patch(widget, undefined, undefined, 'smoke-test', true, PatchStrategy.ServerSideApply);
       const applied = await objects.patch<Widget>({ ...widget, spec: { size: 2, color: 'blue' } },
@@ -105,7 +114,7 @@ describe('kubernetes in the local stack', () => {
       await eventually('the watch to see the widget added and modified twice', () =>
         Promise.resolve(seen.filter((s) => s === 'MODIFIED w1').length >= 2 ? true : undefined), 10_000)
         .catch((error: unknown) => { throw new Error(`${String(error)}; the watch saw: ${seen.join(', ')}`); });
-      expect(seen[0]).toBe('ADDED w1');
+      expect(seen.filter((e) => e.endsWith(' w1'))[0]).toBe('ADDED w1');
     } finally {
       watcher.abort();
     }

@@ -468,6 +468,7 @@ export class Stack {
       '--import', 'tsx',
       join(repoRoot, 'test', 'stack', 'firestore-emulator.ts'),
       String(this.ports.firestore),
+      this.runDir,
     ]);
     await this.#wait('firestore-emulator', () => tcpOpen(this.ports.firestore));
   }

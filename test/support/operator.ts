@@ -80,3 +80,24 @@ export const isSynced = (g: GaimObject) => g.status?.syncStatus === 'Synced' && 
 
 /** Every store's workload and claim is ready (seeding aside). */
 export const storesReady = (g: GaimObject) => ['MongoDBReady', 'RedisReady', 'StorageReady'].every((t) => condition(g, t)?.status === 'True');
+
+/**
+ * Every version of a Gaim the API server stores from now on, seen on a watch (not by polling, which
+ * can miss a version that lives for less than a poll interval). Stop it when done.
+ */
+export function recordGaim(client: KubeClient, namespace: string, name: string): { readonly versions: GaimObject[]; stop(): void } {
+  const versions: GaimObject[] = [];
+  const stop = new AbortController();
+  void (async () => {
+    const { items, resourceVersion } = await client.list<GaimObject>(Resources.gaim, { namespace, fieldSelector: `metadata.name=${name}`, signal: stop.signal });
+    versions.push(...items);
+    let from = resourceVersion;
+    while (!stop.signal.aborted) {
+      from = await client.watch<GaimObject>(Resources.gaim, {
+        namespace, resourceVersion: from, signal: stop.signal, inactivityMs: 300_000, timeoutSeconds: 300,
+        onEvent: (event) => { if (event.object.metadata?.name === name && event.type !== 'BOOKMARK') versions.push(event.object); },
+      });
+    }
+  })().catch(() => undefined);
+  return { versions, stop: () => { stop.abort(); } };
+}

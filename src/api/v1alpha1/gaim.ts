@@ -4,6 +4,7 @@
 // Rules the OpenAPI schema cannot express are CEL rules carried in `.meta()` for the API server,
 // with the same rule as a zod refinement for the operator; test/api checks both verdicts agree.
 import { z } from 'zod';
+import { ERROR_TYPES } from '../../errors.js';
 
 export const GROUP = 'gaim.livingcontent.io';
 export const VERSION = 'v1alpha1';
@@ -49,9 +50,6 @@ export const TIERS = ['small', 'medium', 'large'] as const;
 export type Tier = (typeof TIERS)[number];
 export const SYNC_STATUSES = ['Progressing', 'Synced', 'Failed'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
-/** What failed, as written to status.errorType and Firestore's error_type. */
-export const ERROR_TYPES = ['validation', 'conflict', 'kubernetes', 'mongodb', 'redis', 'storage', 'firestore', 'timeout'] as const;
-export type ErrorType = (typeof ERROR_TYPES)[number];
 export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 

@@ -1,9 +1,11 @@
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
-import type { Environment, ErrorType, Gaim, SyncStatus } from '../api/v1alpha1/gaim.js';
+import type { Environment, Gaim, SyncStatus } from '../api/v1alpha1/gaim.js';
 import { firestorePaths } from '../datamodel.js';
-import { OperatorError } from '../errors.js';
-import { FIRESTORE_DEADLINE_MS, withDeadline } from '../firestore/deadline.js';
-import type { Ledger } from './retry-ledger.js';
+import { OperatorError, type ErrorType } from '../errors.js';
+import { Message } from '../messages.js';
+import type { Ledger } from '../status/retry-ledger.js';
+import { withDeadline } from './deadline.js';
+import { classifyFirestoreError } from './errors.js';
 
 /** Firestore's spelling of the sync status (the data model's `sync_status` values). */
 export const FIRESTORE_SYNC_STATUS: Readonly<Record<SyncStatus, 'synced' | 'failed' | 'progressing'>> = {
@@ -22,7 +24,8 @@ export interface SyncReport {
   readonly leaderEpoch: number;
 }
 
-interface Entry {
+/** This operator's entry for one environment, in `sync_environments.{env}`. */
+export interface Entry {
   sync_status: 'synced' | 'failed' | 'progressing';
   error_type: ErrorType | null;
   retry_count: number;
@@ -41,7 +44,7 @@ export type SyncOutcome = 'written' | 'unchanged' | 'stale';
 
 const ts = (iso: string | undefined) => (iso === undefined ? null : Timestamp.fromDate(new Date(iso)));
 
-function entryFor(report: SyncReport, now: Timestamp): Entry {
+export function entryFor(report: SyncReport, now: Timestamp): Entry {
   return {
     sync_status: FIRESTORE_SYNC_STATUS[report.syncStatus],
     error_type: report.errorType ?? null,
@@ -56,7 +59,7 @@ function entryFor(report: SyncReport, now: Timestamp): Entry {
 }
 
 /** Same content, ignoring when it was written. */
-function sameEntry(a: Partial<Entry> | undefined, b: Entry): boolean {
+export function sameEntry(a: Partial<Entry> | undefined, b: Entry): boolean {
   if (a === undefined) return false;
   const time = (t: unknown) => (t instanceof Timestamp ? t.toMillis() : t ?? null);
   return a.sync_status === b.sync_status && (a.error_type ?? null) === b.error_type && a.retry_count === b.retry_count
@@ -65,7 +68,7 @@ function sameEntry(a: Partial<Entry> | undefined, b: Entry): boolean {
 }
 
 /** An entry from a newer generation, or the same generation under a newer leader, is not ours to overwrite. */
-function isNewer(existing: Partial<Entry> | undefined, mine: Entry): boolean {
+export function isNewer(existing: Partial<Entry> | undefined, mine: Entry): boolean {
   if (existing === undefined) return false;
   const generation = existing.observed_generation ?? -1;
   if (generation !== mine.observed_generation) return generation > mine.observed_generation;
@@ -80,7 +83,7 @@ function isNewer(existing: Partial<Entry> | undefined, mine: Entry): boolean {
  * own (names, tenant ids, created_at, anything else) are never touched, and an entry written from a
  * newer generation or by a newer leader is left as it is. Nothing is written when nothing changed.
  */
-export async function syncToFirestore(firestore: Firestore, gaim: Gaim, report: SyncReport): Promise<SyncOutcome> {
+export async function syncToFirestore(firestore: Firestore, gaim: Gaim, report: SyncReport, signal?: AbortSignal): Promise<SyncOutcome> {
   const ref = firestore.doc(firestorePaths.gaim(gaim.spec.gaimId));
   try {
     return await withDeadline(firestore.runTransaction(async (tx) => {
@@ -89,7 +92,7 @@ export async function syncToFirestore(firestore: Firestore, gaim: Gaim, report: 
       const mine = entryFor(report, now);
       const data = snapshot.data() ?? {};
       if (snapshot.exists && data['gaim_name'] !== undefined && data['gaim_name'] !== gaim.metadata.name) {
-        throw new OperatorError('conflict', `Firestore gaims/${gaim.spec.gaimId} belongs to gaim_name ${String(data['gaim_name'])}, not ${gaim.metadata.name}: two Gaims claim one gaimId`);
+        throw new OperatorError('conflict', Message.gaimIdTaken(gaim.spec.gaimId, String(data['gaim_name']), gaim.metadata.name), { reason: 'GaimIdConflict' });
       }
       const entries = { ...((data[ENVIRONMENTS_FIELD] ?? {}) as Record<string, Partial<Entry>>) };
       let changed = false;
@@ -134,9 +137,8 @@ export async function syncToFirestore(firestore: Firestore, gaim: Gaim, report: 
         tx.update(ref, updates);
       }
       return 'written';
-    }, { maxAttempts: 3 }), FIRESTORE_DEADLINE_MS, `write gaims/${gaim.spec.gaimId}`);
+    }, { maxAttempts: 3 }), `write gaims/${gaim.spec.gaimId}`, signal);
   } catch (error: unknown) {
-    if (error instanceof OperatorError) throw error;
-    throw new OperatorError('firestore', `cannot write Firestore gaims/${gaim.spec.gaimId}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw classifyFirestoreError(error, Message.writeGaimDocument(gaim.spec.gaimId), signal);
   }
 }

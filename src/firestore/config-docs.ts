@@ -1,8 +1,9 @@
 import type { Firestore } from '@google-cloud/firestore';
 import type { Environment, GaimSpec } from '../api/v1alpha1/gaim.js';
 import { firestorePaths } from '../datamodel.js';
-import { OperatorError } from '../errors.js';
-import { FIRESTORE_DEADLINE_MS, withDeadline } from '../firestore/deadline.js';
+import { Message } from '../messages.js';
+import { withDeadline } from './deadline.js';
+import { classifyFirestoreError, isAlreadyExists } from './errors.js';
 
 type Section = Record<string, unknown>;
 
@@ -45,21 +46,21 @@ export function initialConfig(config: GaimSpec['config']): Record<string, Sectio
  * Creates gaims/{gaimId}/env/{env}/config/current for each environment that has none. `create`
  * fails on an existing document, so a document someone edited is never modified, even by a race.
  */
-export async function seedFirestoreConfig(firestore: Firestore, gaimId: string, environments: readonly Environment[], config: GaimSpec['config']): Promise<{ created: string[] }> {
+export async function seedFirestoreConfig(firestore: Firestore, gaimId: string, environments: readonly Environment[], config: GaimSpec['config'], signal?: AbortSignal): Promise<{ created: string[] }> {
   const created: string[] = [];
   const data = initialConfig(config);
   try {
     for (const env of environments) {
       const path = firestorePaths.config(gaimId, env);
       try {
-        await withDeadline(firestore.doc(path).create(data), FIRESTORE_DEADLINE_MS, `create ${path}`);
+        await withDeadline(firestore.doc(path).create(data), `create ${path}`, signal);
         created.push(path);
       } catch (error: unknown) {
-        if ((error as { code?: unknown }).code !== 6) throw error; // 6: ALREADY_EXISTS
+        if (!isAlreadyExists(error)) throw error; // someone's document: never touched
       }
     }
   } catch (error: unknown) {
-    throw new OperatorError('firestore', `cannot seed firestore config: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw classifyFirestoreError(error, Message.seedFirestoreConfig, signal);
   }
   return { created };
 }

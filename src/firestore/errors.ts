@@ -1,0 +1,45 @@
+import firestorePackage from '@google-cloud/firestore';
+import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
+
+const { GrpcStatus } = firestorePackage;
+
+/**
+ * gRPC codes that mean "Firestore could not be reached or did not answer", not "Firestore refused":
+ * an outage, which must never fail a Gaim or stall Kubernetes-side convergence.
+ */
+const UNAVAILABLE_CODES: ReadonlySet<number> = new Set([
+  GrpcStatus.UNAVAILABLE, GrpcStatus.DEADLINE_EXCEEDED, GrpcStatus.CANCELLED, GrpcStatus.RESOURCE_EXHAUSTED, GrpcStatus.UNKNOWN,
+]);
+
+/** Firestore is unreachable or did not answer in time: wait and try again, without failing the Gaim. */
+export class FirestoreUnavailableError extends OperatorError {
+  override name = 'FirestoreUnavailableError';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('firestore', message, { ...options, reason: 'FirestoreUnavailable' });
+  }
+}
+
+/** The gRPC status code of a Firestore error, if it carries one. */
+export function grpcCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isAlreadyExists = (error: unknown): boolean => grpcCode(error) === GrpcStatus.ALREADY_EXISTS;
+
+/**
+ * What a failed Firestore call means for the operator: an OperatorError as it is (a conflict found
+ * inside a transaction), unavailability (a code above, or no gRPC code at all: a connection that
+ * never came up), or a refusal (`firestore`, with the message Firestore gave). `what` is the
+ * "cannot …" message of the call.
+ */
+export function classifyFirestoreError(error: unknown, what: string, signal?: AbortSignal): OperatorError {
+  if (error instanceof OperatorError) return error;
+  if (signal !== undefined && abortedByDeadline(signal)) {
+    return new OperatorError('timeout', `${what}: ${errorMessage(error)}`, { cause: error });
+  }
+  const code = grpcCode(error);
+  if (code === undefined || UNAVAILABLE_CODES.has(code)) return new FirestoreUnavailableError(`${what}: ${errorMessage(error)}`, { cause: error });
+  return new OperatorError('firestore', `${what}: ${errorMessage(error)}`, { cause: error });
+}

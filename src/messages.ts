@@ -1,0 +1,34 @@
+// Every error message the operator reports (in status, events and Firestore), in one place, in
+// Crossplane's form: "cannot <verb> <noun>", then what the caller adds (the cause). A reader can
+// audit them here; a test can match them by constant instead of by a copy of the text.
+
+/** Error messages: "cannot <verb> <noun>". */
+export const Message = {
+  // Kubernetes objects
+  applyObject: (kind: string, name: string) => `cannot apply ${kind.toLowerCase()} ${name}`,
+  createSecret: (name: string) => `cannot create secret ${name}`,
+  readSecret: (name: string) => `cannot read secret ${name}`,
+  deleteObject: (kind: string, name: string) => `cannot delete ${kind.toLowerCase()} ${name}`,
+  releaseObject: (kind: string, name: string) => `cannot release ${kind.toLowerCase()} ${name} from its owner`,
+  writeStatus: 'cannot write gaim status',
+  updateFinalizer: 'cannot update the gaim\'s finalizer',
+  listPods: (job: string) => `cannot list the pods of job ${job}`,
+  // Ownership and sharing
+  namespaceTaken: (namespace: string, owner: string) => `cannot own namespace ${namespace}: it already has Gaim ${owner}; one Gaim per namespace`,
+  shareTaken: (share: string, owner: string) => `cannot use the NFS share ${share}: it already backs Gaim ${owner}; one share per Gaim`,
+  gaimIdTaken: (gaimId: string, owner: string, name: string) =>
+    `cannot write Firestore gaims/${gaimId}: it belongs to gaim_name ${owner}, not ${name}; two Gaims claim one gaimId`,
+  // Stores
+  seedMongoDB: 'cannot seed mongodb',
+  seedRedis: 'cannot seed redis',
+  seedStorage: (job: string) => `cannot seed lancedb: seed-storage job ${job} failed`,
+  lancedbSchema: 'cannot seed lancedb: tables whose schema disagrees were left as they are',
+  // Firestore
+  readRegistry: 'cannot read the app registry',
+  malformedRegistry: (path: string) => `cannot use app registry document ${path}: it is malformed`,
+  writeGaimDocument: (gaimId: string) => `cannot write Firestore gaims/${gaimId}`,
+  seedFirestoreConfig: 'cannot seed firestore config',
+  firestoreUnreachable: 'cannot reach Firestore (waiting before the next attempt)',
+  // Deadlines
+  reconcileDeadline: 'cannot finish the reconcile in time',
+} as const;

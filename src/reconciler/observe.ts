@@ -1,0 +1,93 @@
+// Step 1 of the reconcile: what exists, read from the informer caches only. Pure: no API call, no
+// write; everything the later steps decide on is in `Observed`.
+import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { Caches } from '../controller/manager.js';
+import { Labels } from '../kube/labels.js';
+import type { KubeObject } from '../kube/objects.js';
+import { Resources, type Resource } from '../kube/resources.js';
+import type { CurrentSizes } from '../resources/desired.js';
+import { objectNames } from '../resources/meta.js';
+import { claimReadiness, statefulSetReadiness } from '../resources/readiness.js';
+import type { StoresReadiness } from '../status/gaim-status.js';
+
+/** A namespaced object to act on by name. */
+export interface ObjectRef {
+  readonly resource: Resource;
+  readonly name: string;
+  readonly namespace: string;
+}
+
+export interface Observed {
+  /** The Gaim that owns the namespace: the oldest one not being deleted (this one, unless refused). */
+  readonly namespaceOwner: string;
+  /** `namespace/name` of another Gaim whose static volume has this Gaim's NFS server and path. */
+  readonly shareOwner: string | undefined;
+  /** Sizes that cannot change in place (claim templates) or only grow (the LanceDB claim). */
+  readonly sizes: CurrentSizes;
+  readonly stores: StoresReadiness;
+  /** Names of the Gaim's credentials Secrets that exist. */
+  readonly secrets: ReadonlySet<string>;
+  /** Workloads of a store switched off in the spec, which must go. */
+  readonly disabledWorkloads: readonly ObjectRef[];
+}
+
+interface WithClaimTemplates extends KubeObject {
+  spec?: { volumeClaimTemplates?: { spec?: { resources?: { requests?: Record<string, string> } } }[] };
+}
+interface WithRequests extends KubeObject {
+  spec?: { resources?: { requests?: Record<string, string> }; nfs?: { server?: string; path?: string } };
+}
+
+export function observe(gaim: Gaim, caches: Caches): Observed {
+  const names = objectNames(gaim);
+  const ns = gaim.metadata.namespace;
+  const get = <T extends KubeObject>(resource: Resource, name: string) => caches.get<T>(resource, `${ns}/${name}`);
+
+  const sizes: { -readonly [K in keyof CurrentSizes]: CurrentSizes[K] } = {};
+  const templateSize = (name: string) => get<WithClaimTemplates>(Resources.statefulSet, name)?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.['storage'];
+  const mongodbClaim = templateSize(names.mongodb);
+  const redisClaim = templateSize(names.redis);
+  const lancedbClaim = get<WithRequests>(Resources.persistentVolumeClaim, names.lancedbClaim)?.spec?.resources?.requests?.['storage'];
+  if (mongodbClaim !== undefined) sizes.mongodbClaim = mongodbClaim;
+  if (redisClaim !== undefined) sizes.redisClaim = redisClaim;
+  if (lancedbClaim !== undefined) sizes.lancedbClaim = lancedbClaim;
+
+  const readiness = (name: string) => statefulSetReadiness(get(Resources.statefulSet, name));
+  const disabled = [...(gaim.spec.mongodb.enabled ? [] : [names.mongodb]), ...(gaim.spec.redis.enabled ? [] : [names.redis])];
+  return {
+    namespaceOwner: namespaceOwner(gaim, caches),
+    shareOwner: shareOwner(gaim, caches),
+    sizes,
+    stores: {
+      mongodb: gaim.spec.mongodb.enabled ? readiness(names.mongodb) : 'disabled',
+      redis: gaim.spec.redis.enabled ? readiness(names.redis) : 'disabled',
+      storage: claimReadiness(get(Resources.persistentVolumeClaim, names.lancedbClaim)),
+    },
+    secrets: new Set([names.mongodbSecret, names.redisSecret].filter((name) => get(Resources.secret, name) !== undefined)),
+    disabledWorkloads: disabled.flatMap((name) => [Resources.statefulSet, Resources.service]
+      .filter((resource) => get(resource, name) !== undefined)
+      .map((resource) => ({ resource, name, namespace: ns }))),
+  };
+}
+
+/** The oldest Gaim of a namespace owns it; later ones are refused and touch nothing. */
+function namespaceOwner(gaim: Gaim, caches: Caches): string {
+  const siblings = caches.list<KubeObject>(Resources.gaim, gaim.metadata.namespace)
+    .filter((g) => g.metadata?.deletionTimestamp === undefined || g.metadata.name === gaim.metadata.name);
+  siblings.sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '')
+    || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  return siblings[0]?.metadata?.name ?? gaim.metadata.name;
+}
+
+const normalizePath = (path: string | undefined) => (path ?? '').replace(/\/+$/, '');
+
+/** Another Gaim's static volume on the same NFS server and path: one share backs one Gaim. */
+function shareOwner(gaim: Gaim, caches: Caches): string | undefined {
+  const nfs = gaim.spec.lancedb.storage.nfs;
+  if (nfs === undefined) return undefined;
+  const mine = objectNames(gaim).lancedbVolume;
+  const taken = caches.list<WithRequests>(Resources.persistentVolume).find((volume) =>
+    volume.metadata?.name !== mine && volume.spec?.nfs?.server === nfs.server && normalizePath(volume.spec.nfs.path) === normalizePath(nfs.path));
+  if (taken === undefined) return undefined;
+  return `${taken.metadata?.labels?.[Labels.gaimNamespace] ?? '?'}/${taken.metadata?.labels?.[Labels.gaim] ?? '?'}`;
+}

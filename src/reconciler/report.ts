@@ -1,0 +1,114 @@
+// Step 5 of the reconcile: record the outcome — the retry ledger, Firestore's gaims/{gaimId}, the
+// CR status and events — each written only when it changed, and tell the engine when to come back.
+import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
+import type { BackoffPolicy } from '../controller/backoff.js';
+import { done, requeueAfter, type ReconcileContext, type ReconcileResult } from '../controller/result.js';
+import type { OperatorError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import type { EventRecorder } from '../kube/events.js';
+import { Resources } from '../kube/resources.js';
+import { Message } from '../messages.js';
+import { endpointsOf } from '../resources/connections.js';
+import { buildStatus, sameStatus, type StatusInput, type StoresReadiness } from '../status/gaim-status.js';
+import { Reason } from '../status/reasons.js';
+import { afterFailure, afterSuccess, RETRY_NOW, type Ledger } from '../status/retry-ledger.js';
+import type { FirestoreWriteBack, WriteBackResult } from './write-back.js';
+
+/** What a reconcile found and did, for status. */
+export interface Outcome {
+  readonly error?: OperatorError;
+  readonly stores?: StoresReadiness;
+  readonly seeding?: NonNullable<StatusInput['seeding']>;
+  readonly suspended?: boolean;
+}
+
+export interface ReportDeps {
+  readonly client: KubeClient;
+  readonly events: EventRecorder;
+  readonly writeBack: FirestoreWriteBack;
+  readonly backoff: BackoffPolicy;
+  readonly fieldManager: string;
+}
+
+/** Reporting gets its own deadline: a reconcile that ran out of time must still say so. */
+const REPORT_TIMEOUT_MS = 10_000;
+
+export const ledgerOf = (gaim: Pick<Gaim, 'status'>): Ledger => ({
+  retryCount: gaim.status?.retryCount ?? 0,
+  ...(gaim.status?.lastRetryAt === undefined ? {} : { lastRetryAt: gaim.status.lastRetryAt }),
+  ...(gaim.status?.nextRetryAt === undefined ? {} : { nextRetryAt: gaim.status.nextRetryAt }),
+});
+
+/** The ledger after this attempt, and the delay until the next one when it failed. */
+function settle(gaim: Gaim, error: OperatorError | undefined, now: Date, backoff: BackoffPolicy): { ledger: Ledger; delayMs: number | undefined } {
+  return error === undefined ? { ledger: afterSuccess(), delayMs: undefined } : afterFailure(ledgerOf(gaim), error.terminal, now, backoff);
+}
+
+/** The input of buildStatus: a pure function of what the reconcile found. */
+export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError | undefined, ledger: Ledger, firestore: WriteBackResult['state'] | undefined, now: Date): StatusInput {
+  const retryNow = gaim.metadata.annotations?.[RETRY_NOW];
+  return {
+    gaim,
+    now,
+    ledger,
+    ...(retryNow === undefined ? {} : { retryNowHandled: retryNow }),
+    ...(outcome.stores === undefined ? {} : { stores: outcome.stores, endpoints: endpointsOf(gaim) }),
+    ...(outcome.seeding === undefined ? {} : { seeding: outcome.seeding }),
+    ...(outcome.suspended === true ? { suspended: true } : {}),
+    ...(error === undefined ? {} : { error: { type: error.errorType, message: error.message, reason: error.reason } }),
+    ...(firestore === undefined ? {} : { firestore }),
+  };
+}
+
+/**
+ * Records the outcome: the ledger, then Firestore (which may itself refuse, as a conflict: then
+ * the Gaim fails with it), then the CR status; returns when the engine should come back.
+ */
+export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, context: ReconcileContext, options: { toFirestore: boolean }): Promise<ReconcileResult> {
+  const signal = AbortSignal.any([context.stop, AbortSignal.timeout(REPORT_TIMEOUT_MS)]);
+  const now = new Date();
+  let error = outcome.error;
+  let settled = settle(gaim, error, now, deps.backoff);
+
+  let written: WriteBackResult | undefined;
+  if (options.toFirestore && outcome.suspended !== true) {
+    const planned = buildStatus(statusInput(gaim, outcome, error, settled.ledger, undefined, now));
+    written = await deps.writeBack.write(gaim, planned, settled.ledger, signal);
+    if (written.conflict !== undefined) {
+      error = written.conflict;
+      settled = settle(gaim, error, now, deps.backoff);
+    } else if (written.retryMs !== undefined) {
+      context.log.warn({ error: written.state.message, retryInMs: written.retryMs }, 'cannot write Firestore; will retry');
+    }
+  }
+  if (error !== undefined) {
+    context.log.warn({ errorType: error.errorType, error: error.message, retryCount: settled.ledger.retryCount, nextRetryAt: settled.ledger.nextRetryAt }, 'reconcile failed');
+  }
+
+  try {
+    await writeStatus(gaim, buildStatus(statusInput(gaim, outcome, error, settled.ledger, written?.state, now)), deps, signal, context);
+  } catch (statusError: unknown) {
+    context.log.warn({ err: statusError }, Message.writeStatus);
+    if (error === undefined) throw statusError;
+  }
+  if (error !== undefined) return { kind: 'error', error, ...(settled.delayMs === undefined ? {} : { retryAfterMs: settled.delayMs }) };
+  if (written?.retryMs !== undefined) return requeueAfter(written.retryMs);
+  return done();
+}
+
+/** Writes the status through the status subresource when it changed; events mark transitions, not retries. */
+export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<ReportDeps, 'client' | 'events' | 'fieldManager'>, signal: AbortSignal, context: ReconcileContext): Promise<void> {
+  if (sameStatus(gaim.status, status)) return;
+  await deps.client.apply(Resources.gaim, {
+    apiVersion: gaim.apiVersion,
+    kind: gaim.kind,
+    metadata: { name: gaim.metadata.name, namespace: gaim.metadata.namespace },
+    status,
+  }, { fieldManager: deps.fieldManager, subresource: 'status', signal });
+  const before = gaim.status;
+  if (before !== undefined && status.syncStatus === before.syncStatus && status.errorType === before.errorType) return;
+  context.log.info({ from: before?.syncStatus ?? null, to: status.syncStatus, errorType: status.errorType ?? null }, 'sync status changed');
+  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  if (status.syncStatus === 'Synced') deps.events.record(gaim, 'Normal', Reason.Synced, 'Reconcile', 'all stores are ready and seeded');
+  else if (status.syncStatus === 'Failed') deps.events.record(gaim, 'Warning', ready?.reason ?? Reason.KubernetesError, 'Reconcile', status.message ?? '');
+}

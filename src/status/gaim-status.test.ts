@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import type { GaimStatus } from '../api/v1alpha1/gaim.js';
+import type { Readiness } from '../resources/readiness.js';
+import { buildStatus, sameStatus, type StatusInput } from './gaim-status.js';
+
+const now = new Date('2026-03-04T05:06:07Z');
+const up: Readiness = { ready: true, reason: 'Ready', message: '1/1 pods ready' };
+const down: Readiness = { ready: false, reason: 'PodsPending', message: '0/1 pods ready' };
+const bound: Readiness = { ready: true, reason: 'ClaimBound', message: 'claim is Bound' };
+const seededAll = { seeded: { mongodb: 'a', redis: 'b', storage: 'c', firestore: 'd' }, pending: [], failed: [] };
+const gaim = (status?: GaimStatus): StatusInput['gaim'] => ({ metadata: { name: 'marvin', namespace: 'marvin', generation: 3 }, status });
+const input = (over: Partial<StatusInput>): StatusInput => ({ gaim: gaim(), now, ledger: { retryCount: 0 }, ...over });
+const conditions = (status: GaimStatus) => Object.fromEntries((status.conditions ?? []).map((c) => [c.type, `${c.status}/${c.reason}`]));
+
+describe('buildStatus', () => {
+  it.each<[string, Partial<StatusInput>, Partial<GaimStatus>, Record<string, string>]>([
+    ['every store ready and seeded: Synced',
+      { stores: { mongodb: up, redis: up, storage: bound }, seeding: seededAll, firestore: { ok: true, message: 'ok' } },
+      { syncStatus: 'Synced', message: 'all stores are ready and seeded' },
+      { Ready: 'True/Ready', MongoDBReady: 'True/Ready', RedisReady: 'True/Ready', StorageReady: 'True/ClaimBound', Seeded: 'True/Seeded', FirestoreSynced: 'True/FirestoreWritten' }],
+    ['a store not ready: Progressing, Ready False naming it',
+      { stores: { mongodb: up, redis: down, storage: bound }, seeding: { ...seededAll, pending: ['redis'] } },
+      { syncStatus: 'Progressing', message: 'RedisReady: 0/1 pods ready; waiting to seed: redis' },
+      { Ready: 'False/Progressing', RedisReady: 'False/PodsPending', Seeded: 'False/SeedPending' }],
+    ['only Firestore left to seed: Ready (the Kubernetes side), still Progressing',
+      { stores: { mongodb: up, redis: up, storage: bound }, seeding: { ...seededAll, pending: ['firestore'] }, firestore: { ok: false, message: 'unreachable' } },
+      { syncStatus: 'Progressing', message: 'stores are ready; waiting to seed: firestore' },
+      { Ready: 'True/Ready', Seeded: 'False/SeedPending', FirestoreSynced: 'False/FirestoreUnavailable' }],
+    ['a disabled store counts as ready, with reason Disabled',
+      { stores: { mongodb: 'disabled', redis: up, storage: bound }, seeding: seededAll },
+      { syncStatus: 'Synced' },
+      { MongoDBReady: 'True/Disabled', Ready: 'True/Ready' }],
+    ['an error wins over readiness: Failed with its type and reason',
+      { stores: { mongodb: up, redis: up, storage: bound }, seeding: { ...seededAll, failed: ['mongodb'] },
+        error: { type: 'mongodb', message: 'cannot seed mongodb: auth failed', reason: 'MongoDBSeedFailed' }, ledger: { retryCount: 2, lastRetryAt: '2026-03-04T05:06:07.000Z', nextRetryAt: '2026-03-04T05:06:09.000Z' } },
+      { syncStatus: 'Failed', errorType: 'mongodb', message: 'cannot seed mongodb: auth failed', retryCount: 2, nextRetryAt: '2026-03-04T05:06:09.000Z' },
+      { Ready: 'False/MongoDBSeedFailed', Seeded: 'False/SeedFailed' }],
+    ['a validation error alone (nothing observed)',
+      { error: { type: 'validation', message: 'spec.tier: invalid', reason: 'InvalidSpec' } },
+      { syncStatus: 'Failed', errorType: 'validation', observedGeneration: 3 },
+      { Ready: 'False/InvalidSpec' }],
+  ])('%s', (_name, over, expected, expectedConditions) => {
+    const status = buildStatus(input(over));
+    expect(status).toMatchObject({ observedGeneration: 3, ...expected });
+    expect(conditions(status)).toMatchObject(expectedConditions);
+    if (over.error === undefined) expect(status).not.toHaveProperty('errorType');
+  });
+
+  it('keeps the previous sync status while suspended, and says so', () => {
+    const status = buildStatus(input({ gaim: gaim({ syncStatus: 'Synced' }), suspended: true }));
+    expect(status).toMatchObject({ syncStatus: 'Synced', message: 'suspended: spec.suspend is true, no changes are made' });
+    expect(conditions(status)).toEqual({ Ready: 'False/Suspended' });
+  });
+
+  it('carries what this reconcile did not look at (endpoints, seeded, retry-now) from the previous status', () => {
+    const previous: GaimStatus = { endpoints: { lancedbClaim: 'marvin-lancedb' }, seeded: { storage: 'x' }, retryNowHandled: 'r1', retryCount: 1, lastRetryAt: '2026-03-04T05:00:00.000Z' };
+    const status = buildStatus({ gaim: gaim(previous), now, error: { type: 'validation', message: 'bad', reason: 'InvalidSpec' } });
+    expect(status).toMatchObject({ endpoints: previous.endpoints, seeded: previous.seeded, retryNowHandled: 'r1', retryCount: 1, lastRetryAt: previous.lastRetryAt });
+  });
+
+  it('is stable: the same input twice gives a status that needs no write', () => {
+    const first = buildStatus(input({ stores: { mongodb: up, redis: up, storage: bound }, seeding: seededAll }));
+    const second = buildStatus(input({ gaim: gaim(first), now: new Date('2026-03-05T00:00:00Z'), stores: { mongodb: up, redis: up, storage: bound }, seeding: seededAll }));
+    expect(sameStatus(first, second)).toBe(true);
+    expect(sameStatus(first, { ...second, retryCount: 1 })).toBe(false);
+  });
+});
