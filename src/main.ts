@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// gaim-operator: one executable, subcommands `run` (the controller) and `seed-storage` (the seed Job).
+// gaim-operator: one executable, subcommands `run` (the controller), and `prepare-share` and
+// `seed-storage` (the seed Job's init container and container).
+import './node-version.js';
 import { parseArgs } from 'node:util';
 import { settingsHelp } from './config/settings.js';
 import { packageVersion } from './version.js';
@@ -10,7 +12,10 @@ Turns Gaim custom resources into the per-GAIM data stores of the Living Content 
 
 Commands:
   run            Run the controller (leader election, watches, reconciles).
-  seed-storage   Create the LanceDB layout and empty tables (run by the operator as a Job).
+  prepare-share  Hand each environment's directory on the share to the storage uid/gid (the seed
+                 Job's init container, as root with only CHOWN and FOWNER).
+                 --root DIR (default /data)  --environments local,stage,prod  --uid N  --gid N
+  seed-storage   Create the LanceDB layout and empty tables (the seed Job's container).
                  --root DIR (default /data)  --environments local,stage,prod
                  --video-dimensions N (default 1408)  --audio-dimensions N (default 1408)
 
@@ -37,13 +42,14 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined && values['help'] !== true ? 2 : 0;
   }
-  if (command !== 'run' && command !== 'seed-storage') {
+  if (command !== 'run' && command !== 'seed-storage' && command !== 'prepare-share') {
     console.error(`gaim-operator: unknown command "${command}" (see gaim-operator --help)`);
     return 2;
   }
 
   // Each command loads only what it needs: a seed Job's start-up skips the controller's libraries.
   if (command === 'seed-storage') return (await import('./commands/seed-storage.js')).seedStorage(argv.slice(1));
+  if (command === 'prepare-share') return (await import('./commands/prepare-share.js')).prepareShareCommand(argv.slice(1));
   return (await import('./commands/run.js')).run();
 }
 

@@ -21,6 +21,8 @@ export const Message = {
   // Stores
   seedMongoDB: 'cannot seed mongodb',
   seedRedis: 'cannot seed redis',
+  createAppUser: (user: string) => `cannot create the mongodb app user ${user}`,
+  resolveStore: (address: string) => `cannot find where ${address} listens`,
   seedStorage: (job: string) => `cannot seed lancedb: seed-storage job ${job} failed`,
   lancedbSchema: 'cannot seed lancedb: tables whose schema disagrees were left as they are',
   // Firestore

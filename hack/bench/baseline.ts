@@ -64,7 +64,7 @@ export async function convergeBare(gaim: Gaim, ctx: BaselineContext): Promise<vo
 
   const storage = (async () => {
     await watches.claims.until((c) => key(c) === `${ns}/${names.lancedbClaim}` && claimReadiness(c).ready);
-    const job = asBaseline(seedStorageJob(gaim, storageFingerprint(gaim), 'gaim-operator:dev', ctx.seedPlacement));
+    const job = asBaseline(seedStorageJob(gaim, storageFingerprint(gaim), 1, ctx.seedPlacement));
     await client.create(Resources.job, job);
     await watches.jobs.until((j) => key(j) === key(job) && (j.status?.succeeded ?? 0) > 0);
   })();

@@ -87,8 +87,21 @@ build_ferretdb() {
 }
 
 build_helm() {
+  # As helm's own release build (its Makefile) stamps it: the version, and the Kubernetes version it
+  # renders for by default, taken from the client-go it is built with. Unstamped, `helm template`
+  # assumes Kubernetes v1.20 and refuses any chart whose kubeVersion needs more.
   log "building helm v$HELM_VERSION"
-  GOBIN=$1 go install -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
+  local gomod client_go k8s_minor
+  gomod=$(go mod download -json "helm.sh/helm/v3@v$HELM_VERSION" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')
+  client_go=$(awk '$1 == "k8s.io/client-go" { print $2; exit }' "$gomod")
+  k8s_minor=$(cut -d. -f2 <<<"$client_go")
+  [ -n "$k8s_minor" ] || { log "cannot find helm's client-go version in $gomod"; return 1; }
+  local stamp="-X helm.sh/helm/v3/internal/version.version=v$HELM_VERSION -X helm.sh/helm/v3/internal/version.metadata="
+  stamp+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    stamp+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$k8s_minor"
+  done
+  GOBIN=$1 go install -ldflags "-s -w $stamp" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
 }
 
 build_node() {
@@ -107,7 +120,8 @@ install_tool() {
       link "$dir" "${names[@]}" ;;
     kwok)     local dir="$cache/kwok-$KWOK_VERSION";         cached "$dir" kwok     || build_into "$dir" build_kwok;     link "$dir" kwok ;;
     ferretdb) local dir="$cache/ferretdb-$FERRETDB_VERSION"; cached "$dir" ferretdb || build_into "$dir" build_ferretdb; link "$dir" ferretdb ;;
-    helm)     local dir="$cache/helm-$HELM_VERSION";         cached "$dir" helm     || build_into "$dir" build_helm;     link "$dir" helm ;;
+    # The "-stamped" suffix: a build recipe change gets a cache entry of its own.
+    helm)     local dir="$cache/helm-$HELM_VERSION-stamped"; cached "$dir" helm     || build_into "$dir" build_helm;     link "$dir" helm ;;
     node)
       local sys_node sys
       sys_node=$(system_command node)

@@ -49,6 +49,10 @@ export const SETTINGS = {
   GAIM_OPERATOR_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: 'ghcr.io/livingcontent/gaim-operator:0.1.0', help: 'Image of the seed-storage Job (this operator\'s own image; the Helm chart sets it).' },
   GAIM_SEED_NODE_SELECTOR: { schema: z.string().regex(/^([^=,\s]+=[^=,\s]*(,[^=,\s]+=[^=,\s]*)*)?$/, { message: 'expected key=value pairs separated by commas' }), default: '', help: 'Node selector of the seed-storage Job\'s pod (key=value,…); empty schedules it anywhere.' },
   GAIM_SEED_TOLERATIONS: { schema: z.string().regex(/^([^=,:\s]+(=[^=,:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)(,[^=,:\s]+(=[^=,:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute))*)?$/, { message: 'expected key[=value]:Effect pairs separated by commas' }), default: '', help: 'Tolerations of the seed-storage Job\'s pod (key[=value]:NoSchedule,…), for tainted node pools.' },
+  GAIM_STORAGE_UID: { schema: int(1, 2_147_483_647), default: '1000', help: 'User that owns each environment\'s LanceDB directory on the share; the seed Job runs as it (apps writing the tables should too).' },
+  GAIM_STORAGE_GID: { schema: int(1, 2_147_483_647), default: '1000', help: 'Group that owns each environment\'s LanceDB directory (group-writable, setgid): every app of this group can write the tables.' },
+  GAIM_PREPARE_SHARES: { schema: bool, default: 'true', help: 'Hand each environment\'s directory on a new share (root-owned, as Filestore makes it) to GAIM_STORAGE_UID/GID with an init container running as root with only CHOWN and FOWNER; needs the baseline Pod Security level. false: the share must already be writable by them (restricted namespaces, pre-owned shares).' },
+  GAIM_STORE_ADDRESS_MAP: { schema: z.string().startsWith('/', { message: 'expected an absolute path' }), help: 'Out-of-cluster runs (the local stack): a JSON file mapping each store Service\'s host:port to where it listens; re-read when it changes.' },
   GAIM_MONGODB_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s MongoDB at this host:port instead of its Service.' },
   GAIM_REDIS_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s Redis at this host:port instead of its Service.' },
 } as const satisfies Record<string, SettingSpec>;
@@ -87,8 +91,19 @@ export interface Settings {
   readonly clusterName: string;
   readonly serviceAccountDir: string;
   readonly firestore: { readonly projectId: string | undefined; readonly databaseId: string; readonly emulatorHost: string | undefined };
-  readonly overrides: { readonly mongodb: string | undefined; readonly redis: string | undefined };
-  readonly seedJob: { readonly image: string; readonly nodeSelector: Readonly<Record<string, string>>; readonly tolerations: readonly Toleration[] };
+  readonly overrides: { readonly mongodb: string | undefined; readonly redis: string | undefined; readonly addressMap: string | undefined };
+  readonly seedJob: SeedJobSettings;
+}
+
+export interface SeedJobSettings {
+  readonly image: string;
+  readonly nodeSelector: Readonly<Record<string, string>>;
+  readonly tolerations: readonly Toleration[];
+  /** Who owns each environment's directory on the share, and runs the seed. */
+  readonly storageUid: number;
+  readonly storageGid: number;
+  /** Whether an init container hands new directories to storageUid/storageGid. */
+  readonly prepareShares: boolean;
 }
 
 /** A setting is invalid; `message` is the one line start-up prints. */
@@ -165,9 +180,12 @@ export function parseSettings(env: Env = process.env): Settings {
       databaseId: required(read(env, 'GAIM_FIRESTORE_DATABASE'), 'GAIM_FIRESTORE_DATABASE'),
       emulatorHost: env['FIRESTORE_EMULATOR_HOST'],
     },
-    overrides: { mongodb: read(env, 'GAIM_MONGODB_ADDRESS_OVERRIDE'), redis: read(env, 'GAIM_REDIS_ADDRESS_OVERRIDE') },
+    overrides: { mongodb: read(env, 'GAIM_MONGODB_ADDRESS_OVERRIDE'), redis: read(env, 'GAIM_REDIS_ADDRESS_OVERRIDE'), addressMap: read(env, 'GAIM_STORE_ADDRESS_MAP') },
     seedJob: {
       image: required(read(env, 'GAIM_OPERATOR_IMAGE'), 'GAIM_OPERATOR_IMAGE'),
+      storageUid: required(read(env, 'GAIM_STORAGE_UID'), 'GAIM_STORAGE_UID'),
+      storageGid: required(read(env, 'GAIM_STORAGE_GID'), 'GAIM_STORAGE_GID'),
+      prepareShares: required(read(env, 'GAIM_PREPARE_SHARES'), 'GAIM_PREPARE_SHARES'),
       nodeSelector: Object.fromEntries(required(read(env, 'GAIM_SEED_NODE_SELECTOR'), 'GAIM_SEED_NODE_SELECTOR')
         .split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string])),
       tolerations: required(read(env, 'GAIM_SEED_TOLERATIONS'), 'GAIM_SEED_TOLERATIONS').split(',').filter(Boolean).map((item): Toleration => {

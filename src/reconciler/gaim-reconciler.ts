@@ -17,10 +17,12 @@ import { Resources } from '../kube/resources.js';
 import { holdOff, RETRY_NOW } from '../status/retry-ledger.js';
 import { applyPlan } from './apply.js';
 import { applyFinalizer, finalize, hasFinalizer } from './finalizer.js';
+import { explainPending } from './explain.js';
 import { observe } from './observe.js';
 import { admit, plan } from './plan.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from './seed.js';
+import { LedgerExpectations } from './expectations.js';
 import { FirestoreWriteBack } from './write-back.js';
 
 export interface GaimReconcilerDeps {
@@ -39,8 +41,14 @@ export interface GaimReconcilerDeps {
   readonly operatorNamespace: string;
 }
 
+/** How often to look at a claim that stays Pending, or a seed Job that gets no pod. */
+const RECHECK_MS = 15_000;
+/** How soon to look again when the cache has not caught up with the operator's own status write. */
+const CACHE_LAG_RETRY_MS = 250;
+
 export class GaimReconciler implements Reconciler {
   readonly #writeBack: FirestoreWriteBack;
+  readonly #expectations = new LedgerExpectations();
 
   constructor(private readonly deps: GaimReconcilerDeps) {
     this.#writeBack = new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch);
@@ -50,9 +58,10 @@ export class GaimReconciler implements Reconciler {
     const object = this.deps.caches.get<KubeObject>(Resources.gaim, key);
     if (object === undefined) {
       this.#writeBack.forget(key);
+      this.#expectations.forget(key);
       return done(); // deleted and finalized; nothing left to converge
     }
-    const reporting = { ...this.deps, writeBack: this.#writeBack };
+    const reporting = { ...this.deps, writeBack: this.#writeBack, expectations: this.#expectations };
 
     const parsed = parseGaim(object);
     if (!parsed.ok) {
@@ -75,7 +84,8 @@ export class GaimReconciler implements Reconciler {
     }
 
     // The retry ledger lives in status: honour nextRetryAt across restarts, unless the spec changed
-    // or someone asked for a retry now.
+    // or someone asked for a retry now. First make sure the cache shows the ledger this operator wrote.
+    if (!this.#expectations.satisfied(key, ledgerOf(gaim))) return requeueAfter(CACHE_LAG_RETRY_MS);
     const retryNow = gaim.metadata.annotations?.[RETRY_NOW];
     const retryNowRequested = retryNow !== undefined && retryNow !== gaim.status?.retryNowHandled;
     const wait = holdOff(ledgerOf(gaim), gaim.status?.observedGeneration !== gaim.metadata.generation, retryNowRequested, new Date());
@@ -95,7 +105,7 @@ export class GaimReconciler implements Reconciler {
     if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
     if (gaim.spec.suspend) return { suspended: true };
 
-    const observed = observe(gaim, this.deps.caches);
+    const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
     const refusal = admit(gaim, observed);
     if (refusal !== undefined) throw refusal;
     const sizes = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
@@ -107,7 +117,13 @@ export class GaimReconciler implements Reconciler {
     const first = seeding.errors[0];
     return {
       stores: observed.stores,
-      seeding: { seeded: seeding.seeded, pending: seeding.pending, failed: seeding.errors.map((e) => e.errorType) },
+      seeding: {
+        seeded: seeding.seeded, pending: seeding.pending, failed: seeding.errors.map((e) => e.errorType),
+        justSeeded: seeding.justSeeded, details: seeding.details, warnings: seeding.warnings,
+      },
+      ...(seeding.retrying ? { retrying: true } : {}),
+      // A Pending claim and a seed Job without a pod change only in their events: look again.
+      ...(observed.stores.storage.reason === 'ClaimPending' || seeding.details.length > 0 ? { recheckAfterMs: RECHECK_MS } : {}),
       ...(first === undefined ? {} : {
         error: new OperatorError(first.errorType, seeding.errors.map((e) => e.message).join('; '), { cause: first, reason: first.reason }),
       }),

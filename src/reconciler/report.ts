@@ -6,12 +6,14 @@ import { done, requeueAfter, type ReconcileContext, type ReconcileResult } from 
 import type { OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
+import { objectKey } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
 import { endpointsOf } from '../resources/connections.js';
 import { buildStatus, sameStatus, type StatusInput, type StoresReadiness } from '../status/gaim-status.js';
 import { Reason } from '../status/reasons.js';
-import { afterFailure, afterSuccess, RETRY_NOW, type Ledger } from '../status/retry-ledger.js';
+import { afterFailure, afterSuccess, duringRetry, RETRY_NOW, type Ledger } from '../status/retry-ledger.js';
+import type { LedgerExpectations } from './expectations.js';
 import type { FirestoreWriteBack, WriteBackResult } from './write-back.js';
 
 /** What a reconcile found and did, for status. */
@@ -20,12 +22,17 @@ export interface Outcome {
   readonly stores?: StoresReadiness;
   readonly seeding?: NonNullable<StatusInput['seeding']>;
   readonly suspended?: boolean;
+  /** A retry is under way (a new seed Job runs): the ledger is neither reset nor counted. */
+  readonly retrying?: boolean;
+  /** Look again after this long: something waits on an actor whose progress shows only in events. */
+  readonly recheckAfterMs?: number;
 }
 
 export interface ReportDeps {
   readonly client: KubeClient;
   readonly events: EventRecorder;
   readonly writeBack: FirestoreWriteBack;
+  readonly expectations: LedgerExpectations;
   readonly backoff: BackoffPolicy;
   readonly fieldManager: string;
 }
@@ -40,8 +47,9 @@ export const ledgerOf = (gaim: Pick<Gaim, 'status'>): Ledger => ({
 });
 
 /** The ledger after this attempt, and the delay until the next one when it failed. */
-function settle(gaim: Gaim, error: OperatorError | undefined, now: Date, backoff: BackoffPolicy): { ledger: Ledger; delayMs: number | undefined } {
-  return error === undefined ? { ledger: afterSuccess(), delayMs: undefined } : afterFailure(ledgerOf(gaim), error.terminal, now, backoff);
+function settle(gaim: Gaim, error: OperatorError | undefined, retrying: boolean, now: Date, backoff: BackoffPolicy): { ledger: Ledger; delayMs: number | undefined } {
+  if (error !== undefined) return afterFailure(ledgerOf(gaim), error.terminal, now, backoff);
+  return { ledger: retrying ? duringRetry(ledgerOf(gaim)) : afterSuccess(), delayMs: undefined };
 }
 
 /** The input of buildStatus: a pure function of what the reconcile found. */
@@ -68,7 +76,8 @@ export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, con
   const signal = AbortSignal.any([context.stop, AbortSignal.timeout(REPORT_TIMEOUT_MS)]);
   const now = new Date();
   let error = outcome.error;
-  let settled = settle(gaim, error, now, deps.backoff);
+  const retrying = outcome.retrying === true;
+  let settled = settle(gaim, error, retrying, now, deps.backoff);
 
   let written: WriteBackResult | undefined;
   if (options.toFirestore && outcome.suspended !== true) {
@@ -76,7 +85,7 @@ export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, con
     written = await deps.writeBack.write(gaim, planned, settled.ledger, signal);
     if (written.conflict !== undefined) {
       error = written.conflict;
-      settled = settle(gaim, error, now, deps.backoff);
+      settled = settle(gaim, error, retrying, now, deps.backoff);
     } else if (written.retryMs !== undefined) {
       context.log.warn({ error: written.state.message, retryInMs: written.retryMs }, 'cannot write Firestore; will retry');
     }
@@ -86,19 +95,23 @@ export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, con
   }
 
   try {
-    await writeStatus(gaim, buildStatus(statusInput(gaim, outcome, error, settled.ledger, written?.state, now)), deps, signal, context);
+    const status = buildStatus(statusInput(gaim, outcome, error, settled.ledger, written?.state, now));
+    if (await writeStatus(gaim, status, deps, signal, context)) deps.expectations.expect(objectKey(gaim), settled.ledger);
   } catch (statusError: unknown) {
     context.log.warn({ err: statusError }, Message.writeStatus);
     if (error === undefined) throw statusError;
   }
   if (error !== undefined) return { kind: 'error', error, ...(settled.delayMs === undefined ? {} : { retryAfterMs: settled.delayMs }) };
-  if (written?.retryMs !== undefined) return requeueAfter(written.retryMs);
-  return done();
+  const again = Math.min(written?.retryMs ?? Infinity, outcome.recheckAfterMs ?? Infinity);
+  return Number.isFinite(again) ? requeueAfter(again) : done();
 }
 
-/** Writes the status through the status subresource when it changed; events mark transitions, not retries. */
-export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<ReportDeps, 'client' | 'events' | 'fieldManager'>, signal: AbortSignal, context: ReconcileContext): Promise<void> {
-  if (sameStatus(gaim.status, status)) return;
+/**
+ * Writes the status through the status subresource when it changed (true when it wrote); events mark
+ * transitions, not retries.
+ */
+export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<ReportDeps, 'client' | 'events' | 'fieldManager'>, signal: AbortSignal, context: ReconcileContext): Promise<boolean> {
+  if (sameStatus(gaim.status, status)) return false;
   await deps.client.apply(Resources.gaim, {
     apiVersion: gaim.apiVersion,
     kind: gaim.kind,
@@ -106,9 +119,16 @@ export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<Rep
     status,
   }, { fieldManager: deps.fieldManager, subresource: 'status', signal });
   const before = gaim.status;
-  if (before !== undefined && status.syncStatus === before.syncStatus && status.errorType === before.errorType) return;
+  const seededBefore = before?.conditions?.find((c) => c.type === 'Seeded');
+  const seeded = status.conditions?.find((c) => c.type === 'Seeded');
+  if (seeded?.status === 'True' && seeded.reason !== Reason.Seeded && seeded.reason !== seededBefore?.reason) {
+    // A store is seeded but could not do every step (AppUserUnsupported): say so once, loudly.
+    deps.events.record(gaim, 'Warning', seeded.reason, 'Seed', seeded.message);
+  }
+  if (before !== undefined && status.syncStatus === before.syncStatus && status.errorType === before.errorType) return true;
   context.log.info({ from: before?.syncStatus ?? null, to: status.syncStatus, errorType: status.errorType ?? null }, 'sync status changed');
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   if (status.syncStatus === 'Synced') deps.events.record(gaim, 'Normal', Reason.Synced, 'Reconcile', 'all stores are ready and seeded');
   else if (status.syncStatus === 'Failed') deps.events.record(gaim, 'Warning', ready?.reason ?? Reason.KubernetesError, 'Reconcile', status.message ?? '');
+  return true;
 }

@@ -1,57 +1,148 @@
-// The LanceDB seed is a Job (the operator's own image, `seed-storage`, with the claim mounted):
-// create it when missing, and read its outcome from the cache.
+// The LanceDB seed is a Job (the operator's own image: `prepare-share` as an init container, then
+// `seed-storage`, with the claim mounted). It is created as soon as the claim exists — under
+// WaitForFirstConsumer the claim binds only once this Job's pod is scheduled — and a failed Job is
+// retried by a new one (the next attempt) at the ledger's nextRetryAt, or at once on retry-now.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import type { Settings } from '../config/settings.js';
+import type { SeedJobSettings } from '../config/settings.js';
 import type { Caches } from '../controller/manager.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
+import { latestEvent } from '../kube/event-reader.js';
+import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
-import { seedJobName, seedStorageJob } from '../resources/seed-job.js';
+import { SEED_ATTEMPT_LABEL, SEED_HASH_LABEL, seedStorageJob } from '../resources/seed-job.js';
+import { SeedExit } from '../resources/seed-storage-args.js';
+import { deleteObject } from './apply.js';
 
 export interface SeedJobDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly fieldManager: string;
-  readonly seedJob: Settings['seedJob'];
+  readonly seedJob: SeedJobSettings;
 }
+
+/** Set on a failed Job once its failure was reported: the next reconcile past the backoff retries. */
+export const FAILURE_REPORTED = 'gaim.livingcontent.io/failure-reported';
 
 interface JobLike extends KubeObject {
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+  status?: { active?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] };
 }
-type PodLike = KubeObject & { status?: { containerStatuses?: { state?: { terminated?: { message?: string; exitCode?: number } } }[] } };
+interface Terminated { readonly exitCode?: number; readonly message?: string }
+interface PodLike extends KubeObject {
+  status?: {
+    initContainerStatuses?: { name: string; state?: { terminated?: Terminated } }[];
+    containerStatuses?: { name: string; state?: { terminated?: Terminated } }[];
+  };
+}
 
-/** Creates the seed Job for this fingerprint if needed; true once it completed. Throws a `storage` error when it failed. */
-export async function runSeedJob(gaim: Gaim, fingerprint: string, deps: SeedJobDeps, context: ReconcileContext): Promise<boolean> {
-  const name = seedJobName(gaim, fingerprint);
-  const job = deps.caches.get<JobLike>(Resources.job, `${gaim.metadata.namespace}/${name}`);
-  if (job === undefined) {
-    const desired = seedStorageJob(gaim, fingerprint, deps.seedJob.image, deps.seedJob);
-    await deps.client.apply(Resources.job, desired, { fieldManager: deps.fieldManager, signal: context.signal });
-    context.log.info({ job: name }, 'started the seed-storage job');
-    return false;
+export type SeedJobProgress =
+  | { readonly state: 'done' }
+  /**
+   * Still running (or waiting for its pod); `detail` says why when Kubernetes said so; `retry` when
+   * it is an attempt after a failed one (the retry is under way: not a success yet).
+   */
+  | { readonly state: 'running'; readonly detail?: string; readonly retry?: boolean };
+
+const attemptOf = (job: KubeObject) => Number(job.metadata?.labels?.[SEED_ATTEMPT_LABEL] ?? '1') || 1;
+const condition = (job: JobLike, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
+
+/** The seed Jobs of this Gaim for this fingerprint, oldest attempt first (from the cache). */
+function attempts(gaim: Gaim, fingerprint: string, caches: Caches): JobLike[] {
+  return caches.list<JobLike>(Resources.job, gaim.metadata.namespace)
+    .filter((job) => job.metadata?.labels?.[Labels.gaim] === gaim.metadata.name && job.metadata.labels[SEED_HASH_LABEL] === fingerprint)
+    .sort((a, b) => attemptOf(a) - attemptOf(b));
+}
+
+/**
+ * Drives the seed Job of this fingerprint one step: creates the first attempt; once an attempt
+ * failed, reports it (a `storage` error, classified by the pod's exit code) and, on the next
+ * reconcile — which the ledger holds off until nextRetryAt, unless retry-now or the spec changed —
+ * starts the next attempt. The newest failed attempt is kept for inspection until a later one
+ * succeeds; older failed ones are removed.
+ */
+export async function runSeedJob(gaim: Gaim, fingerprint: string, deps: SeedJobDeps, context: ReconcileContext): Promise<SeedJobProgress> {
+  const jobs = attempts(gaim, fingerprint, deps.caches);
+  const latest = jobs.at(-1);
+  if (latest === undefined) return start(gaim, fingerprint, 1, deps, context);
+
+  if (condition(latest, 'Complete') !== undefined) {
+    await removeAll(jobs.slice(0, -1), deps, context);
+    return { state: 'done' };
   }
-  const condition = (type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
-  if (condition('Complete') !== undefined) return true;
-  const failed = condition('Failed');
-  if (failed === undefined) return false;
-  const detail = await podFailure(gaim, name, deps.client, context.signal);
-  throw new OperatorError('storage', `${Message.seedStorage(name)}: ${detail ?? failed.message ?? failed.reason ?? 'no reason given'}`);
+  if (condition(latest, 'Failed') === undefined) {
+    return { state: 'running', ...(attemptOf(latest) > 1 ? { retry: true } : {}), ...(await whyWaiting(latest, deps.client, context.signal)) };
+  }
+
+  if (latest.metadata?.annotations?.[FAILURE_REPORTED] === undefined) {
+    const failure = await classifyFailure(latest, deps.client, context.signal);
+    await deps.client.mergePatch(Resources.job, latest.metadata?.name ?? '', gaim.metadata.namespace,
+      { metadata: { annotations: { [FAILURE_REPORTED]: new Date().toISOString() } } }, context.signal);
+    throw failure;
+  }
+  // Reported before, and the ledger let this reconcile through: the next attempt, at once.
+  await removeAll(jobs.slice(0, -1), deps, context);
+  return start(gaim, fingerprint, attemptOf(latest) + 1, deps, context);
 }
 
-/** The termination message of a failed seed pod: what seed-storage said went wrong. */
-async function podFailure(gaim: Gaim, jobName: string, client: KubeClient, signal: AbortSignal): Promise<string | undefined> {
+async function start(gaim: Gaim, fingerprint: string, attempt: number, deps: SeedJobDeps, context: ReconcileContext): Promise<SeedJobProgress> {
+  const desired = seedStorageJob(gaim, fingerprint, attempt, deps.seedJob);
+  try {
+    await deps.client.apply(Resources.job, desired, { fieldManager: deps.fieldManager, signal: context.signal });
+  } catch (error: unknown) {
+    throw new OperatorError('kubernetes', `${Message.applyObject('Job', desired.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error, reason: 'ApplyFailed' });
+  }
+  context.log.info({ job: desired.metadata?.name, attempt }, 'started the seed-storage job');
+  return { state: 'running', ...(attempt > 1 ? { retry: true } : {}) };
+}
+
+async function removeAll(jobs: readonly KubeObject[], deps: SeedJobDeps, context: ReconcileContext): Promise<void> {
+  for (const job of jobs) {
+    await deleteObject(Resources.job, job.metadata?.name ?? '', job.metadata?.namespace, deps.client, context.signal);
+    context.log.info({ job: job.metadata?.name }, 'removed an earlier failed seed-storage job');
+  }
+}
+
+/**
+ * Why a running Job has not finished: Kubernetes' last warning about it (a pod the namespace's Pod
+ * Security level refuses shows here as FailedCreate), when it has no pod running.
+ */
+async function whyWaiting(job: JobLike, client: KubeClient, signal: AbortSignal): Promise<{ detail?: string }> {
+  if ((job.status?.active ?? 0) > 0) return {};
+  const event = await latestEvent(client, { kind: 'Job', name: job.metadata?.name ?? '', namespace: job.metadata?.namespace ?? '' }, signal).catch(() => undefined);
+  return event?.type === 'Warning' ? { detail: `job ${job.metadata?.name ?? ''}: ${event.reason}: ${event.note}` } : {};
+}
+
+/** What the failed attempt's pod said: its exit code names the kind of failure, its termination message the detail. */
+async function classifyFailure(job: JobLike, client: KubeClient, signal: AbortSignal): Promise<OperatorError> {
+  const name = job.metadata?.name ?? '';
+  const failed = condition(job, 'Failed');
   let pods;
   try {
-    pods = await client.list<PodLike>(Resources.pod, { namespace: gaim.metadata.namespace, labelSelector: `job-name=${jobName}`, signal });
+    pods = await client.list<PodLike>(Resources.pod, { namespace: job.metadata?.namespace ?? '', labelSelector: `job-name=${name}`, signal });
   } catch (error: unknown) {
-    throw new OperatorError('kubernetes', `${Message.listPods(jobName)}: ${errorMessage(error)}`, { cause: error });
+    throw new OperatorError('kubernetes', `${Message.listPods(name)}: ${errorMessage(error)}`, { cause: error });
   }
   for (const pod of pods.items.reverse()) {
-    const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
-    if (terminated?.message !== undefined && terminated.message !== '') return terminated.message.trim();
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const stopped = statuses.find((s) => s.state?.terminated !== undefined && s.state.terminated.exitCode !== 0);
+    const terminated = stopped?.state?.terminated;
+    if (stopped === undefined || terminated === undefined) continue;
+    const detail = (terminated.message ?? '').trim() || `exit code ${String(terminated.exitCode)}`;
+    return new OperatorError('storage', `${Message.seedStorage(name)} in ${stopped.name}: ${detail}`, { reason: reasonOf(stopped.name, terminated.exitCode) });
   }
-  return undefined;
+  // No pod said anything: the Job itself failed (its deadline, a pod that could not be created).
+  const timedOut = failed?.reason === 'DeadlineExceeded';
+  return new OperatorError(timedOut ? 'timeout' : 'storage', `${Message.seedStorage(name)}: ${failed?.message ?? failed?.reason ?? 'no reason given'}`,
+    { reason: timedOut ? 'SeedJobDeadlineExceeded' : 'StorageFailed' });
+}
+
+function reasonOf(container: string, exitCode: number | undefined): string {
+  switch (exitCode) {
+    case SeedExit.permission: return 'SharePermissionDenied';
+    case SeedExit.schema: return 'TableSchemaMismatch';
+    default: return container === 'prepare-share' ? 'SharePreparationFailed' : 'StorageFailed';
+  }
 }

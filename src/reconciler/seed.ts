@@ -9,6 +9,7 @@ import { asOperatorError, type OperatorError } from '../errors.js';
 import type { PlatformFirestore } from '../firestore/client.js';
 import { FirestoreUnavailableError } from '../firestore/errors.js';
 import type { KubeClient } from '../kube/client.js';
+import { Message } from '../messages.js';
 import { objectNames } from '../resources/meta.js';
 import { MongoSecretKeys } from '../resources/mongodb.js';
 import { RedisSecretKeys } from '../resources/redis.js';
@@ -34,11 +35,26 @@ export interface SeedDeps {
 export interface SeedOutcome {
   /** Fingerprints now seeded (carried into status.seeded). */
   readonly seeded: Seeded;
+  /** Stores seeded in this reconcile. */
+  readonly justSeeded: Store[];
   /** Stores still waiting: not ready yet, their Job still running, or Firestore unreachable. */
   readonly pending: Store[];
+  /** Why some of them wait, where Kubernetes said (a seed Job's pod that cannot be created). */
+  readonly details: string[];
   /** One error per failed store; the others were still seeded. */
   readonly errors: OperatorError[];
+  /** Steps a store could not do, though it is seeded (reason and message for the Seeded condition). */
+  readonly warnings: SeedWarning[];
+  /** A retry is under way (a new seed Job runs after a failed one): not a success yet. */
+  readonly retrying: boolean;
 }
+
+export interface SeedWarning {
+  readonly reason: string;
+  readonly message: string;
+}
+
+type Attempt = { readonly done: true; readonly warning?: SeedWarning } | { readonly done: false; readonly detail?: string; readonly retry?: boolean };
 
 const sortedEnvironments = (gaim: Gaim) => [...gaim.spec.environments].sort();
 
@@ -56,64 +72,79 @@ export function seedFingerprints(gaim: Gaim): Record<Store, string> {
  * Seeds every store that is ready and not yet seeded for the current spec (its fingerprint differs
  * from status.seeded). Each store is seeded on its own: one failing does not stop the others. All
  * seeders are create-if-absent, so a repeated or interrupted seed changes nothing that exists.
+ * The LanceDB seed Job starts as soon as its claim exists: under WaitForFirstConsumer the claim
+ * binds only when the Job's pod is scheduled.
  */
 export async function seedStores(gaim: Gaim, stores: StoresReadiness, deps: SeedDeps, context: ReconcileContext): Promise<SeedOutcome> {
-  const seeded: Seeded = { ...gaim.status?.seeded };
-  const pending: Store[] = [];
-  const errors: OperatorError[] = [];
+  const outcome: { -readonly [K in keyof SeedOutcome]: SeedOutcome[K] } = {
+    seeded: { ...gaim.status?.seeded }, justSeeded: [], pending: [], details: [], errors: [], warnings: [], retrying: false,
+  };
   const fingerprints = seedFingerprints(gaim);
   const ready = (r: StoresReadiness[keyof StoresReadiness]) => r !== 'disabled' && r.ready;
 
-  const attempt = async (store: Store, isReady: boolean, seed: () => Promise<boolean>) => {
-    if (seeded[store] === fingerprints[store]) return;
-    if (!isReady) {
-      pending.push(store);
+  const attempt = async (store: Store, canStart: boolean, seed: () => Promise<Attempt>) => {
+    if (outcome.seeded[store] === fingerprints[store]) return;
+    if (!canStart) {
+      outcome.pending.push(store);
       return;
     }
     try {
-      if (await seed()) {
-        seeded[store] = fingerprints[store];
+      const result = await seed();
+      if (result.done) {
+        outcome.seeded[store] = fingerprints[store];
+        outcome.justSeeded.push(store);
+        if (result.warning !== undefined) outcome.warnings.push(result.warning);
         context.log.info({ store, fingerprint: fingerprints[store] }, 'seeded');
-      } else {
-        pending.push(store);
+        return;
       }
+      outcome.pending.push(store);
+      if (result.detail !== undefined) outcome.details.push(result.detail);
+      if (result.retry === true) outcome.retrying = true;
     } catch (error: unknown) {
       if (error instanceof FirestoreUnavailableError) {
         // Firestore unreachable: the platform side waits; Kubernetes-side convergence goes on.
         context.log.warn({ store, error: error.message }, 'cannot seed yet; will retry');
-        pending.push(store);
+        outcome.pending.push(store);
         return;
       }
-      errors.push(asOperatorError(error, store, context.signal));
+      outcome.errors.push(asOperatorError(error, store, context.signal));
     }
   };
 
   await attempt('firestore', true, async () => {
     await deps.firestore.seedConfig(gaim.spec.gaimId, gaim.spec.environments, gaim.spec.config, context.signal);
-    return true;
+    return { done: true };
   });
   if (gaim.spec.mongodb.enabled) await attempt('mongodb', ready(stores.mongodb), () => seedMongo(gaim, deps, context));
   if (gaim.spec.redis.enabled) await attempt('redis', ready(stores.redis), () => seedRedisStore(gaim, deps, context));
-  await attempt('storage', stores.storage.ready, () => runSeedJob(gaim, fingerprints.storage, { ...deps, seedJob: deps.settings.seedJob }, context));
-  return { seeded, pending, errors };
+  const claimUsable = !['Creating', 'ClaimLost'].includes(stores.storage.reason);
+  await attempt('storage', claimUsable, async () => {
+    const progress = await runSeedJob(gaim, fingerprints.storage, { ...deps, seedJob: deps.settings.seedJob }, context);
+    return progress.state === 'done' ? { done: true } : { done: false, ...(progress.detail === undefined ? {} : { detail: progress.detail }), ...(progress.retry === true ? { retry: true } : {}) };
+  });
+  return outcome;
 }
 
-async function seedMongo(gaim: Gaim, deps: SeedDeps, context: ReconcileContext): Promise<boolean> {
+async function seedMongo(gaim: Gaim, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
   const keys = [MongoSecretKeys.rootUsername, MongoSecretKeys.rootPassword, MongoSecretKeys.appUsername, MongoSecretKeys.appPassword] as const;
   const secret = await secretValues(gaim, objectNames(gaim).mongodbSecret, keys, deps, context.signal);
   const report = await seedMongoDB(
-    { address: storeAddress(gaim, 'mongodb', deps.settings.overrides), username: secret[MongoSecretKeys.rootUsername], password: secret[MongoSecretKeys.rootPassword] },
+    { address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: secret[MongoSecretKeys.rootUsername], password: secret[MongoSecretKeys.rootPassword] },
     gaim.spec.environments,
     { username: secret[MongoSecretKeys.appUsername], password: secret[MongoSecretKeys.appPassword] },
     context.signal,
   );
   for (const note of report.notes) context.log.warn({ store: 'mongodb' }, note);
-  if (report.appUser === 'unsupported') context.log.warn({ store: 'mongodb' }, 'the server cannot create users with roles (FerretDB?); app user not created');
-  return true;
+  if (report.appUser !== 'unsupported') return { done: true };
+  // Never silently Synced: the data is seeded, but the published app credentials do not work.
+  const message = `${Message.createAppUser(secret[MongoSecretKeys.appUsername])}: the MongoDB server cannot create users with roles `
+    + '(FerretDB and some managed MongoDB-compatible services cannot); apps must log in with credentials made another way';
+  context.log.warn({ store: 'mongodb' }, message);
+  return { done: true, warning: { reason: 'AppUserUnsupported', message } };
 }
 
-async function seedRedisStore(gaim: Gaim, deps: SeedDeps, context: ReconcileContext): Promise<boolean> {
+async function seedRedisStore(gaim: Gaim, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
   const secret = await secretValues(gaim, objectNames(gaim).redisSecret, [RedisSecretKeys.password], deps, context.signal);
-  await seedRedis({ address: storeAddress(gaim, 'redis', deps.settings.overrides), password: secret[RedisSecretKeys.password] }, gaim.spec.environments, context.signal);
-  return true;
+  await seedRedis({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), password: secret[RedisSecretKeys.password] }, gaim.spec.environments, context.signal);
+  return { done: true };
 }

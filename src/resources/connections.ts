@@ -32,6 +32,8 @@ export function connectionsConfigMap(gaim: Gaim): KubeObject {
   if (gaim.spec.mongodb.enabled) {
     Object.assign(data, {
       'mongodb.host': `${serviceHost(gaim, names.mongodb)}:${MONGODB_PORT}`,
+      // The app user lives in admin (it has roles on every environment's database).
+      'mongodb.authSource': 'admin',
       'mongodb.secretName': names.mongodbSecret,
       'mongodb.usernameKey': MongoSecretKeys.appUsername,
       'mongodb.passwordKey': MongoSecretKeys.appPassword,
@@ -46,7 +48,11 @@ export function connectionsConfigMap(gaim: Gaim): KubeObject {
   }
   for (const env of gaim.spec.environments) {
     const paths = lancePaths(env);
-    if (gaim.spec.mongodb.enabled) data[`${env}.mongodb.database`] = databaseName(env);
+    if (gaim.spec.mongodb.enabled) {
+      data[`${env}.mongodb.database`] = databaseName(env);
+      // Connectable as it is: the username and password go in the driver's auth options, from the Secret.
+      data[`${env}.mongodb.uri`] = `mongodb://${serviceHost(gaim, names.mongodb)}:${MONGODB_PORT}/${databaseName(env)}?authSource=admin`;
+    }
     if (gaim.spec.redis.enabled) {
       data[`${env}.redis.taskStream`] = taskStream(env);
       data[`${env}.redis.consumerGroup`] = consumerGroup(env);

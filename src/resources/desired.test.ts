@@ -5,6 +5,12 @@ import type { KubeObject } from '../kube/objects.js';
 import { isSubset, needsApply, withAppliedHash } from './compare.js';
 import { desiredObjects, desiredSecrets } from './desired.js';
 import { BUILT_IN_TIERS, tierSizes } from './tiers.js';
+import { startupBudgetSeconds, wiredTigerCacheGB } from './mongodb.js';
+import { parseQuantity } from './quantity.js';
+import { redisMaxMemoryMiB } from './redis.js';
+import { seedStorageJob } from './seed-job.js';
+
+const seedSettings = { image: 'gaim-operator:test', nodeSelector: {}, tolerations: [], storageUid: 1000, storageGid: 1000, prepareShares: true };
 
 function gaim(spec: Record<string, unknown> = {}, name = 'marvin', namespace = 'marvin'): Gaim {
   const result = parseGaim({
@@ -27,7 +33,7 @@ const container = (sts: KubeObject | undefined) =>
 
 describe('desiredObjects', () => {
   it.each([
-    ['small', '250m', '512Mi', '10Gi', '100m', '256Mi', '2Gi'],
+    ['small', '250m', '1Gi', '10Gi', '100m', '256Mi', '2Gi'],
     ['medium', '500m', '2Gi', '50Gi', '250m', '1Gi', '8Gi'],
     ['large', '1', '8Gi', '200Gi', '500m', '4Gi', '32Gi'],
   ] as const)('sizes the %s tier', (tier, mCpu, mMem, mDisk, rCpu, rMem, rDisk) => {
@@ -135,6 +141,103 @@ describe('desiredObjects', () => {
     const password = (s: KubeObject | undefined) => (s?.['stringData'] as Record<string, string>)['root-password'];
     expect(password(first)).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(password(first)).not.toBe(password(second));
+  });
+});
+
+describe('the store pods, as the official images run them', () => {
+  const objects = (g = gaim(), tier: 'small' | 'medium' | 'large' = 'small') => desiredObjects(g, BUILT_IN_TIERS[tier], {}, 'ops');
+  const args = (name: string, g = gaim(), tier: 'small' | 'medium' | 'large' = 'small') => container(byKind(objects(g, tier), 'StatefulSet', name)[0])?.['args'] as string[];
+  const after = (list: string[], flag: string) => list[list.indexOf(flag) + 1];
+
+  it.each([['512Mi', 0.25], ['1Gi', 0.25], ['2Gi', 0.5], ['3Gi', 1], ['8Gi', 3.5]] as const)('gives WiredTiger 50%% of (%s − 1 GiB), at least 0.25 GB', (memory, gb) => {
+    expect(wiredTigerCacheGB(memory)).toBe(gb);
+  });
+
+  it('passes the cache size to mongod for each tier, and the small tier has at least 1 GiB', () => {
+    expect(after(args('marvin-mongodb'), '--wiredTigerCacheSizeGB')).toBe('0.25');
+    expect(after(args('marvin-mongodb', gaim({ tier: 'large' }), 'large'), '--wiredTigerCacheSizeGB')).toBe('3.5');
+    expect(parseQuantity(BUILT_IN_TIERS.small.mongodb.memory)).toBeGreaterThanOrEqual(2 ** 30);
+  });
+
+  it.each([['10Gi', 360], ['200Gi', 1500], ['1Ti', 6480], ['100Ti', 14_400]] as const)('gives mongod a startup budget that grows with a %s volume: %i s', (volume, seconds) => {
+    expect(startupBudgetSeconds(volume)).toBe(seconds);
+    const probe = container(byKind(objects(gaim({ mongodb: { storage: volume } })), 'StatefulSet', 'marvin-mongodb')[0])?.['startupProbe'] as { periodSeconds: number; failureThreshold: number };
+    expect(probe.periodSeconds * probe.failureThreshold).toBe(seconds);
+  });
+
+  it('caps Redis below its container limit, and never evicts (a task queue must not lose tasks)', () => {
+    expect(after(args('marvin-redis'), '--maxmemory')).toBe('179mb'); // 70 % of 256Mi
+    expect(after(args('marvin-redis', gaim({ tier: 'large' }), 'large'), '--maxmemory')).toBe(`${Math.floor(4096 * 0.7)}mb`);
+    expect(after(args('marvin-redis'), '--maxmemory-policy')).toBe('noeviction');
+    expect(redisMaxMemoryMiB('1Gi')).toBe(716);
+  });
+
+  it('probes Redis with the password from REDISCLI_AUTH, which comes from the Secret', () => {
+    const redis = container(byKind(objects(), 'StatefulSet', 'marvin-redis')[0]);
+    expect(redis?.['env']).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'marvin-redis-credentials', key: 'password' } } });
+    expect(JSON.stringify(redis?.['readinessProbe'])).not.toMatch(/-a\b|REDIS_PASSWORD|--pass/);
+  });
+
+  it('puts no credential into any command, argument, probe or annotation of anything it writes', () => {
+    const g = gaim();
+    const secrets = desiredSecrets(g);
+    const values = secrets.flatMap((secret) => Object.values(secret['stringData'] as Record<string, string>)).filter((v) => v.length >= 16);
+    expect(values.length).toBeGreaterThanOrEqual(3);
+    const written = [...objects(g), seedStorageJob(g, 'abc', 1, seedSettings)];
+    for (const object of written) {
+      const text = JSON.stringify(object);
+      for (const value of values) expect(text, `${object.kind ?? ''} ${object.metadata?.name ?? ''}`).not.toContain(value);
+    }
+    // What the pods run sees no password either: only references the kubelet resolves from the Secret.
+    for (const sts of byKind(objects(g), 'StatefulSet')) {
+      const c = container(sts);
+      const argv = JSON.stringify([c?.['command'], c?.['args'], c?.['readinessProbe'], c?.['livenessProbe'], c?.['startupProbe']]);
+      expect(argv).not.toMatch(/password"\s*,\s*"[A-Za-z0-9_-]{16,}/i);
+      expect(JSON.stringify(c?.['env'])).not.toContain('"value"');
+    }
+  });
+
+  it('denies the stores every egress: they call nothing', () => {
+    const policy = byKind(objects(), 'NetworkPolicy')[0]?.['spec'] as Record<string, unknown>;
+    expect(policy['policyTypes']).toEqual(['Ingress', 'Egress']);
+    expect(policy['egress']).toEqual([]);
+  });
+
+  it('publishes connection details an app can use verbatim: authSource=admin for the app user', () => {
+    const data = byKind(objects(gaim({ environments: ['stage', 'prod'] })), 'ConfigMap')[0]?.['data'] as Record<string, string>;
+    expect(data['mongodb.authSource']).toBe('admin');
+    expect(data['prod.mongodb.uri']).toBe('mongodb://marvin-mongodb.marvin.svc.cluster.local:27017/lco-gaim-prod?authSource=admin');
+  });
+});
+
+describe('the seed Job', () => {
+  const job = (settings = seedSettings) => seedStorageJob(gaim({ environments: ['stage', 'prod'] }), 'abc', 2, settings) as KubeObject & {
+    metadata: { name: string; labels: Record<string, string> };
+    spec: { backoffLimit: number; template: { spec: { initContainers?: Record<string, unknown>[]; containers: Record<string, unknown>[]; securityContext: Record<string, unknown> } } };
+  };
+
+  it('is one Job per attempt, and leaves retrying to the operator', () => {
+    expect(job().metadata.name).toBe('marvin-seed-storage-abc-2');
+    expect(job().metadata.labels['gaim.livingcontent.io/seed-attempt']).toBe('2');
+    expect(seedStorageJob(gaim(), 'abc', 1, seedSettings).metadata?.name).toBe('marvin-seed-storage-abc');
+    expect(job().spec.backoffLimit).toBe(0);
+  });
+
+  it('prepares the share as root with only CHOWN and FOWNER, then seeds as the storage uid/gid', () => {
+    const pod = job({ ...seedSettings, storageUid: 2000, storageGid: 3000 }).spec.template.spec;
+    const [prepare] = pod.initContainers ?? [];
+    expect(prepare?.['args']).toEqual(['prepare-share', '--root=/data', '--environments=stage,prod', '--uid=2000', '--gid=3000']);
+    expect(prepare?.['securityContext']).toEqual({
+      runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: ['CHOWN', 'FOWNER'] },
+    });
+    expect(pod.containers[0]?.['securityContext']).toMatchObject({ runAsUser: 2000, runAsGroup: 3000, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    // fsGroup is not applied to NFS volumes: the pod does not pretend it is.
+    expect(pod.securityContext).not.toHaveProperty('fsGroup');
+  });
+
+  it('has no preparation step when it is turned off, so the pod passes the restricted level', () => {
+    expect(job({ ...seedSettings, prepareShares: false }).spec.template.spec.initContainers).toBeUndefined();
   });
 });
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { KubeObject } from '../kube/objects.js';
 import { ownedMeta, objectNames } from './meta.js';
+import { parseQuantity } from './quantity.js';
 import { headlessService, statefulSet, type StoreTemplate } from './stateful-store.js';
 import type { StoreSize } from './tiers.js';
 
@@ -36,9 +37,34 @@ export function mongodbSecret(gaim: Gaim): KubeObject {
   };
 }
 
+const GIB = 2 ** 30;
+
+/**
+ * WiredTiger's cache for a container of `memory`, by MongoDB's own rule: 50% of (RAM − 1 GiB), at
+ * least 0.25 GB. mongod sizes it from the host's RAM unless told (older versions ignore the
+ * container's limit), which gets a small pod OOM-killed under load.
+ */
+export function wiredTigerCacheGB(memory: string): number {
+  const bytes = parseQuantity(memory) ?? GIB;
+  return Math.max(0.25, Math.floor(((bytes - GIB) / GIB / 2) * 100) / 100);
+}
+
+/**
+ * How long mongod may take to start before the kubelet kills it: crash recovery replays the journal
+ * and checks the data files, which takes longer on a larger volume. Five minutes, plus one per
+ * 10 GiB of volume, at most four hours.
+ */
+export function startupBudgetSeconds(volume: string): number {
+  const gib = (parseQuantity(volume) ?? 10 * GIB) / GIB;
+  return Math.min(4 * 3600, 300 + 60 * Math.ceil(gib / 10));
+}
+
+const STARTUP_PERIOD_SECONDS = 10;
+
 export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined): KubeObject[] {
   const names = objectNames(gaim);
   const secretRef = (key: string) => ({ secretKeyRef: { name: names.mongodbSecret, key } });
+  const volume = existingClaimSize ?? gaim.spec.mongodb.storage ?? size.storage;
   const template: StoreTemplate = {
     component: 'mongodb',
     name: names.mongodb,
@@ -53,13 +79,13 @@ export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: s
       name: 'mongodb',
       image: gaim.spec.mongodb.image,
       imagePullPolicy: 'IfNotPresent',
-      args: ['--bind_ip_all'],
+      args: ['--bind_ip_all', '--wiredTigerCacheSizeGB', String(wiredTigerCacheGB(size.memory))],
       env: [
         { name: 'MONGO_INITDB_ROOT_USERNAME', valueFrom: secretRef(MongoSecretKeys.rootUsername) },
         { name: 'MONGO_INITDB_ROOT_PASSWORD', valueFrom: secretRef(MongoSecretKeys.rootPassword) },
       ],
       volumeMounts: [{ name: 'configdb', mountPath: '/data/configdb' }],
-      startupProbe: { tcpSocket: { port: MONGODB_PORT }, periodSeconds: 5, failureThreshold: 60 },
+      startupProbe: { tcpSocket: { port: MONGODB_PORT }, periodSeconds: STARTUP_PERIOD_SECONDS, failureThreshold: startupBudgetSeconds(volume) / STARTUP_PERIOD_SECONDS },
       readinessProbe: {
         exec: { command: ['mongosh', '--quiet', '--norc', '--eval', "db.adminCommand('ping').ok"] },
         periodSeconds: 10,

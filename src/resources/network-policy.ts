@@ -7,7 +7,8 @@ import { REDIS_PORT } from './redis.js';
 
 /**
  * Only pods of the Gaim's own namespace, and the operator's namespace (for seeding), may reach the
- * GAIM's MongoDB and Redis.
+ * GAIM's MongoDB and Redis; the stores themselves reach nothing (they call no one, so a store taken
+ * over cannot be used to reach further).
  */
 export function storesNetworkPolicy(gaim: Gaim, operatorNamespace: string): KubeObject {
   const from = [
@@ -23,7 +24,8 @@ export function storesNetworkPolicy(gaim: Gaim, operatorNamespace: string): Kube
         matchLabels: { [Labels.instance]: gaim.metadata.name },
         matchExpressions: [{ key: Labels.component, operator: 'In', values: ['mongodb', 'redis'] }],
       },
-      policyTypes: ['Ingress'],
+      policyTypes: ['Ingress', 'Egress'],
+      egress: [],
       ingress: [{
         from,
         ports: [{ protocol: 'TCP', port: MONGODB_PORT }, { protocol: 'TCP', port: REDIS_PORT }],

@@ -2,6 +2,7 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { KubeObject } from '../kube/objects.js';
 import { generatePassword } from './mongodb.js';
 import { objectNames, ownedMeta } from './meta.js';
+import { parseQuantity } from './quantity.js';
 import { headlessService, statefulSet, type StoreTemplate } from './stateful-store.js';
 import type { StoreSize } from './tiers.js';
 
@@ -19,8 +20,18 @@ export function redisSecret(gaim: Gaim): KubeObject {
   };
 }
 
+/**
+ * Redis's own memory limit, in MiB, for a container of `memory`: 70% of it. An AOF rewrite forks, and
+ * the child's copy-on-write pages count against the same limit: at the container's full size, the
+ * first rewrite under load is an OOM kill.
+ */
+export function redisMaxMemoryMiB(memory: string): number {
+  return Math.floor(((parseQuantity(memory) ?? 2 ** 28) * 0.7) / 2 ** 20);
+}
+
 export function redisObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined): KubeObject[] {
   const names = objectNames(gaim);
+  const password = { secretKeyRef: { name: names.redisSecret, key: RedisSecretKeys.password } };
   const template: StoreTemplate = {
     component: 'redis',
     name: names.redis,
@@ -34,11 +45,18 @@ export function redisObjects(gaim: Gaim, size: StoreSize, existingClaimSize: str
       name: 'redis',
       image: gaim.spec.redis.image,
       imagePullPolicy: 'IfNotPresent',
-      // $(REDIS_PASSWORD) is expanded by the kubelet from the Secret; the pod spec shows only the reference.
-      args: ['--requirepass', '$(REDIS_PASSWORD)', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--protected-mode', 'no'],
-      env: [{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: names.redisSecret, key: RedisSecretKeys.password } } }],
+      // $(REDIS_PASSWORD) is expanded by the kubelet from the Secret: the pod spec shows only the
+      // reference, and redis-server overwrites its process title (argv) once started.
+      // noeviction: a task queue must refuse writes when full, never drop queued tasks silently.
+      args: ['--requirepass', '$(REDIS_PASSWORD)', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--protected-mode', 'no',
+        '--maxmemory', `${redisMaxMemoryMiB(size.memory)}mb`, '--maxmemory-policy', 'noeviction'],
+      env: [
+        { name: 'REDIS_PASSWORD', valueFrom: password },
+        // redis-cli (the probe) reads its password from here: never on a command line.
+        { name: 'REDISCLI_AUTH', valueFrom: password },
+      ],
       readinessProbe: {
-        exec: { command: ['sh', '-c', 'redis-cli -a "$REDIS_PASSWORD" --no-auth-warning ping | grep -q PONG'] },
+        exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] },
         periodSeconds: 10,
         timeoutSeconds: 5,
         failureThreshold: 3,

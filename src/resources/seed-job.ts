@@ -1,12 +1,14 @@
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import type { Toleration } from '../config/settings.js';
+import type { SeedJobSettings } from '../config/settings.js';
 import { LANCEDB_MOUNT_PATH } from '../datamodel.js';
 import { fingerprint } from '../hash.js';
 import type { KubeObject } from '../kube/objects.js';
 import { labels, objectNames, ownedMeta } from './meta.js';
-import { seedStorageArgs } from './seed-storage-args.js';
+import { prepareShareArgs, seedStorageArgs } from './seed-storage-args.js';
 
 export const SEED_HASH_LABEL = 'gaim.livingcontent.io/seed-hash';
+/** Which attempt at seeding this fingerprint a Job is (1, 2, …): a failed Job is retried by a new one. */
+export const SEED_ATTEMPT_LABEL = 'gaim.livingcontent.io/seed-attempt';
 
 /** A short, stable fingerprint of what a store is seeded for. */
 export const seedFingerprint = (parts: unknown): string => fingerprint(parts, 10);
@@ -14,23 +16,44 @@ export const seedFingerprint = (parts: unknown): string => fingerprint(parts, 10
 export const storageFingerprint = (gaim: Gaim) =>
   seedFingerprint({ environments: [...gaim.spec.environments].sort(), dimensions: gaim.spec.lancedb.embeddingDimensions });
 
-export const seedJobName = (gaim: Gaim, fingerprint: string) => `${gaim.metadata.name}-seed-storage-${fingerprint}`;
+/** The first attempt keeps the name Jobs had before retries existed, so an upgrade re-runs nothing. */
+export const seedJobName = (gaim: Gaim, fingerprint: string, attempt = 1) =>
+  `${gaim.metadata.name}-seed-storage-${fingerprint}${attempt === 1 ? '' : `-${attempt}`}`;
+
+/** Capabilities of the preparation step: enough to hand a root-owned directory over, nothing else. */
+export const PREPARE_CAPABILITIES = ['CHOWN', 'FOWNER'] as const;
 
 /**
  * The Job that lays out LanceDB on the GAIM's volume: this operator's own image running
- * `seed-storage` with the claim mounted at /data. One Job per fingerprint, so a changed spec gets a
- * new Job and a finished one is never re-run.
+ * `seed-storage` with the claim mounted at /data, as the storage uid/gid. A new Filestore share is
+ * root-owned (0755) and NFS volumes get no fsGroup, so with `prepareShares` an init container first
+ * creates each environment's directory and hands it to that uid/gid (group-writable, setgid), as
+ * root with only CHOWN and FOWNER. One Job per fingerprint and attempt: a changed spec gets a new
+ * Job, a finished one is never re-run, a failed one is retried by the next attempt.
  */
-export function seedStorageJob(gaim: Gaim, fingerprint: string, image: string, placement: { nodeSelector: Readonly<Record<string, string>>; tolerations: readonly Toleration[] }): KubeObject {
-  const { nodeSelector, tolerations } = placement;
-  const podLabels = { ...labels(gaim, 'seed'), [SEED_HASH_LABEL]: fingerprint };
-  const meta = ownedMeta(gaim, seedJobName(gaim, fingerprint), 'seed');
+export function seedStorageJob(gaim: Gaim, fingerprint: string, attempt: number, settings: SeedJobSettings): KubeObject {
+  const { nodeSelector, tolerations, storageUid: uid, storageGid: gid } = settings;
+  const podLabels = { ...labels(gaim, 'seed'), [SEED_HASH_LABEL]: fingerprint, [SEED_ATTEMPT_LABEL]: String(attempt) };
+  const meta = ownedMeta(gaim, seedJobName(gaim, fingerprint, attempt), 'seed');
+  const mounts = [{ name: 'lancedb', mountPath: LANCEDB_MOUNT_PATH }, { name: 'tmp', mountPath: '/tmp' }];
+  const common = { image: settings.image, imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: mounts };
+  const prepare = {
+    ...common,
+    name: 'prepare-share',
+    args: prepareShareArgs({ root: LANCEDB_MOUNT_PATH, environments: gaim.spec.environments, uid, gid }),
+    resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+    securityContext: {
+      runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: [...PREPARE_CAPABILITIES] },
+    },
+  };
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { ...meta, labels: podLabels },
     spec: {
-      backoffLimit: 2,
+      // Retries are the operator's (a new Job at the ledger's nextRetryAt), not the Job controller's.
+      backoffLimit: 0,
       activeDeadlineSeconds: 900,
       ttlSecondsAfterFinished: 7 * 24 * 3600,
       template: {
@@ -41,16 +64,17 @@ export function seedStorageJob(gaim: Gaim, fingerprint: string, image: string, p
           enableServiceLinks: false,
           ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
           ...(tolerations.length === 0 ? {} : { tolerations }),
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: { runAsUser: uid, runAsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } },
+          ...(settings.prepareShares ? { initContainers: [prepare] } : {}),
           containers: [{
+            ...common,
             name: 'seed-storage',
-            image,
-            imagePullPolicy: 'IfNotPresent',
             args: seedStorageArgs({ root: LANCEDB_MOUNT_PATH, environments: gaim.spec.environments, dimensions: gaim.spec.lancedb.embeddingDimensions }),
             resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            terminationMessagePolicy: 'FallbackToLogsOnError',
-            volumeMounts: [{ name: 'lancedb', mountPath: LANCEDB_MOUNT_PATH }, { name: 'tmp', mountPath: '/tmp' }],
+            securityContext: {
+              runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
+              capabilities: { drop: ['ALL'] },
+            },
           }],
           volumes: [
             { name: 'lancedb', persistentVolumeClaim: { claimName: objectNames(gaim).lancedbClaim } },

@@ -16,7 +16,8 @@ export type TierSizes = Readonly<Record<StoreApp, StoreSize>>;
  * Quantities are in the form the API server keeps, so comparing desired and observed objects works.
  */
 export const BUILT_IN_TIERS: Readonly<Record<Tier, TierSizes>> = {
-  small: { mongodb: { cpu: '250m', memory: '512Mi', storage: '10Gi' }, redis: { cpu: '100m', memory: '256Mi', storage: '2Gi' } },
+  // MongoDB needs 1 GiB at the least: WiredTiger's cache alone takes 0.25 GB, and mongod more besides.
+  small: { mongodb: { cpu: '250m', memory: '1Gi', storage: '10Gi' }, redis: { cpu: '100m', memory: '256Mi', storage: '2Gi' } },
   medium: { mongodb: { cpu: '500m', memory: '2Gi', storage: '50Gi' }, redis: { cpu: '250m', memory: '1Gi', storage: '8Gi' } },
   large: { mongodb: { cpu: '1', memory: '8Gi', storage: '200Gi' }, redis: { cpu: '500m', memory: '4Gi', storage: '32Gi' } },
 };

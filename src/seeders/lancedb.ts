@@ -5,6 +5,7 @@ import { Field, FixedSizeList, Float32, Schema, Struct, TimeUnit, Timestamp, Utf
 import type { Environment } from '../api/v1alpha1/gaim.js';
 import { EMBEDDING_DIMENSIONS, lancePaths } from '../datamodel.js';
 import { OperatorError } from '../errors.js';
+import { Message } from '../messages.js';
 
 const text = () => new Utf8();
 const vector = (dimensions: number) => new FixedSizeList(dimensions, new Field('item', new Float32(), true));
@@ -99,6 +100,6 @@ export async function seedLanceDB(root: string, environments: readonly Environme
       }
     }
   }
-  if (mismatches.length > 0) throw new OperatorError('storage', `lancedb schema mismatch, left as it is: ${mismatches.join(' | ')}`);
+  if (mismatches.length > 0) throw new OperatorError('storage', `${Message.lancedbSchema}: ${mismatches.join(' | ')}`, { reason: 'TableSchemaMismatch' });
   return { created, existing };
 }

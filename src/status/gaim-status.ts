@@ -1,4 +1,4 @@
-import type { Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
+import type { Condition, Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
 import type { ErrorType } from '../errors.js';
 import type { Readiness } from '../resources/readiness.js';
 import { setCondition, type ConditionUpdate } from './conditions.js';
@@ -9,6 +9,18 @@ export interface StoresReadiness {
   readonly mongodb: Readiness | 'disabled';
   readonly redis: Readiness | 'disabled';
   readonly storage: Readiness;
+}
+
+export interface SeedingInput {
+  readonly seeded: NonNullable<GaimStatus['seeded']>;
+  readonly pending: readonly string[];
+  readonly failed: readonly string[];
+  /** Stores seeded in this reconcile (a warning of an earlier seed is kept while none is reseeded). */
+  readonly justSeeded?: readonly string[];
+  /** Why stores wait, where Kubernetes said. */
+  readonly details?: readonly string[];
+  /** Steps a seeded store could not do: Seeded stays True, with this reason instead of Seeded. */
+  readonly warnings?: readonly { readonly reason: string; readonly message: string }[];
 }
 
 export interface StatusInput {
@@ -25,7 +37,7 @@ export interface StatusInput {
   /** Whether gaims/{gaimId} in Firestore reflects this status; undefined when not attempted. */
   readonly firestore?: { readonly ok: boolean; readonly message: string } | undefined;
   /** What seeding achieved this time; undefined when seeding did not run. */
-  readonly seeding?: { readonly seeded: NonNullable<GaimStatus['seeded']>; readonly pending: readonly string[]; readonly failed: readonly string[] } | undefined;
+  readonly seeding?: SeedingInput | undefined;
 }
 
 const fromReadiness = (type: ConditionUpdate['type'], r: Readiness | 'disabled'): ConditionUpdate =>
@@ -50,12 +62,7 @@ export function buildStatus(input: StatusInput): GaimStatus {
     set(fromReadiness('RedisReady', input.stores.redis));
     set({ type: 'StorageReady', status: input.stores.storage.ready ? 'True' : 'False', reason: input.stores.storage.reason, message: input.stores.storage.message });
   }
-  if (input.seeding !== undefined) {
-    const { pending: waiting, failed } = input.seeding;
-    if (failed.length > 0) set({ type: 'Seeded', status: 'False', reason: Reason.SeedFailed, message: `seeding failed: ${failed.join(', ')}` });
-    else if (waiting.length > 0) set({ type: 'Seeded', status: 'False', reason: Reason.SeedPending, message: `waiting to seed: ${waiting.join(', ')}` });
-    else set({ type: 'Seeded', status: 'True', reason: Reason.Seeded, message: 'every store is seeded for the current spec' });
-  }
+  if (input.seeding !== undefined) set(seededCondition(input.seeding, conditions.find((c) => c.type === 'Seeded')));
   if (input.firestore !== undefined) {
     set(input.firestore.ok
       ? { type: 'FirestoreSynced', status: 'True', reason: Reason.FirestoreWritten, message: input.firestore.message }
@@ -103,6 +110,25 @@ export function buildStatus(input: StatusInput): GaimStatus {
     ...ledgerFields(input.ledger ?? { retryCount: previous.retryCount ?? 0, ...pick(previous) }),
     ...(input.retryNowHandled === undefined ? (previous.retryNowHandled === undefined ? {} : { retryNowHandled: previous.retryNowHandled }) : { retryNowHandled: input.retryNowHandled }),
   };
+}
+
+/**
+ * Seeded: False while a store waits or failed; True once all are seeded — with the reason of a step
+ * a store could not do (AppUserUnsupported), kept until that store is seeded again, so a store that
+ * cannot do everything is never silently Synced.
+ */
+function seededCondition(seeding: SeedingInput, previous: Condition | undefined): ConditionUpdate {
+  const { pending: waiting, failed } = seeding;
+  if (failed.length > 0) return { type: 'Seeded', status: 'False', reason: Reason.SeedFailed, message: `seeding failed: ${failed.join(', ')}` };
+  if (waiting.length > 0) {
+    const why = (seeding.details ?? []).length > 0 ? ` (${(seeding.details ?? []).join('; ')})` : '';
+    return { type: 'Seeded', status: 'False', reason: Reason.SeedPending, message: `waiting to seed: ${waiting.join(', ')}${why}` };
+  }
+  const warning = seeding.warnings?.[0];
+  if (warning !== undefined) return { type: 'Seeded', status: 'True', reason: warning.reason, message: `every store is seeded for the current spec, but: ${warning.message}` };
+  const keep = previous !== undefined && previous.status === 'True' && previous.reason !== Reason.Seeded && (seeding.justSeeded ?? []).length === 0;
+  if (keep) return { type: 'Seeded', status: 'True', reason: previous.reason, message: previous.message };
+  return { type: 'Seeded', status: 'True', reason: Reason.Seeded, message: 'every store is seeded for the current spec' };
 }
 
 function pick(status: GaimStatus): Partial<Ledger> {

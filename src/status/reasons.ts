@@ -33,5 +33,11 @@ export const Reason = {
   DeleteFailed: 'DeleteFailed',
   SecretFailed: 'SecretFailed',
   RegistryInvalid: 'RegistryInvalid',
+  AppUserUnsupported: 'AppUserUnsupported',
+  SharePermissionDenied: 'SharePermissionDenied',
+  SharePreparationFailed: 'SharePreparationFailed',
+  SharePathNotDirectory: 'SharePathNotDirectory',
+  TableSchemaMismatch: 'TableSchemaMismatch',
+  SeedJobDeadlineExceeded: 'SeedJobDeadlineExceeded',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

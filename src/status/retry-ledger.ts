@@ -16,6 +16,14 @@ const iso = (date: Date) => date.toISOString();
 export const afterSuccess = (): Ledger => ({ retryCount: 0 });
 
 /**
+ * A retry is under way and has not finished (a new seed Job runs): nothing failed again yet, but
+ * nothing succeeded either, so the count stays; no next attempt is scheduled while it runs.
+ */
+export function duringRetry(previous: Ledger): Ledger {
+  return { retryCount: previous.retryCount, ...(previous.lastRetryAt === undefined ? {} : { lastRetryAt: previous.lastRetryAt }) };
+}
+
+/**
  * A failed attempt: the count rises and the next attempt is scheduled with exponential backoff,
  * jitter and a cap. A terminal failure (validation, conflict) schedules nothing and does not count:
  * only a change to the spec can fix it.

@@ -118,6 +118,18 @@ export const cases: readonly Case[] = [
     invalid: { field: 'spec.lancedb.storage.storageClassName', apiMessage: 'storageClassName is immutable', updateOnly: true },
   },
   {
+    name: 'nfs size changed on update',
+    before: edit(storage({ nfs, size: '1Ti' })),
+    manifest: edit(storage({ nfs, size: '2Ti' })),
+    invalid: { field: 'spec.lancedb.storage.size', apiMessage: 'size cannot change with nfs', updateOnly: true },
+  },
+  {
+    name: 'nfs size added on update',
+    before: edit(storage({ nfs })),
+    manifest: edit(storage({ nfs, size: '2Ti' })),
+    invalid: { field: 'spec.lancedb.storage.size', apiMessage: 'size cannot change with nfs', updateOnly: true },
+  },
+  {
     name: 'nfs share changed on update',
     before: edit(storage({ nfs })),
     manifest: edit(storage({ nfs: { server: '10.0.0.3', path: '/vol1/gaims/marvin' } })),

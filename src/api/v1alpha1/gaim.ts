@@ -40,6 +40,7 @@ export const Messages = {
   storageModeImmutable: 'cannot switch lancedb.storage between storageClassName and nfs: the data stays on the old volume',
   storageClassImmutable: 'storageClassName is immutable: a claim cannot move to another class',
   nfsImmutable: 'nfs is immutable: the volume\'s server and path cannot change',
+  nfsSizeImmutable: 'size cannot change with nfs: a claim without a StorageClass cannot be resized, and the share\'s capacity is its Filestore instance\'s (size is only recorded on the volume)',
   storageSize: 'must be a positive size in whole units, such as 10Gi, 500Mi or 1Ti',
   image: 'must be a container image reference such as mongo:7.0 or registry.example.com/redis:7.2',
 } as const;
@@ -118,6 +119,8 @@ export const LanceDBStorageSchema = z.strictObject({
       { rule: '!has(self.storageClassName) || !has(oldSelf.storageClassName) || self.storageClassName == oldSelf.storageClassName',
         message: Messages.storageClassImmutable, fieldPath: '.storageClassName' },
       { rule: '!has(self.nfs) || !has(oldSelf.nfs) || self.nfs == oldSelf.nfs', message: Messages.nfsImmutable, fieldPath: '.nfs' },
+      { rule: '!has(self.nfs) || !has(oldSelf.nfs) || (has(self.size) == has(oldSelf.size) && (!has(self.size) || self.size == oldSelf.size))',
+        message: Messages.nfsSizeImmutable, fieldPath: '.size' },
     ],
   });
 

@@ -1,0 +1,26 @@
+// How the seed Job's commands end: a JSON report on stdout when they succeed; when they fail, the
+// message on stderr and in the termination log (what `kubectl describe pod` and the operator read),
+// and an exit code that says which kind of failure it was (SeedExit).
+import { writeFile } from 'node:fs/promises';
+import { errorMessage, OperatorError } from '../errors.js';
+import { SeedExit, TERMINATION_LOG } from '../resources/seed-storage-args.js';
+
+export async function runJobCommand(name: string, work: () => Promise<Record<string, unknown>>): Promise<number> {
+  try {
+    console.log(JSON.stringify(await work()));
+    return SeedExit.ok;
+  } catch (error: unknown) {
+    const message = errorMessage(error);
+    console.error(`gaim-operator ${name}: ${message}`);
+    await writeFile(TERMINATION_LOG, message.slice(0, 4000)).catch(() => undefined);
+    return exitCodeOf(error);
+  }
+}
+
+function exitCodeOf(error: unknown): number {
+  if (!(error instanceof OperatorError)) return SeedExit.failed;
+  if (error.errorType === 'validation') return SeedExit.usage;
+  if (error.reason === 'SharePermissionDenied') return SeedExit.permission;
+  if (error.reason === 'TableSchemaMismatch') return SeedExit.schema;
+  return SeedExit.failed;
+}
