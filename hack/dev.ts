@@ -1,6 +1,9 @@
 // `make dev`: the main job, locally. Starts the local stack, installs the CRD, runs the operator
-// against it (address overrides for the stores, seed Jobs run by the stack's seed runner), applies
-// the minimal sample Gaim and shows it reaching Synced, in the CR and in Firestore. Ctrl-C stops it all.
+// against it, applies the minimal sample Gaim and shows it reaching Synced, in the CR and in
+// Firestore. As in a cluster, the operator generates the Gaim's credentials, its MongoDB and Redis
+// pods (each a store of its own in the stack) initialise from them, and the seed Job runs as the
+// storage uid on a root-owned share. Any other Gaim applied meanwhile does the same. Ctrl-C stops it all.
+import '../src/node-version.js';
 import { spawn } from 'node:child_process';
 import { execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -81,18 +84,6 @@ try {
     }
   });
 
-  // The sample's credentials are the local stores' own, so the operator can log in and seed them
-  // (it keeps an existing Secret; in a cluster it generates them).
-  const mongo = new URL(env.MONGODB_URL);
-  const redis = new URL(env.REDIS_URL);
-  const labels = { 'app.kubernetes.io/managed-by': 'gaim-operator', 'gaim.livingcontent.io/gaim': 'marvin' };
-  for (const secret of [
-    { name: 'marvin-mongodb-credentials', stringData: { 'root-username': mongo.username, 'root-password': decodeURIComponent(mongo.password), 'app-username': 'marvin-app', 'app-password': 'marvin-app-password' } },
-    { name: 'marvin-redis-credentials', stringData: { password: decodeURIComponent(redis.password) } },
-  ]) {
-    await client.create(Resources.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: secret.name, namespace: NAMESPACE, labels }, stringData: secret.stringData })
-      .catch((e: unknown) => { if (!isConflict(e)) throw e; });
-  }
   say(`applying config/samples/minimal.yaml in namespace ${NAMESPACE}`);
   await kubectl('apply', '-n', NAMESPACE, '-f', join(repoRoot, 'config', 'samples', 'minimal.yaml'));
 

@@ -5,6 +5,13 @@ import { writeFile } from 'node:fs/promises';
 import { errorMessage, OperatorError } from '../errors.js';
 import { SeedExit, TERMINATION_LOG } from '../resources/seed-storage-args.js';
 
+/**
+ * Where the termination message goes: the container's terminationMessagePath, which the kubelet
+ * reads (/dev/termination-log unless the pod says otherwise; TERMINATION_MESSAGE_PATH when a runtime
+ * other than a kubelet runs the command, such as the local stack).
+ */
+const terminationLog = () => process.env['TERMINATION_MESSAGE_PATH'] ?? TERMINATION_LOG;
+
 export async function runJobCommand(name: string, work: () => Promise<Record<string, unknown>>): Promise<number> {
   try {
     console.log(JSON.stringify(await work()));
@@ -12,7 +19,7 @@ export async function runJobCommand(name: string, work: () => Promise<Record<str
   } catch (error: unknown) {
     const message = errorMessage(error);
     console.error(`gaim-operator ${name}: ${message}`);
-    await writeFile(TERMINATION_LOG, message.slice(0, 4000)).catch(() => undefined);
+    await writeFile(terminationLog(), message.slice(0, 4000)).catch(() => undefined);
     return exitCodeOf(error);
   }
 }

@@ -16,7 +16,7 @@ import { RedisSecretKeys } from '../resources/redis.js';
 import { seedFingerprint, storageFingerprint } from '../resources/seed-job.js';
 import { seedMongoDB } from '../seeders/mongodb.js';
 import { seedRedis } from '../seeders/redis.js';
-import type { StoresReadiness } from '../status/gaim-status.js';
+import type { SeedWarning, StoresReadiness } from '../status/gaim-status.js';
 import { runSeedJob } from './seed-storage-job.js';
 import { secretValues } from './secrets.js';
 import { storeAddress } from './store-address.js';
@@ -49,10 +49,6 @@ export interface SeedOutcome {
   readonly retrying: boolean;
 }
 
-export interface SeedWarning {
-  readonly reason: string;
-  readonly message: string;
-}
 
 type Attempt = { readonly done: true; readonly warning?: SeedWarning } | { readonly done: false; readonly detail?: string; readonly retry?: boolean };
 
@@ -140,7 +136,7 @@ async function seedMongo(gaim: Gaim, deps: SeedDeps, context: ReconcileContext):
   const message = `${Message.createAppUser(secret[MongoSecretKeys.appUsername])}: the MongoDB server cannot create users with roles `
     + '(FerretDB and some managed MongoDB-compatible services cannot); apps must log in with credentials made another way';
   context.log.warn({ store: 'mongodb' }, message);
-  return { done: true, warning: { reason: 'AppUserUnsupported', message } };
+  return { done: true, warning: { store: 'mongodb', reason: 'AppUserUnsupported', message } };
 }
 
 async function seedRedisStore(gaim: Gaim, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {

@@ -46,6 +46,23 @@ describe('buildStatus', () => {
     if (over.error === undefined) expect(status).not.toHaveProperty('errorType');
   });
 
+  it('keeps a seeding warning until its store is seeded again, even when another store finishes later', () => {
+    const warning = { store: 'mongodb' as const, reason: 'AppUserUnsupported', message: 'cannot create the mongodb app user' };
+    const stores = { mongodb: up, redis: up, storage: bound };
+    // MongoDB is seeded (with the warning) while the LanceDB Job still runs ...
+    const first = buildStatus(input({ stores, seeding: { ...seededAll, pending: ['storage'], justSeeded: ['mongodb', 'redis'], warnings: [warning] } }));
+    expect(conditions(first)['Seeded']).toBe('False/SeedPending');
+    // ... and when the Job completes later, Seeded says what MongoDB could not do.
+    const second = buildStatus(input({ gaim: gaim(first), stores, seeding: { ...seededAll, justSeeded: ['storage'] } }));
+    expect(conditions(second)['Seeded']).toBe('True/AppUserUnsupported');
+    expect(second.seedWarnings).toEqual([warning]);
+    expect(second.syncStatus).toBe('Synced');
+    // Seeded again without the problem (a new environment on a server that can): the warning goes.
+    const third = buildStatus(input({ gaim: gaim(second), stores, seeding: { ...seededAll, justSeeded: ['mongodb'] } }));
+    expect(conditions(third)['Seeded']).toBe('True/Seeded');
+    expect(third).not.toHaveProperty('seedWarnings');
+  });
+
   it('keeps the previous sync status while suspended, and says so', () => {
     const status = buildStatus(input({ gaim: gaim({ syncStatus: 'Synced' }), suspended: true }));
     expect(status).toMatchObject({ syncStatus: 'Synced', message: 'suspended: spec.suspend is true, no changes are made' });

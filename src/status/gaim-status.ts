@@ -1,4 +1,4 @@
-import type { Condition, Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
+import type { Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
 import type { ErrorType } from '../errors.js';
 import type { Readiness } from '../resources/readiness.js';
 import { setCondition, type ConditionUpdate } from './conditions.js';
@@ -11,6 +11,8 @@ export interface StoresReadiness {
   readonly storage: Readiness;
 }
 
+export type SeedWarning = NonNullable<GaimStatus['seedWarnings']>[number];
+
 export interface SeedingInput {
   readonly seeded: NonNullable<GaimStatus['seeded']>;
   readonly pending: readonly string[];
@@ -19,8 +21,8 @@ export interface SeedingInput {
   readonly justSeeded?: readonly string[];
   /** Why stores wait, where Kubernetes said. */
   readonly details?: readonly string[];
-  /** Steps a seeded store could not do: Seeded stays True, with this reason instead of Seeded. */
-  readonly warnings?: readonly { readonly reason: string; readonly message: string }[];
+  /** Steps a store seeded now could not do: kept in status.seedWarnings until that store is seeded again. */
+  readonly warnings?: readonly SeedWarning[];
 }
 
 export interface StatusInput {
@@ -62,7 +64,8 @@ export function buildStatus(input: StatusInput): GaimStatus {
     set(fromReadiness('RedisReady', input.stores.redis));
     set({ type: 'StorageReady', status: input.stores.storage.ready ? 'True' : 'False', reason: input.stores.storage.reason, message: input.stores.storage.message });
   }
-  if (input.seeding !== undefined) set(seededCondition(input.seeding, conditions.find((c) => c.type === 'Seeded')));
+  const seedWarnings = input.seeding === undefined ? previous.seedWarnings ?? [] : currentWarnings(input.seeding, previous.seedWarnings ?? []);
+  if (input.seeding !== undefined) set(seededCondition(input.seeding, seedWarnings));
   if (input.firestore !== undefined) {
     set(input.firestore.ok
       ? { type: 'FirestoreSynced', status: 'True', reason: Reason.FirestoreWritten, message: input.firestore.message }
@@ -107,27 +110,32 @@ export function buildStatus(input: StatusInput): GaimStatus {
     conditions,
     ...(input.endpoints === undefined ? (previous.endpoints === undefined ? {} : { endpoints: previous.endpoints }) : { endpoints: input.endpoints }),
     ...(input.seeding === undefined ? (previous.seeded === undefined ? {} : { seeded: previous.seeded }) : { seeded: input.seeding.seeded }),
+    ...(seedWarnings.length === 0 ? {} : { seedWarnings }),
     ...ledgerFields(input.ledger ?? { retryCount: previous.retryCount ?? 0, ...pick(previous) }),
     ...(input.retryNowHandled === undefined ? (previous.retryNowHandled === undefined ? {} : { retryNowHandled: previous.retryNowHandled }) : { retryNowHandled: input.retryNowHandled }),
   };
 }
 
+/** The warnings of stores seeded now replace theirs; the others' stay until those stores are seeded again. */
+function currentWarnings(seeding: SeedingInput, previous: readonly SeedWarning[]): SeedWarning[] {
+  const reseeded = new Set<string>(seeding.justSeeded ?? []);
+  return [...previous.filter((w) => !reseeded.has(w.store)), ...(seeding.warnings ?? [])];
+}
+
 /**
  * Seeded: False while a store waits or failed; True once all are seeded — with the reason of a step
- * a store could not do (AppUserUnsupported), kept until that store is seeded again, so a store that
- * cannot do everything is never silently Synced.
+ * a store could not do (AppUserUnsupported) while there is one, so a store that cannot do
+ * everything is never silently Synced.
  */
-function seededCondition(seeding: SeedingInput, previous: Condition | undefined): ConditionUpdate {
+function seededCondition(seeding: SeedingInput, warnings: readonly SeedWarning[]): ConditionUpdate {
   const { pending: waiting, failed } = seeding;
   if (failed.length > 0) return { type: 'Seeded', status: 'False', reason: Reason.SeedFailed, message: `seeding failed: ${failed.join(', ')}` };
   if (waiting.length > 0) {
     const why = (seeding.details ?? []).length > 0 ? ` (${(seeding.details ?? []).join('; ')})` : '';
     return { type: 'Seeded', status: 'False', reason: Reason.SeedPending, message: `waiting to seed: ${waiting.join(', ')}${why}` };
   }
-  const warning = seeding.warnings?.[0];
-  if (warning !== undefined) return { type: 'Seeded', status: 'True', reason: warning.reason, message: `every store is seeded for the current spec, but: ${warning.message}` };
-  const keep = previous !== undefined && previous.status === 'True' && previous.reason !== Reason.Seeded && (seeding.justSeeded ?? []).length === 0;
-  if (keep) return { type: 'Seeded', status: 'True', reason: previous.reason, message: previous.message };
+  const warning = warnings[0];
+  if (warning !== undefined) return { type: 'Seeded', status: 'True', reason: warning.reason, message: `every store is seeded for the current spec, but ${warning.store}: ${warning.message}` };
   return { type: 'Seeded', status: 'True', reason: Reason.Seeded, message: 'every store is seeded for the current spec' };
 }
 

@@ -24,7 +24,7 @@ describe('faults: bad input and bad timing', () => {
   const suite = useSuite();
   const witness = new Witness();
 
-  afterEach(async () => { await witness.stopAll(); });
+  afterEach(async () => { await witness.stopAll(suite.client); });
 
   it('50 malformed Gaims applied with 50 valid ones: the valid converge, the bad fail with their reasons, memory and queue stay bounded', async () => {
     // Malformed for the API server: every invalid case of the API table that a create can hit.
@@ -33,7 +33,7 @@ describe('faults: bad input and bad timing', () => {
     const interlopers = 50 - rejected.length;
     expect(interlopers).toBeGreaterThan(0);
     const namespaces = await Promise.all(Array.from({ length: VALID }, async (_, i) => witness.namespace(await createNamespace(`flood${String(i)}`))));
-    const operator = await witness.operator(namespaces);
+    const operator = await witness.operator();
     await eventually('the operator to be ready', async () => ((await operator.readyz()) === 200 ? true : undefined));
     const idleRss = metricValue(await operator.metrics(), 'process_resident_memory_bytes') ?? 0;
     const badNs = namespaces[0] ?? '';
@@ -87,7 +87,7 @@ describe('faults: bad input and bad timing', () => {
 
   it('a Gaim deleted while its seeding is in flight: nothing left running, nothing recreated, its data kept', async () => {
     const ns = witness.namespace(await createNamespace('del-seed'));
-    const operator = await witness.operator([ns]);
+    const operator = await witness.operator();
     await createGaim(suite.client, ns, 'doomed');
     await eventually('the seed Job to be created', async () =>
       ((await suite.client.list(Resources.job, { namespace: ns })).items.length > 0 ? true : undefined), 60_000);

@@ -1,5 +1,6 @@
 // What the operator depends on goes away and comes back: the API server (with etcd compacted while
-// it is down, so every watch must relist), and each store — FerretDB, Redis, the Firestore emulator.
+// it is down, so every watch must relist), every MongoDB and Redis (cut off from the operator by a
+// partition), and the Firestore emulator.
 // Work that arrives during the outage is not lost, Gaims already Synced are not harmed, and
 // everything converges once the part is back.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { createGaim } from '../support/gaims.js';
 import { metricValue } from '../support/operator-process.js';
 import { condition, isSynced, waitForGaim, type GaimObject } from '../support/operator.js';
-import { compactEtcd, createNamespace, eventually, stackComponent } from '../support/stack.js';
+import { compactEtcd, createNamespace, eventually, partitionStores, stackComponent } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 import { expectNoLeaks, Witness } from './witness.js';
 
@@ -20,11 +21,11 @@ describe('faults: the parts around the operator fail', () => {
   const gaimIdOf = (g: KubeObject) => (g as GaimObject & { spec: { gaimId: string } }).spec.gaimId;
   const syncStatusIn = async (gaimId: string) => ((await suite.firestore.doc(`gaims/${gaimId}`).get()).data() as { sync_status?: string } | undefined)?.sync_status;
 
-  afterEach(async () => { await witness.stopAll(); });
+  afterEach(async () => { await witness.stopAll(suite.client); });
 
   it('API server restarted with etcd compacted meanwhile: changes made around the outage all converge', async () => {
     const [before, during] = [witness.namespace(await createNamespace('apisrv-a')), witness.namespace(await createNamespace('apisrv-b'))];
-    const operator = await witness.operator([before, during]);
+    const operator = await witness.operator();
     await createGaim(suite.client, before, 'steady');
     const steady = await waitForGaim(suite.client, before, 'steady', 'to be Synced', isSynced, 90_000);
     const secretsBefore = (await suite.client.list<Secret>(Resources.secret, { namespace: before })).items.map((s) => s.data);
@@ -51,25 +52,26 @@ describe('faults: the parts around the operator fail', () => {
     expect(relists).toBeGreaterThan(0);
   });
 
-  for (const [component, errorType] of [['ferretdb', 'mongodb'], ['redis-server', 'redis']] as const) {
-    it(`${component} stopped and restarted: new Gaims fail with errorType ${errorType} and retry, then converge`, async () => {
-      const [synced, waiting] = [witness.namespace(await createNamespace(`${errorType}-a`)), witness.namespace(await createNamespace(`${errorType}-b`))];
-      await witness.operator([synced, waiting], { GAIM_BACKOFF_BASE_MS: '500', GAIM_BACKOFF_CAP_MS: '2000' });
+  for (const store of ['mongodb', 'redis'] as const) {
+    it(`every ${store} cut off from the operator and back: new Gaims fail with errorType ${store} and retry, then converge`, async () => {
+      const [synced, waiting] = [witness.namespace(await createNamespace(`${store}-a`)), witness.namespace(await createNamespace(`${store}-b`))];
+      await witness.operator([], { GAIM_BACKOFF_BASE_MS: '500', GAIM_BACKOFF_CAP_MS: '2000' });
       const first = await createGaim(suite.client, synced, 'early');
       await waitForGaim(suite.client, synced, 'early', 'to be Synced', isSynced, 90_000);
-      await stackComponent(component, 'stop');
+      // A partition: the stores run and their pods stay Ready, but the operator cannot reach them.
+      await partitionStores(store, 'cut');
       let late: KubeObject;
       try {
         late = await createGaim(suite.client, waiting, 'late');
-        const failed = await waitForGaim(suite.client, waiting, 'late', `to fail on ${errorType} and retry`,
-          (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === errorType && ((g.status as { retryCount?: number }).retryCount ?? 0) >= 2, 90_000);
+        const failed = await waitForGaim(suite.client, waiting, 'late', `to fail on ${store} and retry`,
+          (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === store && ((g.status as { retryCount?: number }).retryCount ?? 0) >= 2, 90_000);
         expect(condition(failed, 'Seeded')?.status).toBe('False');
         // The outage does not touch what was already done.
         expect((await suite.client.get<GaimObject>(Resources.gaim, 'early', synced)).status?.syncStatus).toBe('Synced');
       } finally {
-        await stackComponent(component, 'start');
+        await partitionStores(store, 'heal');
       }
-      await waitForGaim(suite.client, waiting, 'late', `to be Synced once ${component} is back`, isSynced, 90_000);
+      await waitForGaim(suite.client, waiting, 'late', `to be Synced once ${store} is reachable`, isSynced, 90_000);
       await eventually('Firestore to show both synced', async () =>
         ((await syncStatusIn(gaimIdOf(first))) === 'synced' && (await syncStatusIn(gaimIdOf(late))) === 'synced' ? true : undefined));
     });
@@ -77,7 +79,7 @@ describe('faults: the parts around the operator fail', () => {
 
   it('Firestore emulator stopped and restarted: Kubernetes converges meanwhile, and the document catches up', async () => {
     const ns = witness.namespace(await createNamespace('fs-outage'));
-    await witness.operator([ns]);
+    await witness.operator();
     await stackComponent('firestore-emulator', 'stop');
     let gaim: KubeObject;
     try {

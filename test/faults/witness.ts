@@ -17,16 +17,21 @@ export interface Leak {
   readonly where: string;
 }
 
-/** Collects the operators and namespaces of one fault test file, and stops the operators after each test. */
+/**
+ * Collects what the operators and namespaces of one fault test file leave behind, for the secret
+ * scan at the end of the file: after each test (before its namespaces are removed) it stops the
+ * test's operators and gathers their output, and the events, statuses and credentials of its namespaces.
+ */
 export class Witness {
-  readonly #operators: OperatorProcess[] = [];
   readonly #running: OperatorProcess[] = [];
   readonly #namespaces = new Set<string>();
+  readonly #secrets = new Set<string>();
+  readonly #haystacks: Haystack[] = [];
 
-  async operator(namespaces: string[], env: Record<string, string> = {}): Promise<OperatorProcess> {
+  /** Starts the operator (watching `namespaces`, or every namespace when none are given). */
+  async operator(namespaces: string[] = [], env: Record<string, string> = {}): Promise<OperatorProcess> {
     for (const ns of namespaces) this.#namespaces.add(ns);
     const started = await startOperator(namespaces.join(','), env);
-    this.#operators.push(started);
     this.#running.push(started);
     return started;
   }
@@ -36,17 +41,29 @@ export class Witness {
     return ns;
   }
 
-  async stopAll(): Promise<void> {
-    await Promise.all(this.#running.splice(0).map((p) => p.stop()));
+  /** Stops the test's operators and gathers what they and its namespaces hold. */
+  async stopAll(client: KubeClient): Promise<void> {
+    const operators = this.#running.splice(0);
+    await Promise.all(operators.map((p) => p.stop()));
+    operators.forEach((operator) => {
+      this.#haystacks.push({ where: `operator ${String(operator.pid)} output`, text: [...operator.records.map((r) => JSON.stringify(r)), ...operator.stderr].join('\n') });
+    });
+    await this.#gather(client);
   }
 
-  /** Every credential value in the watched namespaces (and the stack's own passwords), and every text to search. */
+  /** Every credential value seen (and the stack's own passwords), and every text to search. */
   async collect(client: KubeClient): Promise<{ secrets: string[]; haystacks: Haystack[] }> {
-    const secrets = new Set<string>();
+    await this.#gather(client);
     const env = stackEnv();
-    for (const url of [env.MONGODB_URL, env.REDIS_URL]) secrets.add(decodeURIComponent(new URL(url).password));
-    const haystacks: Haystack[] = [];
-    for (const ns of this.#namespaces) {
+    for (const url of [env.MONGODB_URL, env.REDIS_URL]) this.#secrets.add(decodeURIComponent(new URL(url).password));
+    return { secrets: [...this.#secrets], haystacks: [...this.#haystacks] };
+  }
+
+  async #gather(client: KubeClient): Promise<void> {
+    const secrets = this.#secrets;
+    const haystacks = this.#haystacks;
+    for (const ns of [...this.#namespaces]) {
+      this.#namespaces.delete(ns);
       for (const secret of (await client.list<Secret>(Resources.secret, { namespace: ns })).items) {
         const keys = Object.keys(secret.data ?? {});
         for (const encoded of Object.values(secret.data ?? {})) {
@@ -59,11 +76,13 @@ export class Witness {
       haystacks.push({ where: `events in ${ns}`, text: JSON.stringify(events.items) });
       const gaims = await client.list(Resources.gaim, { namespace: ns });
       haystacks.push({ where: `Gaim statuses in ${ns}`, text: JSON.stringify(gaims.items.map((g) => (g as { status?: unknown }).status ?? null)) });
+      haystacks.push({ where: `Gaim annotations in ${ns}`, text: JSON.stringify(gaims.items.map((g) => g.metadata?.annotations ?? null)) });
+      for (const resource of [Resources.statefulSet, Resources.job, Resources.configMap]) {
+        // What the operator writes into objects (commands, args, probes, annotations): never a credential.
+        const objects = await client.list(resource, { namespace: ns, labelSelector: 'app.kubernetes.io/managed-by=gaim-operator' });
+        haystacks.push({ where: `${resource.plural} in ${ns}`, text: JSON.stringify(objects.items) });
+      }
     }
-    this.#operators.forEach((operator, i) => {
-      haystacks.push({ where: `operator ${String(i)} output`, text: [...operator.records.map((r) => JSON.stringify(r)), ...operator.stderr].join('\n') });
-    });
-    return { secrets: [...secrets], haystacks };
   }
 }
 

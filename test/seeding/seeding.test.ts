@@ -3,15 +3,14 @@
 // tables exist, an unchanged Gaim is not seeded again, a new environment is seeded, and a failing
 // seed fails the Gaim with errorType storage while the other stores are still seeded.
 import { mkdir } from 'node:fs/promises';
+import { chownTree } from '../support/files.js';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
-import { Redis } from 'ioredis';
-import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { knowledgeSchema } from '../../src/seeders/lancedb.js';
-import { createGaim } from '../support/gaims.js';
+import { createGaim, gaimStores } from '../support/gaims.js';
 import { condition, isSynced, reconcileCount, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
@@ -33,17 +32,14 @@ describe('seeding', () => {
 
   it('seeds every store per environment, once, and seeds an added environment', async () => {
     const ns = await createNamespace('seed');
-    // The stack's FerretDB and Redis are shared by every Gaim of the run: clear what this test checks,
-    // so that finding it afterwards proves this Gaim's seeding made it.
-    const mongo = new MongoClient(stackEnv().MONGODB_URL);
-    const redis = new Redis(stackEnv().REDIS_URL);
-    await Promise.all(['lco-gaim-stage', 'lco-gaim-prod'].map((db) => mongo.db(db).dropDatabase()));
-    await redis.del('gaim:tasks:stage', 'gaim:tasks:stage:dlq', 'gaim:tasks:prod', 'gaim:tasks:prod:dlq');
-    const operator = await suite.operator(ns);
+    const operator = await suite.operator();
     const created = await createGaim(suite.client, ns, 'eddie', { environments: ['stage', 'prod'], config: { prompts: { persona: 'Shipboard computer' } } });
     const gaimId = (created['spec'] as { gaimId: string }).gaimId;
     const synced = await waitForGaim(suite.client, ns, 'eddie', 'to be Synced', isSynced, 90_000);
-    expect(condition(synced, 'Seeded')).toMatchObject({ status: 'True', reason: 'Seeded' });
+    expect(condition(synced, 'Seeded')).toMatchObject({ status: 'True', reason: 'AppUserUnsupported' });
+    expect(condition(synced, 'Seeded')?.message).toContain('cannot create the mongodb app user');
+    const warnings = (await suite.client.list<KubeObject & { reason?: string; type?: string }>(Resources.event, { namespace: ns })).items;
+    expect(warnings.filter((e) => e.reason === 'AppUserUnsupported' && e.type === 'Warning')).toHaveLength(1);
     expect(Object.keys(synced.status?.seeded ?? {}).sort()).toEqual(['firestore', 'mongodb', 'redis', 'storage']);
 
     // LanceDB: the tables exist on the volume, because the Job really ran.
@@ -57,7 +53,9 @@ describe('seeding', () => {
     const stageConfig = (await suite.firestore.doc(`gaims/${gaimId}/env/stage/config/current`).get()).data();
     expect(stageConfig).toMatchObject({ prompts: { persona: 'Shipboard computer' }, settings: { tools: { knowledge: { enabled: true } } } });
     expect((await suite.firestore.doc(`gaims/${gaimId}/env/prod/config/current`).get()).exists).toBe(true);
-    // MongoDB and Redis (the stack's FerretDB and redis-server, through the address overrides).
+    // MongoDB and Redis: this Gaim's own (each a store of its own in the stack), opened with the
+    // credentials the operator generated.
+    const { mongo, redis, close } = await gaimStores(suite.client, ns, 'eddie');
     try {
       for (const db of ['lco-gaim-stage', 'lco-gaim-prod']) {
         const names = (await mongo.db(db).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
@@ -65,9 +63,10 @@ describe('seeding', () => {
       }
       expect(await redis.type('gaim:tasks:prod:dlq')).toBe('stream');
       expect(JSON.stringify(await redis.xinfo('GROUPS', 'gaim:tasks:stage'))).toContain('gaim:workers:stage');
+      // FerretDB cannot create users with roles: the Gaim says so instead of being silently Synced.
+      expect(condition(synced, 'Seeded')?.reason).toBe('AppUserUnsupported');
     } finally {
-      await mongo.close();
-      redis.disconnect();
+      await close();
     }
 
     // Unchanged: more reconciles, no new Job.
@@ -92,19 +91,21 @@ describe('seeding', () => {
 
   it('fails with errorType storage when the seed Job fails, leaves the table intact, and still seeds the other stores', async () => {
     const ns = await createNamespace('seed-bad');
-    // A knowledge_text table someone made with the wrong vector size, already on the volume.
+    // A knowledge_text table an app (as the storage uid) made with the wrong vector size, already on the volume.
     const dir = join(volume(ns, 'arthur'), 'stage', 'knowledge');
     await mkdir(dir, { recursive: true });
     const db = await lancedb.connect(dir);
     const table = await db.createEmptyTable('knowledge_text', knowledgeSchema(1536), { mode: 'create' });
     await table.add([{ chunk_id: 'precious', source: 's', content: 'c', embedding: Array.from({ length: 1536 }, () => 0), metadata: { subject: 'a', type: 'b', content_date: 'c' } }]);
     table.close();
+    await chownTree(join(volume(ns, 'arthur'), 'stage'), 1000, 1000);
 
-    await suite.operator(ns);
+    await suite.operator();
     await createGaim(suite.client, ns, 'arthur');
     const failed = await waitForGaim(suite.client, ns, 'arthur', 'to fail seeding', (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === 'storage', 90_000);
     expect(failed.status?.message).toContain('knowledge_text.lance: field embedding is FixedSizeList[1536]<Float32>, expected FixedSizeList[3072]<Float32>');
     expect(condition(failed, 'Seeded')).toMatchObject({ status: 'False', reason: 'SeedFailed' });
+    expect(condition(failed, 'Ready')?.reason).toBe('TableSchemaMismatch');
     expect(Object.keys(failed.status?.seeded ?? {}).sort()).toEqual(['firestore', 'mongodb', 'redis']);
 
     const reopened = await db.openTable('knowledge_text');

@@ -4,12 +4,14 @@ import type { Component, Stack } from './stack.js';
 /**
  * A small HTTP API in the process that owns the stack, so tests in worker processes can stop and
  * start components (fault tests) and compact etcd:
- *   POST /components/<name>/stop | /start | /restart,  POST /etcd/compact
+ *   POST /components/<name>/stop | /start | /restart,  POST /etcd/compact,
+ *   POST /stores/<mongodb|redis>/cut | /heal [?namespace=NS] (a partition between the operator and those stores)
  */
 export async function startControlServer(stack: Stack): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const reply = (status: number, body: string) => { res.writeHead(status, { 'content-type': 'text/plain' }).end(body); };
-    const parts = (req.url ?? '').split('/').filter(Boolean);
+    const url = new URL(req.url ?? '/', 'http://control');
+    const parts = url.pathname.split('/').filter(Boolean);
     if (req.method !== 'POST') {
       reply(405, 'POST only');
       return;
@@ -22,6 +24,8 @@ export async function startControlServer(stack: Stack): Promise<{ url: string; c
         : verb === 'start' ? stack.startComponent(name)
           : verb === 'restart' ? stack.restartComponent(name)
             : Promise.reject(new Error(`unknown action ${String(verb)}`));
+    } else if (parts[0] === 'stores' && parts.length === 3 && (parts[1] === 'mongodb' || parts[1] === 'redis') && (parts[2] === 'cut' || parts[2] === 'heal')) {
+      action = stack.partitionStores(parts[1], parts[2] === 'cut', url.searchParams.get('namespace') ?? undefined);
     } else if (parts.join('/') === 'etcd/compact') {
       action = stack.compactEtcd();
     } else {

@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startControlServer } from './control.js';
+import { installOperatorAccount, type OperatorAccount } from './operator-account.js';
 import { repoRoot, Stack, type StackEnv } from './stack.js';
 
 declare module 'vitest' {
@@ -11,6 +12,8 @@ declare module 'vitest' {
     stackEnv: StackEnv;
     /** Base URL of the stack's control API (test/stack/control.ts). */
     stackControl: string;
+    /** How the operator runs in the tests: as the chart's ServiceAccount, as in a cluster. */
+    operatorAccount: OperatorAccount;
   }
 }
 
@@ -32,9 +35,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // and deletion tests depend on it collecting objects owned by Gaims.
   await promisify(execFile)(join(repoRoot, 'bin', 'kubectl'), ['apply', '--server-side', '-f', join(repoRoot, 'crds')],
     { env: { ...process.env, KUBECONFIG: stack.env.KUBECONFIG } });
+  const account = await installOperatorAccount(stack.env, runDir);
   const control = await startControlServer(stack);
   project.provide('stackEnv', stack.env);
   project.provide('stackControl', control.url);
+  project.provide('operatorAccount', account);
   return async () => {
     await control.close();
     await stack.stop();

@@ -1,127 +1,139 @@
-import { mkdir, rm } from 'node:fs/promises';
+// Stands in for the CSI drivers' provisioning side (the external-provisioner sidecar with the PD and
+// Filestore drivers) on the stack's StorageClasses, behaving as they do where it decides whether the
+// operator works:
+// - WaitForFirstConsumer: a claim is provisioned only once the scheduler has picked a node for a pod
+//   that uses it (the `volume.kubernetes.io/selected-node` annotation), never before;
+// - each driver's capacity rules: rounded up where the driver rounds, refused where it refuses, with
+//   its message in a ProvisioningFailed event on the claim;
+// - a new volume's directory is root:root, mode 0755, as a new Filestore share is.
+// It creates a hostPath PersistentVolume pre-bound to the claim; the real PV controller binds the
+// pair. Released volumes with reclaim policy Delete are deleted with their directory.
+import { randomBytes } from 'node:crypto';
+import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CoreV1Api,
-  makeInformer,
-  type Informer,
-  type KubeConfig,
-  type V1PersistentVolume,
-  type V1PersistentVolumeClaim,
-} from '@kubernetes/client-node';
+import { pino } from 'pino';
+import { Informer } from '../../src/controller/informer.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { isConflict, isNotFound } from '../../src/kube/errors.js';
+import type { KubeObject } from '../../src/kube/objects.js';
+import { Resources } from '../../src/kube/resources.js';
+import { microTime } from '../../src/kube/time.js';
+import { parseQuantity } from '../../src/resources/quantity.js';
+import { bytesToQuantity, classNamed, GKE_STORAGE_CLASSES } from './storage-classes.js';
 
-/** The provisioner name the stack's StorageClasses carry. */
-export const STACK_PROVISIONER = 'stack.gaim.livingcontent.io/hostpath';
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
+export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
+
+interface Claim extends KubeObject {
+  spec?: { storageClassName?: string; volumeName?: string; accessModes?: string[]; volumeMode?: string; resources?: { requests?: Record<string, string> } };
+  status?: { phase?: string };
+}
+interface Volume extends KubeObject {
+  spec?: { hostPath?: { path?: string }; persistentVolumeReclaimPolicy?: string };
+  status?: { phase?: string };
+}
 
 export interface ProvisionerOptions {
-  readonly kubeConfig: KubeConfig;
+  readonly client: KubeClient;
   /** Claims are backed by `<volumesDir>/<namespace>/<claim>`. */
   readonly volumesDir: string;
-  readonly storageClasses: readonly string[];
   readonly onError: (message: string) => void;
 }
 
-/**
- * A small dynamic provisioner standing in for a CSI driver: for each Pending claim of one of the
- * stack's StorageClasses it creates a hostPath PersistentVolume pre-bound to the claim, and the real
- * PV controller in kube-controller-manager binds the pair. Released volumes with reclaim policy
- * Delete are deleted with their directory, as a CSI driver would.
- */
 export class HostPathProvisioner {
-  readonly #core: CoreV1Api;
-  readonly #claims: Informer<V1PersistentVolumeClaim>;
-  readonly #volumes: Informer<V1PersistentVolume>;
-  #stopped = false;
+  readonly #stop = new AbortController();
+  readonly #runs: Promise<void>[] = [];
+  /** The refusal last reported per claim, so a claim that keeps failing does not flood events. */
+  readonly #refused = new Map<string, string>();
 
-  constructor(private readonly options: ProvisionerOptions) {
-    this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
-    this.#claims = makeInformer(options.kubeConfig, '/api/v1/persistentvolumeclaims', () =>
-      this.#core.listPersistentVolumeClaimForAllNamespaces(),
-    );
-    this.#volumes = makeInformer(options.kubeConfig, '/api/v1/persistentvolumes', () =>
-      this.#core.listPersistentVolume(),
-    );
-    const onClaim = (claim: V1PersistentVolumeClaim) => void this.#provision(claim);
-    const onVolume = (volume: V1PersistentVolume) => void this.#reclaim(volume);
-    this.#claims.on('add', onClaim);
-    this.#claims.on('update', onClaim);
-    this.#volumes.on('add', onVolume);
-    this.#volumes.on('update', onVolume);
-    for (const informer of [this.#claims, this.#volumes] as const) {
-      informer.on('error', (error: unknown) => {
-        if (this.#stopped) return;
-        this.options.onError(`provisioner watch failed, restarting: ${String(error)}`);
-        setTimeout(() => void informer.start().catch(() => undefined), 1000).unref();
-      });
-    }
-  }
+  constructor(private readonly options: ProvisionerOptions) {}
 
   async start(): Promise<void> {
-    await Promise.all([this.#claims.start(), this.#volumes.start()]);
+    const common = { client: this.options.client, inactivityMs: 300_000, watchTimeoutSeconds: 300, retry: { baseMs: 500, capMs: 5000, jitter: 0.2 }, log: pino({ level: 'silent' }) };
+    const claims = new Informer<Claim>({ ...common, resource: Resources.persistentVolumeClaim, onEvent: (event, claim) => { if (event !== 'delete') void this.#provision(claim); } });
+    const volumes = new Informer<Volume>({ ...common, resource: Resources.persistentVolume, onEvent: (event, volume) => { if (event !== 'delete') void this.#reclaim(volume); } });
+    for (const informer of [claims, volumes]) this.#runs.push(informer.run(this.#stop.signal));
+    await Promise.all([claims.waitForSync(this.#stop.signal), volumes.waitForSync(this.#stop.signal)]);
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    await Promise.all([this.#claims.stop(), this.#volumes.stop()]);
+    this.#stop.abort();
+    await Promise.all(this.#runs);
   }
 
-  async #provision(claim: V1PersistentVolumeClaim): Promise<void> {
+  async #provision(claim: Claim): Promise<void> {
     const { metadata, spec, status } = claim;
-    const storageClass = spec?.storageClassName;
-    if (metadata?.uid === undefined || metadata.name === undefined || metadata.namespace === undefined) return;
-    if (storageClass === undefined || !this.options.storageClasses.includes(storageClass)) return;
+    const storageClass = classNamed(spec?.storageClassName);
+    if (metadata?.uid === undefined || metadata.name === undefined || metadata.namespace === undefined || storageClass === undefined) return;
     if (spec === undefined || spec.volumeName !== undefined || status?.phase !== 'Pending') return;
+    // WaitForFirstConsumer: not before the scheduler chose a node for a pod that mounts the claim.
+    if (metadata.annotations?.[SELECTED_NODE] === undefined) return;
 
+    const request = parseQuantity(spec.resources?.requests?.['storage'] ?? '') ?? 0;
+    const outcome = storageClass.provision(request);
+    if ('refused' in outcome) {
+      if (this.#refused.get(metadata.uid) !== outcome.refused) {
+        this.#refused.set(metadata.uid, outcome.refused);
+        await this.#event(claim, 'Warning', 'ProvisioningFailed', outcome.refused, storageClass.provisioner);
+      }
+      return;
+    }
+    this.#refused.delete(metadata.uid);
     const path = join(this.options.volumesDir, metadata.namespace, metadata.name);
     try {
-      await mkdir(path, { recursive: true });
-      await this.#core.createPersistentVolume({
-        body: {
-          metadata: { name: `pvc-${metadata.uid}`, annotations: { [PROVISIONED_BY]: STACK_PROVISIONER } },
-          spec: {
-            capacity: { storage: spec.resources?.requests?.['storage'] ?? '1Gi' },
-            accessModes: spec.accessModes ?? ['ReadWriteOnce'],
-            persistentVolumeReclaimPolicy: 'Delete',
-            storageClassName: storageClass,
-            volumeMode: spec.volumeMode ?? 'Filesystem',
-            hostPath: { path, type: 'DirectoryOrCreate' },
-            claimRef: {
-              apiVersion: 'v1',
-              kind: 'PersistentVolumeClaim',
-              namespace: metadata.namespace,
-              name: metadata.name,
-              uid: metadata.uid,
-            },
-          },
+      await this.#event(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${metadata.namespace}/${metadata.name}"`, storageClass.provisioner);
+      await newShare(path);
+      const name = `pvc-${metadata.uid}`;
+      await this.options.client.create(Resources.persistentVolume, {
+        apiVersion: 'v1', kind: 'PersistentVolume',
+        metadata: { name, annotations: { [PROVISIONED_BY]: storageClass.provisioner } },
+        spec: {
+          capacity: { storage: bytesToQuantity(outcome.capacityBytes) },
+          accessModes: spec.accessModes ?? ['ReadWriteOnce'],
+          persistentVolumeReclaimPolicy: 'Delete',
+          storageClassName: storageClass.name,
+          volumeMode: spec.volumeMode ?? 'Filesystem',
+          hostPath: { path, type: 'Directory' },
+          claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: metadata.namespace, name: metadata.name, uid: metadata.uid },
         },
       });
+      await this.#event(claim, 'Normal', 'ProvisioningSucceeded', `Successfully provisioned volume ${name}`, storageClass.provisioner);
     } catch (error: unknown) {
       if (isConflict(error)) return; // provisioned on an earlier event
       this.options.onError(`cannot provision ${metadata.namespace}/${metadata.name}: ${String(error)}`);
     }
   }
 
-  async #reclaim(volume: V1PersistentVolume): Promise<void> {
+  async #reclaim(volume: Volume): Promise<void> {
     const name = volume.metadata?.name;
     const path = volume.spec?.hostPath?.path;
     if (name === undefined || path === undefined) return;
-    if (volume.metadata?.annotations?.[PROVISIONED_BY] !== STACK_PROVISIONER) return;
+    if (!GKE_STORAGE_CLASSES.some((c) => c.provisioner === volume.metadata?.annotations?.[PROVISIONED_BY])) return;
     if (volume.status?.phase !== 'Released' || volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
     try {
-      await this.#core.deletePersistentVolume({ name });
+      await this.options.client.delete(Resources.persistentVolume, name);
       await rm(path, { recursive: true, force: true });
     } catch (error: unknown) {
       if (isNotFound(error)) return;
       this.options.onError(`cannot delete released volume ${name}: ${String(error)}`);
     }
   }
+
+  /** An event on the claim, as the provisioner sidecar writes it. */
+  async #event(claim: Claim, type: 'Normal' | 'Warning', reason: string, note: string, provisioner: string): Promise<void> {
+    const meta = claim.metadata ?? {};
+    await this.options.client.create(Resources.event, {
+      apiVersion: 'events.k8s.io/v1', kind: 'Event',
+      metadata: { name: `${meta.name ?? 'claim'}.${randomBytes(8).toString('hex')}`, namespace: meta.namespace },
+      eventTime: microTime(), reportingController: provisioner, reportingInstance: `${provisioner}-stack`, action: 'Provision', reason, type, note,
+      regarding: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
+    }).catch((error: unknown) => { this.options.onError(`cannot record ${reason} on ${meta.namespace ?? ''}/${meta.name ?? ''}: ${String(error)}`); });
+  }
 }
 
-function statusCode(error: unknown): number | undefined {
-  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'number'
-    ? error.code
-    : undefined;
+/** A new share's directory, as Filestore hands it out: root:root, mode 0755. */
+export async function newShare(path: string): Promise<void> {
+  await mkdir(path, { recursive: true });
+  await chown(path, 0, 0);
+  await chmod(path, 0o755);
 }
-
-const isConflict = (error: unknown) => statusCode(error) === 409;
-const isNotFound = (error: unknown) => statusCode(error) === 404;

@@ -2,19 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CoreV1Api, KubeConfig, StorageV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { adminKubeconfig, generateCertificates, type Certificates } from './certs.js';
 import { StackError } from './errors.js';
 import { freePort } from './ports.js';
 import { ManagedProcess } from './process.js';
-import { HostPathProvisioner, STACK_PROVISIONER } from './provisioner.js';
+import { KubeClient } from '../../src/kube/client.js';
+import { Resources } from '../../src/kube/resources.js';
+import { StackKubelet } from './kubelet.js';
+import { HostPathProvisioner } from './provisioner.js';
 import { waitUntilReady } from './readiness.js';
-import { SEED_NODE_SELECTOR, SEED_TOLERATIONS, SeedRunner } from './seed-runner.js';
+import { GKE_STORAGE_CLASSES, storageClassObject } from './storage-classes.js';
+import { StoreRuntimes } from './store-runtime.js';
 
 export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -28,10 +32,26 @@ export interface StackEnv {
   /** Root of the directories that back the stack's PersistentVolumes. */
   readonly STACK_VOLUMES: string;
   readonly STACK_DIR: string;
-  /** The node selector that sends the operator's seed Jobs to the stack's seed runner. */
+  /** How the stack runs pods: `processes` (each store pod its own store) or `kwok` (pods without processes). */
+  readonly STACK_PODS: StackPods;
+  /** processes: where each store Service's store listens (GAIM_STORE_ADDRESS_MAP for the operator). */
+  readonly STORE_ADDRESS_MAP: string;
+  /** kwok: the node selector and toleration that send seed Jobs to the node that runs them. */
   readonly GAIM_SEED_NODE_SELECTOR: string;
   readonly GAIM_SEED_TOLERATIONS: string;
 }
+
+/**
+ * `processes` (tests, make dev): one node run by the stack's kubelet (kubelet.ts): seed pods really
+ * run, each MongoDB and Redis pod is a store of its own, started from the pod's spec as the official
+ * images start, so generated credentials are the ones that work. kwok's nodes are tainted.
+ * `kwok` (the benchmark): pods become Ready on kwok's nodes without running anything; the operator
+ * reaches one shared FerretDB and Redis through address overrides; seed pods run on a tainted node.
+ */
+export type StackPods = 'processes' | 'kwok';
+
+const SEED_RUNNER_LABEL = 'stack.gaim.livingcontent.io/seed-runner';
+const KWOK_TAINT = { key: 'kwok.x-k8s.io/node', value: 'fake' };
 
 export interface StackOptions {
   /** Holds certificates, data, logs and volumes of this stack. */
@@ -44,10 +64,12 @@ export interface StackOptions {
   /** What the seed runner executes for a seed pod: the sources through tsx (default), or the compiled
    * `dist/src/main.js`, as the image does (the benchmark: half the start-up cost per Job). */
   readonly seedEntry?: 'source' | 'compiled';
+  /** How pods run (default `processes`). */
+  readonly pods?: StackPods;
 }
 
-/** StorageClasses the stack serves: a default one for StatefulSet claims, and the Filestore one. */
-export const STORAGE_CLASSES = ['standard', 'enterprise-multishare-rwx'] as const;
+/** The node the stack's kubelet runs, in `processes` mode. */
+export const STACK_NODE = 'stack-node';
 export const FAKE_NODE_PREFIX = 'kwok-node-';
 const PROJECT = 'gaim-local';
 const SERVICE_CIDR = '10.0.0.0/24';
@@ -75,7 +97,9 @@ interface Ports {
 export class Stack {
   readonly #processes = new Map<Component, ManagedProcess>();
   #provisioner: HostPathProvisioner | undefined;
-  #seedRunner: SeedRunner | undefined;
+  #kubelet: StackKubelet | undefined;
+  #stores: StoreRuntimes | undefined;
+  #client: KubeClient | undefined;
   #env: StackEnv | undefined;
   readonly #bin: string;
   readonly #log: (message: string) => void;
@@ -110,6 +134,10 @@ export class Stack {
       clearInterval(keepAlive);
     }
     return stack;
+  }
+
+  get pods(): StackPods {
+    return this.options.pods ?? 'processes';
   }
 
   get env(): StackEnv {
@@ -184,8 +212,10 @@ export class Stack {
   async stop(): Promise<void> {
     await this.#provisioner?.stop().catch(() => undefined);
     this.#provisioner = undefined;
-    await this.#seedRunner?.stop().catch(() => undefined);
-    this.#seedRunner = undefined;
+    await this.#kubelet?.stop().catch(() => undefined);
+    this.#kubelet = undefined;
+    await this.#client?.close().catch(() => undefined);
+    this.#client = undefined;
     const running = [...this.#processes.values()].reverse();
     // Clients of the API server first, then the API server, then etcd.
     const [kubeClients, rest] = partition(running, (p) => !['kube-apiserver', 'etcd'].includes(p.name));
@@ -209,6 +239,7 @@ export class Stack {
     const certs = this.#certsCache;
     const kubeconfigPath = join(this.runDir, 'kubeconfig');
     await writeFile(kubeconfigPath, adminKubeconfig(`https://127.0.0.1:${this.ports.apiserver}`, certs), { mode: 0o600 });
+    const kwok = this.pods === 'kwok';
     this.#env = {
       KUBECONFIG: kubeconfigPath,
       MONGODB_URL: `mongodb://root:${this.storePassword}@127.0.0.1:${this.ports.ferretdb}/?authSource=admin`,
@@ -217,9 +248,15 @@ export class Stack {
       GOOGLE_CLOUD_PROJECT: PROJECT,
       STACK_VOLUMES: join(this.runDir, 'volumes'),
       STACK_DIR: this.runDir,
-      GAIM_SEED_NODE_SELECTOR: SEED_NODE_SELECTOR,
-      GAIM_SEED_TOLERATIONS: SEED_TOLERATIONS,
+      STACK_PODS: this.pods,
+      STORE_ADDRESS_MAP: join(this.runDir, 'store-addresses.json'),
+      GAIM_SEED_NODE_SELECTOR: kwok ? `${SEED_RUNNER_LABEL}=true` : '',
+      GAIM_SEED_TOLERATIONS: kwok ? `${SEED_RUNNER_LABEL}=true:NoSchedule` : '',
     };
+    // Seed containers run as their own users (1000 by default): they must reach the volumes.
+    await chmod(this.runDir, 0o711);
+    await mkdir(this.env.STACK_VOLUMES, { recursive: true, mode: 0o755 });
+    await writeFile(this.env.STORE_ADDRESS_MAP, '{}');
 
     // The stores do not depend on Kubernetes: start them while etcd and the API server come up.
     const stores = Promise.all([this.#startFerretDB(), this.#startRedis(), this.#startFirestore()]);
@@ -353,10 +390,15 @@ export class Stack {
     await this.#wait('kwok', async () => (await httpText(`http://127.0.0.1:${this.ports.kwok}/healthz`)) === 'ok');
   }
 
-  /** Fake nodes (made Ready by kwok) and the StorageClasses the provisioner serves. */
+  /**
+   * Fake nodes (made Ready by kwok), GKE's StorageClasses and the provisioner that serves them, and
+   * the stack's kubelet: the node where the operator's pods really run.
+   */
   async #bootstrapCluster(): Promise<void> {
     const core = this.#core();
-    const storage = this.kubeConfig().makeApiClient(StorageV1Api);
+    const client = await KubeClient.create(this.kubeConfig(), { userAgent: 'gaim-stack' });
+    this.#client = client;
+    const processes = this.pods === 'processes';
     const nodes = this.options.nodes ?? 2;
     for (let i = 0; i < nodes; i++) {
       const name = `${FAKE_NODE_PREFIX}${i}`;
@@ -367,6 +409,8 @@ export class Stack {
             labels: { type: 'kwok', 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux' },
             annotations: { 'node.alpha.kubernetes.io/ttl': '0', 'kwok.x-k8s.io/node': 'fake' },
           },
+          // With the stack's kubelet running the operator's pods, kwok's nodes take only pods that ask for them.
+          spec: processes ? { taints: [{ ...KWOK_TAINT, effect: 'NoSchedule' }] } : {},
           status: {
             // Room for the benchmark's 1,600 Gaims (two store pods each) on two nodes.
             capacity: { cpu: '2000', memory: '8Ti', pods: '2500' },
@@ -375,41 +419,37 @@ export class Stack {
         },
       }));
     }
-    for (const [index, name] of STORAGE_CLASSES.entries()) {
-      await ignoreConflict(storage.createStorageClass({
-        body: {
-          metadata: {
-            name,
-            annotations: index === 0 ? { 'storageclass.kubernetes.io/is-default-class': 'true' } : {},
-          },
-          provisioner: STACK_PROVISIONER,
-          reclaimPolicy: 'Delete',
-          volumeBindingMode: 'Immediate',
-          allowVolumeExpansion: true,
-        },
-      }));
+    for (const storageClass of GKE_STORAGE_CLASSES) {
+      await client.create(Resources.storageClass, storageClassObject(storageClass)).catch((error: unknown) => { if (!isConflictError(error)) throw error; });
     }
-    this.#provisioner = new HostPathProvisioner({
-      kubeConfig: this.kubeConfig(),
-      volumesDir: this.env.STACK_VOLUMES,
-      storageClasses: STORAGE_CLASSES,
-      onError: (message) => this.#log(message),
-    });
+    this.#provisioner = new HostPathProvisioner({ client, volumesDir: this.env.STACK_VOLUMES, onError: (message) => this.#log(message) });
     await this.#provisioner.start();
-    this.#seedRunner = new SeedRunner({
-      kubeConfig: this.kubeConfig(),
+    if (processes) this.#stores = new StoreRuntimes({ bin: this.#bin, addressMapFile: this.env.STORE_ADDRESS_MAP });
+    this.#kubelet = new StackKubelet({
+      client,
+      nodeName: processes ? STACK_NODE : 'stack-seed-runner',
+      ...(processes ? {} : { taint: { key: SEED_RUNNER_LABEL, value: 'true' } }),
+      capacity: processes ? { cpu: '2000', memory: '8Ti', pods: '2500' } : { cpu: '16', memory: '32Gi', pods: '110' },
       volumesDir: this.env.STACK_VOLUMES,
+      runDir: this.runDir,
       repoRoot,
       nodeBinary: join(this.#bin, 'node'),
-      entry: this.options.seedEntry === 'compiled' ? ['dist/src/main.js'] : ['--import', 'tsx', 'src/main.ts'],
+      entry: this.options.seedEntry ?? 'source',
+      ...(this.#stores === undefined ? {} : { stores: this.#stores }),
       log: (message) => this.#log(message),
     });
-    await this.#seedRunner.start();
+    await this.#kubelet.start();
     await this.#wait('kwok', async () => {
       const list = await core.listNode({ labelSelector: 'type=kwok' });
       return list.items.length === nodes && list.items.every((node) =>
         node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     }, `${nodes} fake nodes Ready`);
+  }
+
+  /** Makes every store of a kind unreachable for the operator (a partition; its pods stay Ready), or reachable again. */
+  async partitionStores(kind: 'mongodb' | 'redis', cut: boolean, namespace?: string): Promise<void> {
+    if (this.#stores === undefined) throw new Error('stack: partitions need per-pod stores (pods: processes)');
+    await this.#stores.partition(kind, cut, namespace);
   }
 
   async #startFerretDB(): Promise<void> {
@@ -530,6 +570,8 @@ function tcpOpen(port: number): Promise<boolean> {
   });
 }
 
+const isConflictError = (error: unknown) => (error as { status?: unknown } | null)?.status === 409;
+
 async function ignoreConflict(call: Promise<unknown>): Promise<void> {
   try {
     await call;
@@ -551,11 +593,16 @@ export function operatorEnvFor(env: StackEnv): Record<string, string> {
     KUBECONFIG: env.KUBECONFIG,
     FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST,
     GOOGLE_CLOUD_PROJECT: env.GOOGLE_CLOUD_PROJECT,
-    GAIM_MONGODB_ADDRESS_OVERRIDE: new URL(env.MONGODB_URL).host,
-    GAIM_REDIS_ADDRESS_OVERRIDE: new URL(env.REDIS_URL).host,
-    GAIM_SEED_NODE_SELECTOR: env.GAIM_SEED_NODE_SELECTOR,
-    GAIM_SEED_TOLERATIONS: env.GAIM_SEED_TOLERATIONS,
     GAIM_OPERATOR_IMAGE: 'gaim-operator:dev',
+    ...(env.STACK_PODS === 'processes'
+      // Each Gaim's own stores, found as the operator finds a Service in a cluster.
+      ? { GAIM_STORE_ADDRESS_MAP: env.STORE_ADDRESS_MAP }
+      : {
+        GAIM_MONGODB_ADDRESS_OVERRIDE: new URL(env.MONGODB_URL).host,
+        GAIM_REDIS_ADDRESS_OVERRIDE: new URL(env.REDIS_URL).host,
+        GAIM_SEED_NODE_SELECTOR: env.GAIM_SEED_NODE_SELECTOR,
+        GAIM_SEED_TOLERATIONS: env.GAIM_SEED_TOLERATIONS,
+      }),
   };
 }
 

@@ -9,7 +9,7 @@ import { syncToFirestore } from '../../src/firestore/sync.js';
 import { Resources } from '../../src/kube/resources.js';
 import { createGaim, gaimManifest } from '../support/gaims.js';
 import { isSynced, recordGaim, reconcileCount, waitForGaim, type GaimObject } from '../support/operator.js';
-import { createNamespace, eventually, stackComponent } from '../support/stack.js';
+import { createNamespace, eventually, partitionStores } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
 type Doc = Record<string, unknown> & {
@@ -35,11 +35,14 @@ describe('sync status', () => {
     await suite.firestore.doc(`gaims/${gaimId}`).set({ gaim_id: gaimId, gaim_name: 'zaphod', gaim_display_name: 'Edited in Firestore', created_at: Timestamp.fromDate(new Date('2024-01-16T09:00:00Z')), custom: 'kept' });
     const stageNs = await createNamespace('status-stage');
     const prodNs = await createNamespace('status-prod');
+    // Two operators standing for two clusters, each with its own namespace (as each cluster would
+    // have its own Gaim); they share the Firestore document.
     await operator(stageNs, { GAIM_CLUSTER_NAME: 'stage-cluster' });
     await operator(prodNs, { GAIM_CLUSTER_NAME: 'prod-cluster' });
     await createGaim(suite.client, stageNs, 'zaphod', { gaimId, environments: ['stage'] });
-    // The prod Gaim's credentials are not the stack's: its MongoDB seeding fails.
-    await createGaim(suite.client, prodNs, 'zaphod', { gaimId, environments: ['prod'] }, { generatedCredentials: true });
+    // The prod cluster cannot reach its MongoDB: its seeding fails.
+    await partitionStores('mongodb', 'cut', prodNs);
+    await createGaim(suite.client, prodNs, 'zaphod', { gaimId, environments: ['prod'] });
     await waitForGaim(suite.client, stageNs, 'zaphod', 'to be Synced', isSynced);
 
     const merged = await waitForDoc(gaimId, 'to hold both entries', (d) =>
@@ -53,8 +56,8 @@ describe('sync status', () => {
 
   it('counts retries with growing gaps while Redis is down, and resets everything once it is back (CR and Firestore)', async () => {
     const ns = await createNamespace('status-redis');
-    await operator(ns, { GAIM_BACKOFF_BASE_MS: '1000', GAIM_BACKOFF_CAP_MS: '8000' });
-    await stackComponent('redis-server', 'stop');
+    await operator('', { GAIM_BACKOFF_BASE_MS: '1000', GAIM_BACKOFF_CAP_MS: '8000' });
+    await partitionStores('redis', 'cut', ns);
     let gaimId: string;
     // Every status version, from a watch: each retry's gap is read off the version that recorded it.
     const history = recordGaim(suite.client, ns, 'ford');
@@ -79,7 +82,7 @@ describe('sync status', () => {
       expect(failing.next_retry_at).toBeInstanceOf(Timestamp);
     } finally {
       history.stop();
-      await stackComponent('redis-server', 'start');
+      await partitionStores('redis', 'heal', ns);
     }
     const synced = await waitForGaim(suite.client, ns, 'ford', 'to be Synced after Redis is back', isSynced, 60_000);
     expect(synced.status).toMatchObject({ retryCount: 0 });
@@ -92,7 +95,7 @@ describe('sync status', () => {
   it('fails terminally, without counting retries, when a static NFS share is already used by another Gaim', async () => {
     const first = await createNamespace('status-nfs-a');
     const second = await createNamespace('status-nfs-b');
-    const running = await operator(`${first},${second}`, { GAIM_RESYNC_SECONDS: '2' });
+    const running = await operator('', { GAIM_RESYNC_SECONDS: '2' });
     const share = { nfs: { server: '10.0.0.9', path: `/vol1/${first}` } };
     await createGaim(suite.client, first, 'owner', { lancedb: { storage: share } });
     await waitForGaim(suite.client, first, 'owner', 'to be Synced', isSynced);
@@ -127,8 +130,8 @@ describe('sync status', () => {
 
   it('retries at once when the retry-now annotation changes, and echoes the value it handled', async () => {
     const ns = await createNamespace('status-now');
-    await operator(ns, { GAIM_BACKOFF_BASE_MS: '600000', GAIM_BACKOFF_CAP_MS: '600000' });
-    await stackComponent('redis-server', 'stop');
+    await operator('', { GAIM_BACKOFF_BASE_MS: '600000', GAIM_BACKOFF_CAP_MS: '600000' });
+    await partitionStores('redis', 'cut', ns);
     try {
       await createGaim(suite.client, ns, 'slarti');
       await waitForGaim(suite.client, ns, 'slarti', 'to fail once', (g) => g.status?.errorType === 'redis' && (g.status as { retryCount: number }).retryCount === 1);
@@ -137,13 +140,13 @@ describe('sync status', () => {
       const retried = await waitForGaim(suite.client, ns, 'slarti', 'to retry at once', (g) => (g.status as { retryCount: number }).retryCount === 2, 20_000);
       expect(retried.status).toMatchObject({ retryNowHandled: 'please-1' });
     } finally {
-      await stackComponent('redis-server', 'start');
+      await partitionStores('redis', 'heal', ns);
     }
   });
 
   it('writes nothing to Firestore when unchanged Gaims are resynced', async () => {
     const ns = await createNamespace('status-quiet');
-    const running = await operator(ns, { GAIM_RESYNC_SECONDS: '1' });
+    const running = await operator('', { GAIM_RESYNC_SECONDS: '1' });
     const gaimId = gaimIdOf(await createGaim(suite.client, ns, 'quiet'));
     await waitForGaim(suite.client, ns, 'quiet', 'to be Synced', isSynced);
     const before = await waitForDoc(gaimId, 'to be synced', (d) => d.sync_status === 'synced');

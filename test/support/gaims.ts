@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { Redis } from 'ioredis';
+import { MongoClient } from 'mongodb';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
@@ -18,32 +21,40 @@ export function gaimManifest(namespace: string, name: string, spec: Record<strin
       gaimId: randomUUID(),
       displayName: `Test ${name}`,
       environments: ['stage'],
-      lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '1Gi' } },
+      // GKE's Filestore multishare class: shares of 100 GiB to 1 TiB.
+      lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } },
       ...spec,
     },
   };
 }
 
 /**
- * Creates a Gaim. Unless `generatedCredentials` is set, its credentials Secrets are created first
- * with the stack's store passwords — as a platform team may pre-create them; the operator keeps an
- * existing Secret — so the operator, reaching the stack's FerretDB and Redis through its address
- * overrides, can log in and seed them.
+ * Creates a Gaim, as a user applies one: the operator generates its credentials, the store pods
+ * initialise themselves from them, and the operator seeds with them.
  */
-export async function createGaim(client: KubeClient, namespace: string, name: string, spec: Record<string, unknown> = {}, options: { generatedCredentials?: boolean } = {}): Promise<KubeObject> {
-  if (options.generatedCredentials !== true) {
-    const env = stackEnv();
-    const mongo = new URL(env.MONGODB_URL);
-    const redis = new URL(env.REDIS_URL);
-    const labels = { 'app.kubernetes.io/managed-by': 'gaim-operator', 'gaim.livingcontent.io/gaim': name };
-    await client.create(Resources.secret, {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-mongodb-credentials`, namespace, labels },
-      stringData: { 'root-username': decodeURIComponent(mongo.username), 'root-password': decodeURIComponent(mongo.password), 'app-username': `${name}-app`, 'app-password': 'app-password' },
-    });
-    await client.create(Resources.secret, {
-      apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-redis-credentials`, namespace, labels },
-      stringData: { password: decodeURIComponent(redis.password) },
-    });
-  }
+export function createGaim(client: KubeClient, namespace: string, name: string, spec: Record<string, unknown> = {}): Promise<KubeObject> {
   return client.create(Resources.gaim, gaimManifest(namespace, name, spec));
+}
+
+/**
+ * Clients for a Gaim's own MongoDB and Redis in the stack: where their Services listen (the stack's
+ * address map) and the credentials the operator generated (its Secrets). Close them when done.
+ */
+export async function gaimStores(client: KubeClient, namespace: string, name: string): Promise<{ mongo: MongoClient; redis: Redis; close(): Promise<void> }> {
+  const map = JSON.parse(await readFile(stackEnv().STORE_ADDRESS_MAP, 'utf8')) as Record<string, string>;
+  const secret = async (suffix: string) => {
+    const { data = {} } = await client.get<KubeObject & { data?: Record<string, string> }>(Resources.secret, `${name}-${suffix}-credentials`, namespace);
+    return (key: string) => Buffer.from(data[key] ?? '', 'base64').toString('utf8');
+  };
+  const [mongoSecret, redisSecret] = [await secret('mongodb'), await secret('redis')];
+  const mongoAddress = map[`${name}-mongodb.${namespace}.svc.cluster.local:27017`];
+  const redisAddress = map[`${name}-redis.${namespace}.svc.cluster.local:6379`];
+  if (mongoAddress === undefined || redisAddress === undefined) throw new Error(`no stores of ${namespace}/${name} in the stack's address map`);
+  const mongo = new MongoClient(`mongodb://${mongoAddress}/`, {
+    auth: { username: mongoSecret('root-username'), password: mongoSecret('root-password') }, authSource: 'admin', directConnection: true, serverSelectionTimeoutMS: 5000,
+  });
+  const [host, port] = redisAddress.split(':');
+  const redis = new Redis({ host: host ?? '', port: Number(port), password: redisSecret('password'), lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  return { mongo, redis, close: async () => { await mongo.close(); redis.disconnect(); } };
 }

@@ -3,25 +3,33 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { metricValue, OperatorProcess } from './operator-process.js';
 import { operatorEnvFor } from '../stack/stack.js';
+import { inject } from 'vitest';
 import { eventually, stackEnv } from './stack.js';
 
 /**
- * The real operator (src/main.ts run) watching one namespace, without leader election, reaching the
- * stack's FerretDB and Redis through its address overrides and sending seed Jobs to the stack's seed
- * runner.
+ * The real operator (src/main.ts run), as it runs in a cluster: as the chart's ServiceAccount with
+ * the chart's RBAC (its token and CA where a pod has them), in the chart's namespace, watching every
+ * namespace (the chart's default) unless `namespaces` names some — as where two operators stand for
+ * two clusters. It reaches each Gaim's stores through the stack's address map, as it would resolve
+ * their Services. No leader election unless `env` asks for it.
  */
-export function startOperator(namespace: string, env: Record<string, string> = {}): Promise<OperatorProcess> {
+export function startOperator(namespaces = '', env: Record<string, string> = {}): Promise<OperatorProcess> {
   const stack = stackEnv();
+  const account = inject('operatorAccount');
   return OperatorProcess.start({
     script: 'src/main.ts',
     args: ['run'],
     env: {
-      GAIM_WATCH_NAMESPACES: namespace,
+      ...operatorEnvFor(stack),
+      KUBECONFIG: '',
+      KUBERNETES_SERVICE_HOST: account.host,
+      KUBERNETES_SERVICE_PORT: account.port,
+      GAIM_SERVICE_ACCOUNT_DIR: account.dir,
+      POD_NAMESPACE: account.namespace,
+      GAIM_WATCH_NAMESPACES: namespaces,
       GAIM_LEADER_ELECT: 'false',
-      GAIM_LEASE_NAMESPACE: namespace.split(',')[0] ?? namespace,
       GAIM_BACKOFF_BASE_MS: '200',
       GAIM_BACKOFF_CAP_MS: '5000',
-      ...operatorEnvFor(stack),
       ...env,
     },
   });

@@ -34,11 +34,39 @@ export function emulatorFirestore(): Firestore {
   return new Firestore({ projectId: env.GOOGLE_CLOUD_PROJECT, host: env.FIRESTORE_EMULATOR_HOST, ssl: false });
 }
 
-/** A fresh namespace per test, so tests sharing one stack never see each other's objects. */
-export async function createNamespace(prefix: string): Promise<string> {
+/** Namespaces made by this test file, not yet removed (see suite.ts). */
+export const createdNamespaces = new Set<string>();
+
+/**
+ * A fresh namespace per test, so tests sharing one stack never see each other's objects, labelled
+ * for Pod Security as a platform would label a tenant's namespace: `baseline` enforced (the default:
+ * what the seed Job's share preparation needs), `restricted` warned of; or `restricted` enforced.
+ */
+export async function createNamespace(prefix: string, podSecurity: 'baseline' | 'restricted' = 'baseline'): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
-  await adminKubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  await adminKubeConfig().makeApiClient(CoreV1Api).createNamespace({
+    body: {
+      metadata: {
+        name,
+        labels: {
+          'pod-security.kubernetes.io/enforce': podSecurity, 'pod-security.kubernetes.io/enforce-version': 'latest',
+          'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/warn-version': 'latest',
+        },
+      },
+    },
+  });
+  createdNamespaces.add(name);
   return name;
+}
+
+/**
+ * Cuts the operator off from every MongoDB or Redis of the stack, or those of one namespace (a
+ * partition: their pods stay Ready, as their kubelet still reaches them), or heals it.
+ */
+export async function partitionStores(kind: 'mongodb' | 'redis', action: 'cut' | 'heal', namespace?: string): Promise<void> {
+  const query = namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`;
+  const response = await fetch(`${inject('stackControl')}/stores/${kind}/${action}${query}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`cannot ${action} ${kind}: ${await response.text()}`);
 }
 
 /** Polls until `check` returns a value other than undefined, or fails naming what it waited for. */

@@ -2,19 +2,23 @@
 // credentials, a Firestore client for the stack's emulator, and the operators a test starts —
 // stopped after each test, clients closed after the file.
 import type { Firestore } from '@google-cloud/firestore';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { KubeClient } from '../../src/kube/client.js';
+import { Resources } from '../../src/kube/resources.js';
 import { adminClient } from './gaims.js';
 import type { OperatorProcess } from './operator-process.js';
 import { startOperator } from './operator.js';
-import { emulatorFirestore } from './stack.js';
+import { createdNamespaces, emulatorFirestore } from './stack.js';
 
 export interface Suite {
   /** Admin client (cluster-admin: the test's own hands, never the operator's). */
   readonly client: KubeClient;
   readonly firestore: Firestore;
-  /** Starts the real operator watching `namespaces`; stopped after the test. */
-  operator(namespaces: string | readonly string[], env?: Record<string, string>): Promise<OperatorProcess>;
+  /**
+   * Starts the real operator, as in a cluster (startOperator): watching every namespace unless
+   * `namespaces` names some; stopped after the test.
+   */
+  operator(namespaces?: string | readonly string[], env?: Record<string, string>): Promise<OperatorProcess>;
   /** Registers a process started another way, to be stopped after the test. */
   track(operator: OperatorProcess): OperatorProcess;
 }
@@ -28,12 +32,21 @@ export function useSuite(): Suite {
     return value;
   };
 
+  // Namespaces made before a test (in beforeAll) stay for the file; those a test makes go after it,
+  // with everything in them (their store processes too), so the next test's operator, which
+  // watches every namespace, does not work on them.
+  let fileNamespaces = new Set<string>();
   beforeAll(async () => {
     client = await adminClient();
     firestore = emulatorFirestore();
   });
-  afterEach(async () => { await Promise.all(running.splice(0).map((p) => p.stop())); });
+  beforeEach(() => { fileNamespaces = new Set([...fileNamespaces, ...createdNamespaces]); });
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((p) => p.stop()));
+    if (client !== undefined) await removeNamespaces(client, [...createdNamespaces].filter((ns) => !fileNamespaces.has(ns)));
+  });
   afterAll(async () => {
+    if (client !== undefined) await removeNamespaces(client, [...createdNamespaces]);
     await client?.close();
     await firestore?.terminate();
   });
@@ -41,7 +54,7 @@ export function useSuite(): Suite {
   const suite: Suite = {
     get client() { return required(client, 'the admin client'); },
     get firestore() { return required(firestore, 'the Firestore client'); },
-    async operator(namespaces, env = {}) {
+    async operator(namespaces = '', env = {}) {
       return suite.track(await startOperator(typeof namespaces === 'string' ? namespaces : namespaces.join(','), env));
     },
     track(operator) {
@@ -50,4 +63,19 @@ export function useSuite(): Suite {
     },
   };
   return suite;
+}
+
+/**
+ * Deletes test namespaces. Their Gaims' finalizers are taken off first: no operator runs after a
+ * test to finalize them, and a namespace whose Gaim waits for one would stay Terminating.
+ */
+async function removeNamespaces(client: KubeClient, namespaces: readonly string[]): Promise<void> {
+  await Promise.all(namespaces.map(async (ns) => {
+    createdNamespaces.delete(ns);
+    const gaims = await client.list(Resources.gaim, { namespace: ns }).catch(() => ({ items: [] }));
+    for (const gaim of gaims.items) {
+      await client.mergePatch(Resources.gaim, gaim.metadata?.name ?? '', ns, { metadata: { finalizers: null } }).catch(() => undefined);
+    }
+    await client.delete(Resources.namespace, ns).catch(() => undefined);
+  }));
 }

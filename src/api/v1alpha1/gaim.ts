@@ -52,6 +52,9 @@ export type Tier = (typeof TIERS)[number];
 export const SYNC_STATUSES = ['Progressing', 'Synced', 'Failed'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced'] as const;
+/** What the operator seeds, as keys of status.seeded. */
+export const SEEDED_STORES = ['mongodb', 'redis', 'storage', 'firestore'] as const;
+export type SeededStore = (typeof SEEDED_STORES)[number];
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 const pattern = (source: string, message: string) => z.string().regex(new RegExp(source), { message });
@@ -217,6 +220,15 @@ export const GaimStatusSchema = z.strictObject({
     storage: z.string().optional().meta({ description: 'Fingerprint of the environments and vector sizes the LanceDB volume was last seeded for.' }),
     firestore: z.string().optional().meta({ description: 'Fingerprint of the environments whose Firestore config was last seeded.' }),
   }).optional().meta({ description: 'What was seeded for which spec, so an unchanged Gaim is not seeded again. Adding an environment changes the fingerprint and seeds it.' }),
+  seedWarnings: z.array(z.strictObject({
+    store: z.enum(SEEDED_STORES).meta({ description: 'The store: mongodb, redis, storage or firestore.' }),
+    reason: z.string().min(1).max(128).meta({ description: 'PascalCase reason, such as AppUserUnsupported.' }),
+    message: z.string().max(4096).meta({ description: 'What could not be done, and what it means for the apps.' }),
+  })).max(4).optional().meta({
+    description: 'Steps a store could not do when it was last seeded, though it is seeded (such as an app user on a server that cannot create users with roles). Seeded shows the first as its reason.',
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['store'],
+  }),
   endpoints: z.strictObject({
     mongodb: z.string().optional().meta({ description: 'In-cluster MongoDB address (host:port).' }),
     redis: z.string().optional().meta({ description: 'In-cluster Redis address (host:port).' }),

@@ -1,0 +1,439 @@
+// Stands in for the kubelet on one node of the local stack, for the pods the operator makes (kwok
+// makes pods Ready without running anything; these must really run):
+// - seed Job pods: each container of the operator's image, init containers first and in order, runs
+//   the operator's command as the container's effective user and group (runAsUser/runAsGroup, the
+//   pod's supplementary groups and fsGroup as a supplementary group), with the claim's directory
+//   where the pod mounts it. As on GKE for NFS/RWX volumes, fsGroup is not applied to the volume
+//   (no chown, no chmod). A container that runs as root gets root, limited to the capabilities its
+//   securityContext keeps (setpriv), with no_new_privs when it forbids privilege escalation.
+//   Exit codes and termination messages are reported as a kubelet does.
+// - MongoDB and Redis pods (store-runtime.ts): a store process per pod, started as the official
+//   images start, Ready when it answers as the pod's readiness probe asks.
+// The node heartbeats through its Lease, like kwok's nodes.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Informer } from '../../src/controller/informer.js';
+import type { KubeClient } from '../../src/kube/client.js';
+import { isConflict, isNotFound } from '../../src/kube/errors.js';
+import { MANAGED_SELECTOR } from '../../src/kube/labels.js';
+import type { KubeObject } from '../../src/kube/objects.js';
+import { Resources } from '../../src/kube/resources.js';
+import { microTime } from '../../src/kube/time.js';
+import { newShare } from './provisioner.js';
+import type { StoreKind, StoreRuntimes } from './store-runtime.js';
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    secretKeyRef?: { name: string; key: string };
+    configMapKeyRef?: { name: string; key: string };
+    fieldRef?: { fieldPath: string };
+  };
+}
+interface SecurityContext {
+  runAsUser?: number;
+  runAsGroup?: number;
+  allowPrivilegeEscalation?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+}
+interface Container {
+  name: string;
+  image?: string;
+  command?: string[];
+  args?: string[];
+  env?: EnvVar[];
+  volumeMounts?: { name: string; mountPath: string }[];
+  securityContext?: SecurityContext;
+  ports?: { containerPort: number }[];
+}
+export interface Pod extends KubeObject {
+  spec?: {
+    nodeName?: string;
+    subdomain?: string;
+    initContainers?: Container[];
+    containers?: Container[];
+    volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; emptyDir?: Record<string, unknown> }[];
+    securityContext?: SecurityContext & { fsGroup?: number; supplementalGroups?: number[] };
+  };
+  status?: { phase?: string };
+}
+interface Terminated { exitCode: number; reason: string; message: string; startedAt: string; finishedAt: string }
+
+const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const COMPONENT = 'app.kubernetes.io/component';
+
+export interface KubeletOptions {
+  readonly client: KubeClient;
+  readonly nodeName: string;
+  /** A tainted node takes only pods that tolerate the taint (the seed Jobs, when kwok runs the rest). */
+  readonly taint?: { readonly key: string; readonly value: string };
+  /** Room for pods: generous, the stack's pods request far more than they use. */
+  readonly capacity: { readonly cpu: string; readonly memory: string; readonly pods: string };
+  readonly volumesDir: string;
+  readonly runDir: string;
+  readonly repoRoot: string;
+  readonly nodeBinary: string;
+  /** The operator's code: its sources through tsx, or the compiled dist/ (the image's form). */
+  readonly entry: 'source' | 'compiled';
+  /** Runs MongoDB and Redis pods; without it, this node runs seed pods only. */
+  readonly stores?: StoreRuntimes;
+  readonly log: (message: string) => void;
+}
+
+/** Seed pods run at once, as a node's capacity would bound them: many Gaims must not start many processes at once. */
+const PARALLEL_RUNS = 4;
+const STORE_PROBE_MS = 2000;
+
+export class StackKubelet {
+  readonly #started = new Set<string>();
+  readonly #stop = new AbortController();
+  readonly #storeProbes = new Map<string, NodeJS.Timeout>();
+  #running = 0;
+  readonly #waiting: (() => void)[] = [];
+  #heartbeat: NodeJS.Timeout | undefined;
+  #informerRun: Promise<void> | undefined;
+
+  constructor(private readonly options: KubeletOptions) {}
+
+  async start(): Promise<void> {
+    const { client, nodeName, taint } = this.options;
+    await client.create(Resources.node, {
+      apiVersion: 'v1', kind: 'Node',
+      metadata: { name: nodeName, labels: { type: 'stack', 'kubernetes.io/hostname': nodeName, 'kubernetes.io/os': 'linux', ...(taint === undefined ? {} : { [taint.key]: taint.value }) } },
+      spec: taint === undefined ? {} : { taints: [{ key: taint.key, value: taint.value, effect: 'NoSchedule' }] },
+    }).catch((error: unknown) => { if (!isConflict(error)) throw error; });
+    await this.#beat();
+    this.#heartbeat = setInterval(() => { void this.#beat().catch((e: unknown) => { this.options.log(`kubelet heartbeat failed: ${String(e)}`); }); }, 10_000);
+    this.#heartbeat.unref();
+    const informer = new Informer<Pod>({
+      client,
+      resource: Resources.pod,
+      labelSelector: MANAGED_SELECTOR,
+      inactivityMs: 300_000,
+      watchTimeoutSeconds: 300,
+      retry: { baseMs: 500, capMs: 5000, jitter: 0.2 },
+      log: pino({ level: 'silent' }),
+      onEvent: (event, pod) => { void this.#handle(pod, event === 'delete'); },
+    });
+    this.#informerRun = informer.run(this.#stop.signal);
+    await informer.waitForSync(this.#stop.signal);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#heartbeat);
+    for (const timer of this.#storeProbes.values()) clearTimeout(timer);
+    this.#stop.abort();
+    await this.#informerRun;
+    await this.options.stores?.stopAll();
+  }
+
+  /** Node Ready, and a renewed node Lease: what the node lifecycle controller checks. */
+  async #beat(): Promise<void> {
+    const { client, nodeName, capacity } = this.options;
+    await client.mergePatch(Resources.node, nodeName, undefined, {
+      status: {
+        capacity, allocatable: capacity,
+        conditions: [{ type: 'Ready', status: 'True', reason: 'StackKubeletReady', message: 'the stack kubelet is running', lastHeartbeatTime: now(), lastTransitionTime: now() }],
+        addresses: [{ type: 'InternalIP', address: '127.0.0.1' }],
+      },
+    }, undefined, 'status');
+    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: nodeName, namespace: 'kube-node-lease' }, spec: { holderIdentity: nodeName, leaseDurationSeconds: 40, renewTime: microTime() } };
+    await client.apply(Resources.lease, lease, { fieldManager: 'stack-kubelet' });
+  }
+
+  async #handle(pod: Pod, deleted: boolean): Promise<void> {
+    const { name, namespace, uid, deletionTimestamp } = pod.metadata ?? {};
+    if (name === undefined || namespace === undefined || uid === undefined) return;
+    if (pod.spec?.nodeName !== this.options.nodeName) return;
+    if (deleted || deletionTimestamp !== undefined) {
+      await this.#stopStore(uid);
+      // As a kubelet does once the containers are gone: confirm the deletion.
+      if (!deleted) await this.options.client.delete(Resources.pod, name, namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
+      return;
+    }
+    if (pod.status?.phase !== 'Pending' || this.#started.has(uid)) return;
+    this.#started.add(uid);
+    const component = pod.metadata?.labels?.[COMPONENT];
+    try {
+      if (component === 'seed') await this.#runToCompletion(pod);
+      else if ((component === 'mongodb' || component === 'redis') && this.options.stores !== undefined) await this.#runStore(pod, component);
+      else await this.#patchStatus(pod, { phase: 'Failed', reason: 'Unsupported', message: `the stack's kubelet runs no ${component ?? 'such'} pods` });
+    } catch (error: unknown) {
+      this.options.log(`kubelet: pod ${namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  // --- seed pods ----------------------------------------------------------------------------------
+
+  async #runToCompletion(pod: Pod): Promise<void> {
+    const startedAt = now();
+    const dirs = await this.#volumes(pod);
+    const init = pod.spec?.initContainers ?? [];
+    const main = pod.spec?.containers ?? [];
+    await this.#patchStatus(pod, {
+      phase: 'Pending', startTime: startedAt, hostIP: '127.0.0.1', podIP: '127.0.0.1',
+      conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: startedAt }],
+      ...(init.length === 0 ? {} : { initContainerStatuses: init.map((c) => waitingStatus(c)) }),
+      containerStatuses: main.map((c) => waitingStatus(c)),
+    });
+    const initDone: Record<string, unknown>[] = [];
+    for (const container of init) {
+      const result = await this.#slot(() => this.#runContainer(pod, container, dirs));
+      initDone.push(terminatedStatus(container, result));
+      if (result.exitCode !== 0) {
+        await this.#patchStatus(pod, { phase: 'Failed', initContainerStatuses: [...initDone, ...init.slice(initDone.length).map((c) => waitingStatus(c))], containerStatuses: main.map((c) => waitingStatus(c)) });
+        this.options.log(`kubelet: ${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''} init container ${container.name} exited ${result.exitCode}`);
+        return;
+      }
+    }
+    const running = now();
+    await this.#patchStatus(pod, {
+      phase: 'Running',
+      conditions: ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready'].map((type) => ({ type, status: 'True', lastTransitionTime: running })),
+      ...(init.length === 0 ? {} : { initContainerStatuses: initDone }),
+      containerStatuses: main.map((c) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt: running } } })),
+    });
+    const results = [];
+    for (const container of main) results.push({ container, result: await this.#slot(() => this.#runContainer(pod, container, dirs)) });
+    const failed = results.some((r) => r.result.exitCode !== 0);
+    const finishedAt = now();
+    await this.#patchStatus(pod, {
+      phase: failed ? 'Failed' : 'Succeeded',
+      conditions: ['Ready', 'ContainersReady'].map((type) => ({ type, status: 'False', reason: 'PodCompleted', lastTransitionTime: finishedAt })),
+      containerStatuses: results.map(({ container, result }) => terminatedStatus(container, result)),
+    });
+    this.options.log(`kubelet: ${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''} ${failed ? 'failed' : 'succeeded'}`);
+  }
+
+  /** Runs one container of the operator's image to its end, as its user, with the pod's volumes. */
+  async #runContainer(pod: Pod, container: Container, dirs: Map<string, string>): Promise<Terminated> {
+    const startedAt = now();
+    const podDir = await this.#podDir(pod);
+    const env = await this.#env(pod, container);
+    const args = mapMounts(expand(container.args ?? [], env), container, dirs);
+    const user = effectiveUser(pod, container);
+    const messagePath = join(podDir, `${container.name}.termination-log`);
+    await writeFile(messagePath, '');
+    await chmod(messagePath, 0o666);
+    const { repoRoot, entry } = this.options;
+    const code = entry === 'compiled' ? join(repoRoot, 'dist', 'src') : join(repoRoot, 'src');
+    const ext = entry === 'compiled' ? 'js' : 'ts';
+    const spec = {
+      ...user,
+      // Everything the commands load, loaded while still root (see container-entry.mjs).
+      preload: [join(code, 'commands', `seed-storage.${ext}`), join(code, 'commands', `prepare-share.${ext}`)],
+      main: join(code, `main.${ext}`),
+      args,
+    };
+    const specFile = join(podDir, `${container.name}.spec.json`);
+    await writeFile(specFile, JSON.stringify(spec));
+    const node = [this.options.nodeBinary, ...(entry === 'compiled' ? [] : ['--import', 'tsx']), join(repoRoot, 'test', 'stack', 'container-entry.mjs'), specFile];
+    const command = user.uid === 0 ? [...rootLimits(container.securityContext), ...node] : node;
+    const { exitCode, output } = await run(command, {
+      cwd: repoRoot,
+      env: { PATH: process.env['PATH'] ?? '', HOME: podDir, TMPDIR: join(podDir, 'tmp'), TERMINATION_MESSAGE_PATH: messagePath, ...env },
+    });
+    // The kubelet's rule: the termination message file; FallbackToLogsOnError: the log's tail when it is empty.
+    const written = (await readFile(messagePath, 'utf8').catch(() => '')).trim();
+    const message = written !== '' ? written : exitCode !== 0 ? output.slice(-4000) : '';
+    return { exitCode, reason: exitCode === 0 ? 'Completed' : 'Error', message, startedAt, finishedAt: now() };
+  }
+
+  async #slot<T>(work: () => Promise<T>): Promise<T> {
+    // A finished run hands its slot straight to the next waiter, so the count never overshoots.
+    if (this.#running >= PARALLEL_RUNS) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    else this.#running += 1;
+    try {
+      return await work();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#running -= 1;
+      else next();
+    }
+  }
+
+  // --- store pods ---------------------------------------------------------------------------------
+
+  async #runStore(pod: Pod, kind: StoreKind): Promise<void> {
+    const stores = this.options.stores;
+    const container = pod.spec?.containers?.[0];
+    const uid = pod.metadata?.uid ?? '';
+    if (stores === undefined || container === undefined) return;
+    const dirs = await this.#volumes(pod);
+    const env = await this.#env(pod, container);
+    const dataMount = container.volumeMounts?.find((m) => m.name === 'data');
+    const dataDir = dataMount === undefined ? undefined : dirs.get(dataMount.name);
+    if (dataDir === undefined) throw new Error('a store pod without a data volume');
+    const port = container.ports?.[0]?.containerPort ?? (kind === 'mongodb' ? 27017 : 6379);
+    const startedAt = now();
+    await this.#patchStatus(pod, {
+      phase: 'Running', startTime: startedAt, hostIP: '127.0.0.1', podIP: '127.0.0.1',
+      conditions: ['PodScheduled', 'Initialized'].map((type) => ({ type, status: 'True', lastTransitionTime: startedAt }))
+        .concat(['ContainersReady', 'Ready'].map((type) => ({ type, status: 'False', lastTransitionTime: startedAt }))),
+      containerStatuses: [{ name: container.name, image: container.image ?? '', imageID: '', ready: false, started: true, restartCount: 0, state: { running: { startedAt } } }],
+    });
+    await stores.start(uid, {
+      kind,
+      namespace: pod.metadata?.namespace ?? '',
+      serviceAddress: `${pod.spec?.subdomain ?? ''}.${pod.metadata?.namespace ?? ''}.svc.cluster.local:${port}`,
+      env,
+      args: mapMounts(expand(container.args ?? [], env), container, dirs),
+      dataDir,
+      podDir: await this.#podDir(pod),
+      probePassword: env['REDISCLI_AUTH'],
+    });
+    this.#probe(pod, container, startedAt, false);
+  }
+
+  /** The readiness probe: every few seconds, Ready when the store answers, not Ready when it stops. */
+  #probe(pod: Pod, container: Container, startedAt: string, wasReady: boolean): void {
+    const uid = pod.metadata?.uid ?? '';
+    const timer = setTimeout(() => {
+      void (async () => {
+        const ready = await (this.options.stores?.ready(uid) ?? Promise.resolve(false));
+        if (!this.#storeProbes.has(uid)) return; // stopped meanwhile
+        if (ready !== wasReady) {
+          const at = now();
+          await this.#patchStatus(pod, {
+            conditions: ['PodScheduled', 'Initialized'].map((type) => ({ type, status: 'True', lastTransitionTime: startedAt }))
+              .concat(['ContainersReady', 'Ready'].map((type) => ({ type, status: ready ? 'True' : 'False', lastTransitionTime: at }))),
+            containerStatuses: [{ name: container.name, image: container.image ?? '', imageID: '', ready, started: true, restartCount: 0, state: { running: { startedAt } } }],
+          });
+        }
+        this.#probe(pod, container, startedAt, ready);
+      })();
+    }, wasReady ? STORE_PROBE_MS : 300);
+    timer.unref();
+    this.#storeProbes.set(uid, timer);
+  }
+
+  async #stopStore(uid: string): Promise<void> {
+    clearTimeout(this.#storeProbes.get(uid));
+    this.#storeProbes.delete(uid);
+    await this.options.stores?.stop(uid);
+  }
+
+  // --- what a pod's spec resolves to --------------------------------------------------------------
+
+  /** Each volume the pod has, as a host directory: claims through their PersistentVolume, emptyDirs of the pod's own. */
+  async #volumes(pod: Pod): Promise<Map<string, string>> {
+    const dirs = new Map<string, string>();
+    const namespace = pod.metadata?.namespace ?? '';
+    for (const volume of pod.spec?.volumes ?? []) {
+      if (volume.persistentVolumeClaim !== undefined) {
+        const claim = await this.options.client.get<KubeObject & { spec?: { volumeName?: string } }>(Resources.persistentVolumeClaim, volume.persistentVolumeClaim.claimName, namespace);
+        const pv = await this.options.client.get<KubeObject & { spec?: { hostPath?: { path: string }; nfs?: { server: string; path: string } } }>(Resources.persistentVolume, claim.spec?.volumeName ?? '');
+        if (pv.spec?.hostPath !== undefined) {
+          dirs.set(volume.name, pv.spec.hostPath.path);
+        } else if (pv.spec?.nfs !== undefined) {
+          // The stack is also the Filestore server: an export is a directory, new ones as Filestore makes them.
+          const dir = join(this.options.volumesDir, 'nfs', pv.spec.nfs.server, pv.spec.nfs.path);
+          await newShare(dir).catch(async () => { await mkdir(dir, { recursive: true }); });
+          dirs.set(volume.name, dir);
+        }
+      } else if (volume.emptyDir !== undefined) {
+        const dir = join(await this.#podDir(pod), 'volumes', volume.name);
+        await mkdir(dir, { recursive: true });
+        await chmod(dir, 0o777);
+        dirs.set(volume.name, dir);
+      }
+    }
+    return dirs;
+  }
+
+  async #podDir(pod: Pod): Promise<string> {
+    const dir = join(this.options.runDir, 'pods', pod.metadata?.uid ?? randomBytes(4).toString('hex'));
+    await mkdir(join(dir, 'tmp'), { recursive: true });
+    await chmod(dir, 0o755);
+    await chmod(join(dir, 'tmp'), 0o1777);
+    return dir;
+  }
+
+  /** The container's env as the kubelet resolves it: values, Secret and ConfigMap keys, the pod's own fields. */
+  async #env(pod: Pod, container: Container): Promise<Record<string, string>> {
+    const namespace = pod.metadata?.namespace ?? '';
+    const env: Record<string, string> = {};
+    for (const variable of container.env ?? []) {
+      const from = variable.valueFrom;
+      if (variable.value !== undefined) env[variable.name] = expand([variable.value], env)[0] ?? '';
+      else if (from?.secretKeyRef !== undefined) {
+        const secret = await this.options.client.get<KubeObject & { data?: Record<string, string> }>(Resources.secret, from.secretKeyRef.name, namespace);
+        const value = secret.data?.[from.secretKeyRef.key];
+        if (value !== undefined) env[variable.name] = Buffer.from(value, 'base64').toString('utf8');
+      } else if (from?.configMapKeyRef !== undefined) {
+        const map = await this.options.client.get<KubeObject & { data?: Record<string, string> }>(Resources.configMap, from.configMapKeyRef.name, namespace);
+        const value = map.data?.[from.configMapKeyRef.key];
+        if (value !== undefined) env[variable.name] = value;
+      } else if (from?.fieldRef?.fieldPath === 'metadata.name') env[variable.name] = pod.metadata?.name ?? '';
+      else if (from?.fieldRef?.fieldPath === 'metadata.namespace') env[variable.name] = namespace;
+    }
+    return env;
+  }
+
+  async #patchStatus(pod: Pod, status: Record<string, unknown>): Promise<void> {
+    const { name, namespace } = pod.metadata ?? {};
+    await this.options.client.mergePatch(Resources.pod, name ?? '', namespace, { status }, undefined, 'status').catch((error: unknown) => {
+      if (!isNotFound(error)) this.options.log(`kubelet cannot update pod ${namespace ?? ''}/${name ?? ''}: ${String(error)}`);
+    });
+  }
+}
+
+/** The user a container runs as: its securityContext, else the pod's; groups: the pod's supplementary groups and fsGroup. */
+export function effectiveUser(pod: Pod, container: Container): { uid: number; gid: number; groups: number[] } {
+  const podContext = pod.spec?.securityContext ?? {};
+  const uid = container.securityContext?.runAsUser ?? podContext.runAsUser ?? 0;
+  const gid = container.securityContext?.runAsGroup ?? podContext.runAsGroup ?? uid;
+  const groups = [gid, ...(podContext.supplementalGroups ?? []), ...(podContext.fsGroup === undefined ? [] : [podContext.fsGroup])];
+  return { uid, gid, groups: [...new Set(groups)] };
+}
+
+/** A root container keeps only the capabilities its securityContext leaves it (setpriv), and no_new_privs when asked. */
+function rootLimits(context: SecurityContext | undefined): string[] {
+  const drop = context?.capabilities?.drop ?? [];
+  const add = (context?.capabilities?.add ?? []).map((c) => `+${c.toLowerCase()}`);
+  if (!drop.includes('ALL') && context?.allowPrivilegeEscalation !== false) return [];
+  return ['setpriv', ...(drop.includes('ALL') ? [`--bounding-set=-all${add.length === 0 ? '' : `,${add.join(',')}`}`] : []),
+    ...(context?.allowPrivilegeEscalation === false ? ['--no-new-privs'] : []), '--'];
+}
+
+/** The kubelet's $(VAR) expansion: defined variables are replaced, $$ escapes, others stay as written. */
+export function expand(values: readonly string[], env: Readonly<Record<string, string>>): string[] {
+  return values.map((value) => value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (match: string, name: string | undefined) =>
+    (match === '$$' ? '$' : name !== undefined && name in env ? (env[name] ?? '') : match)));
+}
+
+/** Arguments that name a mount path (`/data`, `--root=/data/x`) point at the volume's directory instead. */
+function mapMounts(args: readonly string[], container: Container, dirs: Map<string, string>): string[] {
+  let mapped = [...args];
+  for (const mount of container.volumeMounts ?? []) {
+    const dir = dirs.get(mount.name);
+    if (dir === undefined) continue;
+    const pattern = new RegExp(`(^|=)${mount.mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$)`);
+    mapped = mapped.map((arg) => arg.replace(pattern, `$1${dir}`));
+  }
+  return mapped;
+}
+
+const waitingStatus = (c: Container) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } });
+const terminatedStatus = (c: Container, t: Terminated) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { terminated: t } });
+
+function run(command: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ exitCode: number; output: string }> {
+  return new Promise((resolve) => {
+    const [file = '', ...args] = command;
+    const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
+    child.stdout.resume();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.once('error', (error) => { stderr += error.message; });
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      resolve({ exitCode: code ?? 137, output: stderr.trim() });
+    });
+  });
+}
+
