@@ -55,7 +55,8 @@ describe('seeding', () => {
     expect((await suite.firestore.doc(`gaims/${gaimId}/env/prod/config/current`).get()).exists).toBe(true);
     // MongoDB and Redis: this Gaim's own (each a store of its own in the stack), opened with the
     // credentials the operator generated.
-    const { mongo, redis, close } = await gaimStores(suite.client, ns, 'eddie');
+    const stores = await gaimStores(suite.client, ns, 'eddie');
+    const { mongo, redis } = stores;
     try {
       for (const db of ['lco-gaim-stage', 'lco-gaim-prod']) {
         const names = (await mongo.db(db).listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
@@ -66,7 +67,7 @@ describe('seeding', () => {
       // FerretDB cannot create users with roles: the Gaim says so instead of being silently Synced.
       expect(condition(synced, 'Seeded')?.reason).toBe('AppUserUnsupported');
     } finally {
-      await close();
+      await stores.close();
     }
 
     // Unchanged: more reconciles, no new Job.
