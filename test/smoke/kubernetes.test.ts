@@ -25,6 +25,9 @@ interface Widget extends KubernetesObject {
   status?: { phase?: string };
 }
 
+/** What a pod needs to land on one of kwok's nodes, which are tainted in the stack. */
+const onKwok = { nodeSelector: { type: 'kwok' }, tolerations: [{ key: 'kwok.x-k8s.io/node', operator: 'Equal', value: 'fake', effect: 'NoSchedule' }] };
+
 describe('kubernetes in the local stack', () => {
   const kc = adminKubeConfig();
 
@@ -134,7 +137,8 @@ describe('kubernetes in the local stack', () => {
           selector: { matchLabels: { app: 'db' } },
           template: {
             metadata: { labels: { app: 'db' } },
-            spec: { containers: [{ name: 'db', image: 'mongo:7.0', volumeMounts: [{ name: 'data', mountPath: '/data/db' }] }] },
+            // kwok's nodes are tainted: the stack's own kubelet runs the operator's pods.
+            spec: { ...onKwok, containers: [{ name: 'db', image: 'mongo:7.0', volumeMounts: [{ name: 'data', mountPath: '/data/db' }] }] },
           },
           volumeClaimTemplates: [{
             metadata: { name: 'data' },
@@ -152,26 +156,41 @@ describe('kubernetes in the local stack', () => {
     expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'data-db-0', namespace: ns });
     expect(claim.status?.phase).toBe('Bound');
-    expect(claim.spec?.storageClassName).toBe('standard');
+    expect(claim.spec?.storageClassName).toBe('standard-rwo'); // GKE's default class
   });
 
-  it('binds a ReadWriteMany claim of the Filestore storage class', async () => {
+  it('binds a Filestore claim only once a pod that uses it is scheduled (WaitForFirstConsumer), at the size the driver makes', async () => {
     const ns = await createNamespace('smoke-rwx');
     const core = kc.makeApiClient(CoreV1Api);
-    await core.createNamespacedPersistentVolumeClaim({
+    const claim = (name: string, storageClassName: string, storage: string) => core.createNamespacedPersistentVolumeClaim({
       namespace: ns,
-      body: {
-        metadata: { name: 'lancedb' },
-        spec: { storageClassName: 'enterprise-multishare-rwx', accessModes: ['ReadWriteMany'], resources: { requests: { storage: '100Gi' } } },
-      },
+      body: { metadata: { name }, spec: { storageClassName, accessModes: ['ReadWriteMany'], resources: { requests: { storage } } } },
     });
-    const volumeName = await eventually('claim lancedb to be Bound', async () => {
-      const claim = await core.readNamespacedPersistentVolumeClaim({ name: 'lancedb', namespace: ns });
-      return claim.status?.phase === 'Bound' ? claim.spec?.volumeName : undefined;
+    await claim('lancedb', 'enterprise-multishare-rwx', '100Gi');
+    await claim('small', 'standard-rwx', '1Gi');
+    await eventually('the PV controller to say it waits for a consumer', async () => {
+      const events = await core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=lancedb' });
+      return events.items.some((e) => e.reason === 'WaitForFirstConsumer') ? true : undefined;
     });
-    const volume = await core.readPersistentVolume({ name: volumeName });
+    expect((await core.readNamespacedPersistentVolumeClaim({ name: 'lancedb', namespace: ns })).status?.phase).toBe('Pending');
+
+    for (const name of ['lancedb', 'small']) {
+      await core.createNamespacedPod({
+        namespace: ns,
+        body: { metadata: { name: `uses-${name}` }, spec: { ...onKwok, containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'v', persistentVolumeClaim: { claimName: name } }] } },
+      });
+    }
+    const bound = async (name: string) => eventually(`claim ${name} to be Bound`, async () => {
+      const found = await core.readNamespacedPersistentVolumeClaim({ name, namespace: ns });
+      return found.status?.phase === 'Bound' ? found : undefined;
+    });
+    const lancedb = await bound('lancedb');
+    expect(lancedb.metadata?.annotations?.['volume.kubernetes.io/selected-node']).toMatch(/^kwok-node-/);
+    const volume = await core.readPersistentVolume({ name: lancedb.spec?.volumeName ?? '' });
     expect(volume.spec?.accessModes).toEqual(['ReadWriteMany']);
     expect(volume.spec?.capacity?.['storage']).toBe('100Gi');
+    // Filestore basic HDD rounds a small request up to its minimum, as the driver does.
+    expect((await bound('small')).status?.capacity?.['storage']).toBe('100Gi');
   });
 
   it('runs a Job to completion', async () => {
