@@ -83,7 +83,7 @@ describe('faults: bad input and bad timing', () => {
     expect(idleRss).toBeGreaterThan(0);
     expect(metricValue(later, 'process_resident_memory_bytes') ?? Infinity).toBeLessThan(idleRss + 200 * MIB);
     expect(metricValue(later, 'nodejs_heap_size_used_bytes') ?? Infinity).toBeLessThan(250 * MIB);
-  });
+  }, 600_000); // a hundred store processes and fifty seed Jobs on two cores
 
   it('a Gaim deleted while its seeding is in flight: nothing left running, nothing recreated, its data kept', async () => {
     const ns = witness.namespace(await createNamespace('del-seed'));

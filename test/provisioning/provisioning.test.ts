@@ -30,7 +30,7 @@ describe('provisioning', () => {
     await createGaim(suite.client, ns, 'marvin');
     const synced = await waitForGaim(suite.client, ns, 'marvin', 'to be Synced', isSynced);
     expect(synced.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
-      'Ready=True/Ready', 'MongoDBReady=True/Ready', 'RedisReady=True/Ready', 'StorageReady=True/ClaimBound', 'Seeded=True/Seeded', 'FirestoreSynced=True/FirestoreWritten',
+      'Ready=True/Ready', 'MongoDBReady=True/Ready', 'RedisReady=True/Ready', 'StorageReady=True/ClaimBound', 'Seeded=True/AppUserUnsupported', 'FirestoreSynced=True/FirestoreWritten',
     ]);
     expect(synced.status?.endpoints).toEqual({
       mongodb: `marvin-mongodb.${ns}.svc.cluster.local:27017`, redis: `marvin-redis.${ns}.svc.cluster.local:6379`, lancedbClaim: 'marvin-lancedb',

@@ -202,7 +202,7 @@ describe('kubernetes in the local stack', () => {
         metadata: { name: 'once' },
         spec: {
           backoffLimit: 0,
-          template: { spec: { restartPolicy: 'Never', containers: [{ name: 'once', image: 'busybox' }] } },
+          template: { spec: { ...onKwok, restartPolicy: 'Never', containers: [{ name: 'once', image: 'busybox' }] } },
         },
       },
     });

@@ -49,6 +49,7 @@ interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: SecurityContext;
   ports?: { containerPort: number }[];
+  readinessProbe?: { periodSeconds?: number };
 }
 export interface Pod extends KubeObject {
   spec?: {
@@ -74,7 +75,8 @@ export interface KubeletOptions {
   /** Room for pods: generous, the stack's pods request far more than they use. */
   readonly capacity: { readonly cpu: string; readonly memory: string; readonly pods: string };
   readonly volumesDir: string;
-  readonly runDir: string;
+  /** Each pod's own directory (tmp, termination messages, store state) goes here. */
+  readonly podsDir: string;
   readonly repoRoot: string;
   readonly nodeBinary: string;
   /** The operator's code: its sources through tsx, or the compiled dist/ (the image's form). */
@@ -86,10 +88,17 @@ export interface KubeletOptions {
 
 /** Seed pods run at once, as a node's capacity would bound them: many Gaims must not start many processes at once. */
 const PARALLEL_RUNS = 4;
-const STORE_PROBE_MS = 2000;
+/** When the pod's readiness probe names no period: the kubelet's default. */
+const DEFAULT_PROBE_PERIOD_MS = 10_000;
+
+/** A kubelet's readiness probe: a pod is not Ready after this many failed probes in a row. */
+const FAILURE_THRESHOLD = 3;
 
 export class StackKubelet {
   readonly #started = new Set<string>();
+  /** Pods deleted: a container of theirs still waiting for a slot never starts, a running one is killed. */
+  readonly #gone = new Set<string>();
+  readonly #processes = new Map<string, Set<ReturnType<typeof spawn>>>();
   readonly #stop = new AbortController();
   readonly #storeProbes = new Map<string, NodeJS.Timeout>();
   #running = 0;
@@ -150,6 +159,8 @@ export class StackKubelet {
     if (name === undefined || namespace === undefined || uid === undefined) return;
     if (pod.spec?.nodeName !== this.options.nodeName) return;
     if (deleted || deletionTimestamp !== undefined) {
+      this.#gone.add(uid);
+      for (const child of this.#processes.get(uid) ?? []) child.kill('SIGKILL');
       await this.#stopStore(uid);
       // As a kubelet does once the containers are gone: confirm the deletion.
       if (!deleted) await this.options.client.delete(Resources.pod, name, namespace, { gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -212,6 +223,8 @@ export class StackKubelet {
   /** Runs one container of the operator's image to its end, as its user, with the pod's volumes. */
   async #runContainer(pod: Pod, container: Container, dirs: Map<string, string>): Promise<Terminated> {
     const startedAt = now();
+    const podUid = pod.metadata?.uid ?? '';
+    if (this.#gone.has(podUid)) return { exitCode: 137, reason: 'Error', message: 'the pod was deleted', startedAt, finishedAt: now() };
     const podDir = await this.#podDir(pod);
     const env = await this.#env(pod, container);
     const args = mapMounts(expand(container.args ?? [], env), container, dirs);
@@ -236,6 +249,11 @@ export class StackKubelet {
     const { exitCode, output } = await run(command, {
       cwd: repoRoot,
       env: { PATH: process.env['PATH'] ?? '', HOME: podDir, TMPDIR: join(podDir, 'tmp'), TERMINATION_MESSAGE_PATH: messagePath, ...env },
+    }, (child) => {
+      const children = this.#processes.get(podUid) ?? new Set();
+      children.add(child);
+      this.#processes.set(podUid, children);
+      return () => { children.delete(child); if (children.size === 0) this.#processes.delete(podUid); };
     });
     // The kubelet's rule: the termination message file; FallbackToLogsOnError: the log's tail when it is empty.
     const written = (await readFile(messagePath, 'utf8').catch(() => '')).trim();
@@ -289,13 +307,18 @@ export class StackKubelet {
     this.#probe(pod, container, startedAt, false);
   }
 
-  /** The readiness probe: every few seconds, Ready when the store answers, not Ready when it stops. */
-  #probe(pod: Pod, container: Container, startedAt: string, wasReady: boolean): void {
+  /**
+   * The readiness probe: Ready when the store answers; not Ready after FAILURE_THRESHOLD failures in
+   * a row, as a kubelet decides (one slow answer on a busy machine does not flap the pod).
+   */
+  #probe(pod: Pod, container: Container, startedAt: string, wasReady: boolean, failures = 0): void {
     const uid = pod.metadata?.uid ?? '';
     const timer = setTimeout(() => {
       void (async () => {
-        const ready = await (this.options.stores?.ready(uid) ?? Promise.resolve(false));
+        const answered = await (this.options.stores?.ready(uid) ?? Promise.resolve(false));
         if (!this.#storeProbes.has(uid)) return; // stopped meanwhile
+        const failed = answered ? 0 : failures + 1;
+        const ready = answered || (wasReady && failed < FAILURE_THRESHOLD);
         if (ready !== wasReady) {
           const at = now();
           await this.#patchStatus(pod, {
@@ -304,9 +327,9 @@ export class StackKubelet {
             containerStatuses: [{ name: container.name, image: container.image ?? '', imageID: '', ready, started: true, restartCount: 0, state: { running: { startedAt } } }],
           });
         }
-        this.#probe(pod, container, startedAt, ready);
+        this.#probe(pod, container, startedAt, ready, failed);
       })();
-    }, wasReady ? STORE_PROBE_MS : 300);
+    }, wasReady ? (container.readinessProbe?.periodSeconds ?? DEFAULT_PROBE_PERIOD_MS / 1000) * 1000 : 300);
     timer.unref();
     this.#storeProbes.set(uid, timer);
   }
@@ -346,7 +369,7 @@ export class StackKubelet {
   }
 
   async #podDir(pod: Pod): Promise<string> {
-    const dir = join(this.options.runDir, 'pods', pod.metadata?.uid ?? randomBytes(4).toString('hex'));
+    const dir = join(this.options.podsDir, pod.metadata?.uid ?? randomBytes(4).toString('hex'));
     await mkdir(join(dir, 'tmp'), { recursive: true });
     await chmod(dir, 0o755);
     await chmod(join(dir, 'tmp'), 0o1777);
@@ -421,10 +444,11 @@ function mapMounts(args: readonly string[], container: Container, dirs: Map<stri
 const waitingStatus = (c: Container) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } });
 const terminatedStatus = (c: Container, t: Terminated) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { terminated: t } });
 
-function run(command: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ exitCode: number; output: string }> {
+function run(command: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }, track: (child: ReturnType<typeof spawn>) => () => void): Promise<{ exitCode: number; output: string }> {
   return new Promise((resolve) => {
     const [file = '', ...args] = command;
     const child = spawn(file, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const untrack = track(child);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => { stderr += chunk; });
     child.stdout.resume();
@@ -432,6 +456,7 @@ function run(command: readonly string[], options: { cwd: string; env: NodeJS.Pro
     child.once('error', (error) => { stderr += error.message; });
     child.once('close', (code) => {
       clearTimeout(timer);
+      untrack();
       resolve({ exitCode: code ?? 137, output: stderr.trim() });
     });
   });

@@ -11,6 +11,12 @@ export interface ProcessSpec {
   readonly logFile: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly cwd?: string;
+  /**
+   * How it is tied to the launcher's life: `tether` (tether.sh: polls the launcher, stops the
+   * component with SIGTERM, then SIGKILL after 10 s) or `death-signal` (the kernel sends SIGTERM
+   * when the launcher dies: no polling process, for the many per-pod stores).
+   */
+  readonly tie?: 'tether' | 'death-signal';
 }
 
 export interface Exit {
@@ -20,8 +26,8 @@ export interface Exit {
 
 /**
  * One running component of the stack: a child process in its own process group, its output in a
- * log file, stopped with SIGTERM and then SIGKILL. It runs under tether.sh so it also stops when
- * the launcher dies without cleaning up.
+ * log file, stopped with SIGTERM and then SIGKILL. It runs under tether.sh (or with a parent-death
+ * signal) so it also stops when the launcher dies without cleaning up.
  */
 export class ManagedProcess {
   readonly exited: Promise<Exit>;
@@ -31,7 +37,10 @@ export class ManagedProcess {
   private constructor(readonly spec: ProcessSpec) {
     const out = openSync(spec.logFile, 'a');
     try {
-      this.#child = spawn(tether, [String(process.pid), spec.command, ...spec.args], {
+      const [command, args] = spec.tie === 'death-signal'
+        ? ['setpriv', ['--pdeathsig', 'TERM', '--', spec.command, ...spec.args]]
+        : [tether, [String(process.pid), spec.command, ...spec.args]];
+      this.#child = spawn(command, args, {
         cwd: spec.cwd,
         env: spec.env ?? process.env,
         stdio: ['ignore', out, out],

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
@@ -29,8 +30,14 @@ export interface StackEnv {
   readonly REDIS_URL: string;
   readonly FIRESTORE_EMULATOR_HOST: string;
   readonly GOOGLE_CLOUD_PROJECT: string;
-  /** Root of the directories that back the stack's PersistentVolumes. */
+  /** Root of the directories that back the stack's PersistentVolumes (under STACK_NODE_ROOT). */
   readonly STACK_VOLUMES: string;
+  /**
+   * The stack node's own filesystem: volumes and pods' directories, in the system's temporary
+   * directory. Seed containers run as their own users (1000 by default) and must reach it, wherever
+   * the checkout is (a clone under a 0700 temporary directory, say).
+   */
+  readonly STACK_NODE_ROOT: string;
   readonly STACK_DIR: string;
   /** How the stack runs pods: `processes` (each store pod its own store) or `kwok` (pods without processes). */
   readonly STACK_PODS: StackPods;
@@ -208,8 +215,8 @@ export class Stack {
     return revision;
   }
 
-  /** Stops everything, newest first. Safe to call twice. */
-  async stop(): Promise<void> {
+  /** Stops everything, newest first, and removes the node's filesystem (volumes) unless `keepData`. Safe to call twice. */
+  async stop(options: { keepData?: boolean } = {}): Promise<void> {
     await this.#provisioner?.stop().catch(() => undefined);
     this.#provisioner = undefined;
     await this.#kubelet?.stop().catch(() => undefined);
@@ -221,6 +228,7 @@ export class Stack {
     const [kubeClients, rest] = partition(running, (p) => !['kube-apiserver', 'etcd'].includes(p.name));
     await Promise.all(kubeClients.map((p) => p.stop()));
     for (const p of rest) await p.stop();
+    if (options.keepData !== true && this.#env !== undefined) await rm(this.#env.STACK_NODE_ROOT, { recursive: true, force: true });
   }
 
   // --- start-up -------------------------------------------------------------------------------
@@ -240,21 +248,23 @@ export class Stack {
     const kubeconfigPath = join(this.runDir, 'kubeconfig');
     await writeFile(kubeconfigPath, adminKubeconfig(`https://127.0.0.1:${this.ports.apiserver}`, certs), { mode: 0o600 });
     const kwok = this.pods === 'kwok';
+    const nodeRoot = await mkdtemp(join(tmpdir(), 'gaim-stack-'));
+    await chmod(nodeRoot, 0o711);
+    await symlink(nodeRoot, join(this.runDir, 'node')).catch(() => undefined); // to find it from the run directory
     this.#env = {
       KUBECONFIG: kubeconfigPath,
       MONGODB_URL: `mongodb://root:${this.storePassword}@127.0.0.1:${this.ports.ferretdb}/?authSource=admin`,
       REDIS_URL: `redis://:${this.storePassword}@127.0.0.1:${this.ports.redis}`,
       FIRESTORE_EMULATOR_HOST: `127.0.0.1:${this.ports.firestore}`,
       GOOGLE_CLOUD_PROJECT: PROJECT,
-      STACK_VOLUMES: join(this.runDir, 'volumes'),
+      STACK_VOLUMES: join(nodeRoot, 'volumes'),
+      STACK_NODE_ROOT: nodeRoot,
       STACK_DIR: this.runDir,
       STACK_PODS: this.pods,
       STORE_ADDRESS_MAP: join(this.runDir, 'store-addresses.json'),
       GAIM_SEED_NODE_SELECTOR: kwok ? `${SEED_RUNNER_LABEL}=true` : '',
       GAIM_SEED_TOLERATIONS: kwok ? `${SEED_RUNNER_LABEL}=true:NoSchedule` : '',
     };
-    // Seed containers run as their own users (1000 by default): they must reach the volumes.
-    await chmod(this.runDir, 0o711);
     await mkdir(this.env.STACK_VOLUMES, { recursive: true, mode: 0o755 });
     await writeFile(this.env.STORE_ADDRESS_MAP, '{}');
 
@@ -431,7 +441,7 @@ export class Stack {
       ...(processes ? {} : { taint: { key: SEED_RUNNER_LABEL, value: 'true' } }),
       capacity: processes ? { cpu: '2000', memory: '8Ti', pods: '2500' } : { cpu: '16', memory: '32Gi', pods: '110' },
       volumesDir: this.env.STACK_VOLUMES,
-      runDir: this.runDir,
+      podsDir: join(this.env.STACK_NODE_ROOT, 'pods'),
       repoRoot,
       nodeBinary: join(this.#bin, 'node'),
       entry: this.options.seedEntry ?? 'source',

@@ -55,7 +55,7 @@ export class StoreRuntimes {
     const process_ = spec.kind === 'mongodb'
       ? await this.#mongo(spec, port, logFile)
       : ManagedProcess.start({ name: 'redis-server', command: join(this.options.bin, 'redis-server'), logFile, cwd: spec.podDir,
-        args: [...spec.args, '--port', String(port), '--bind', '127.0.0.1', '--save', ''] });
+        args: [...spec.args, '--port', String(port), '--bind', '127.0.0.1', '--save', ''], tie: 'death-signal' });
     const running = { spec, port, process: process_ };
     this.#running.set(podUid, running);
     await this.#writeMap();
@@ -130,6 +130,7 @@ export class StoreRuntimes {
       logFile,
       cwd: spec.podDir,
       env: { ...process.env, ...(init ? { FERRETDB_SETUP_PASSWORD: password } : {}) },
+      tie: 'death-signal',
     });
   }
 
