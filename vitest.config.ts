@@ -8,7 +8,8 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'hack/**/*.test.ts'],
+          // Also the local stack's pure parts (test/stack/*.test.ts that need no stack).
+          include: ['src/**/*.test.ts', 'hack/**/*.test.ts', 'test/stack/kubelet.test.ts'],
           environment: 'node',
         },
       },
@@ -16,6 +17,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/stack/kubelet.test.ts'],
           environment: 'node',
           globalSetup: ['test/stack/global-setup.ts'],
           testTimeout: 120_000,

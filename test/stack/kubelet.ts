@@ -429,16 +429,21 @@ export function expand(values: readonly string[], env: Readonly<Record<string, s
     (match === '$$' ? '$' : name !== undefined && name in env ? (env[name] ?? '') : match)));
 }
 
-/** Arguments that name a mount path (`/data`, `--root=/data/x`) point at the volume's directory instead. */
-function mapMounts(args: readonly string[], container: Container, dirs: Map<string, string>): string[] {
-  let mapped = [...args];
-  for (const mount of container.volumeMounts ?? []) {
-    const dir = dirs.get(mount.name);
-    if (dir === undefined) continue;
-    const pattern = new RegExp(`(^|=)${mount.mountPath.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?=/|$)`);
-    mapped = mapped.map((arg) => arg.replace(pattern, `$1${dir}`));
-  }
-  return mapped;
+/**
+ * Arguments that name a mount path (`/data`, `--root=/data/x`) point at the volume's directory
+ * instead: in one pass, by the longest mount path that matches (a host directory may itself start
+ * with another mount's path, such as /tmp).
+ */
+export function mapMounts(args: readonly string[], container: Pick<Container, 'volumeMounts'>, dirs: ReadonlyMap<string, string>): string[] {
+  const mounts = (container.volumeMounts ?? [])
+    .flatMap((m) => { const dir = dirs.get(m.name); return dir === undefined ? [] : [{ path: m.mountPath.replace(/\/+$/, ''), dir }]; })
+    .sort((a, b) => b.path.length - a.path.length);
+  return args.map((arg) => {
+    const equals = arg.indexOf('=');
+    const [prefix, value] = arg.startsWith('-') && equals > 0 ? [arg.slice(0, equals + 1), arg.slice(equals + 1)] : ['', arg];
+    const mount = mounts.find((m) => value === m.path || value.startsWith(`${m.path}/`));
+    return mount === undefined ? arg : `${prefix}${mount.dir}${value.slice(mount.path.length)}`;
+  });
 }
 
 const waitingStatus = (c: Container) => ({ name: c.name, image: c.image ?? '', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'PodInitializing' } } });

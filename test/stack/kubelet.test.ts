@@ -1,0 +1,17 @@
+// The stack's kubelet stand-in: the parts that turn a pod's spec into a process, as a kubelet would.
+import { describe, expect, it } from 'vitest';
+import { expand, mapMounts } from './kubelet.js';
+
+describe('the stack kubelet', () => {
+  it('maps mount paths in arguments to the volumes\' directories, once, by the longest mount', () => {
+    const container = { volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'lancedb', mountPath: '/data' }] };
+    const dirs = new Map([['tmp', '/tmp/node/pods/p/tmp'], ['lancedb', '/tmp/node/volumes/ns/claim']]);
+    expect(mapMounts(['seed-storage', '--root=/data', '--dir', '/data/stage', '/tmp/x', '--other=/database', 'data'], container, dirs))
+      .toEqual(['seed-storage', '--root=/tmp/node/volumes/ns/claim', '--dir', '/tmp/node/volumes/ns/claim/stage', '/tmp/node/pods/p/tmp/x', '--other=/database', 'data']);
+  });
+
+  it('expands $(VAR) as the kubelet does: defined variables only, $$ as a literal $', () => {
+    expect(expand(['--requirepass', '$(REDIS_PASSWORD)', '$(UNDEFINED)', '$$(REDIS_PASSWORD)', 'a$(A)b'], { REDIS_PASSWORD: 'pw', A: '1' }))
+      .toEqual(['--requirepass', 'pw', '$(UNDEFINED)', '$(REDIS_PASSWORD)', 'a1b']);
+  });
+});
