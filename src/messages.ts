@@ -8,6 +8,8 @@ export const Message = {
   applyObject: (kind: string, name: string) => `cannot apply ${kind.toLowerCase()} ${name}`,
   createSecret: (name: string) => `cannot create secret ${name}`,
   readSecret: (name: string) => `cannot read secret ${name}`,
+  useCredentials: (name: string) => `cannot use the credentials in secret ${name}`,
+  retainVolume: (name: string) => `cannot set the reclaim policy of persistentvolume ${name}`,
   deleteObject: (kind: string, name: string) => `cannot delete ${kind.toLowerCase()} ${name}`,
   releaseObject: (kind: string, name: string) => `cannot release ${kind.toLowerCase()} ${name} from its owner`,
   writeStatus: 'cannot write gaim status',
@@ -15,6 +17,7 @@ export const Message = {
   listPods: (job: string) => `cannot list the pods of job ${job}`,
   // Ownership and sharing
   namespaceTaken: (namespace: string, owner: string) => `cannot own namespace ${namespace}: it already has Gaim ${owner}; one Gaim per namespace`,
+  useShare: 'cannot use the NFS share',
   shareTaken: (share: string, owner: string) => `cannot use the NFS share ${share}: it already backs Gaim ${owner}; one share per Gaim`,
   gaimIdTaken: (gaimId: string, owner: string, name: string) =>
     `cannot write Firestore gaims/${gaimId}: it belongs to gaim_name ${owner}, not ${name}; two Gaims claim one gaimId`,

@@ -26,9 +26,12 @@ export interface OperatorContext {
 
 export type ReconcilerFactory = (context: OperatorContext) => Reconciler;
 
-/** Kinds the operator owns and watches (label-selected). */
+/**
+ * Kinds the operator owns and watches (label-selected). Not Secrets: the operator may not list or
+ * watch them (its token must not read every tenant's); it reads its own by name.
+ */
 export const OWNED_KINDS = [
-  Resources.secret, Resources.service, Resources.configMap, Resources.statefulSet, Resources.job,
+  Resources.service, Resources.configMap, Resources.statefulSet, Resources.job,
   Resources.persistentVolumeClaim, Resources.persistentVolume, Resources.networkPolicy,
 ] as const;
 

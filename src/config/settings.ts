@@ -52,6 +52,10 @@ export const SETTINGS = {
   GAIM_STORAGE_UID: { schema: int(1, 2_147_483_647), default: '1000', help: 'User that owns each environment\'s LanceDB directory on the share; the seed Job runs as it (apps writing the tables should too).' },
   GAIM_STORAGE_GID: { schema: int(1, 2_147_483_647), default: '1000', help: 'Group that owns each environment\'s LanceDB directory (group-writable, setgid): every app of this group can write the tables.' },
   GAIM_PREPARE_SHARES: { schema: bool, default: 'true', help: 'Hand each environment\'s directory on a new share (root-owned, as Filestore makes it) to GAIM_STORAGE_UID/GID with an init container running as root with only CHOWN and FOWNER; needs the baseline Pod Security level. false: the share must already be writable by them (restricted namespaces, pre-owned shares).' },
+  GAIM_NFS_SERVERS: { schema: z.string().regex(/^([a-zA-Z0-9][-a-zA-Z0-9.]*(,[a-zA-Z0-9][-a-zA-Z0-9.]*)*)?$/, { message: 'expected host names or IP addresses separated by commas' }), default: '',
+    help: 'Filestore servers a Gaim may name in spec.lancedb.storage.nfs (exact, case-insensitive; not resolved). Empty: static NFS shares are refused.' },
+  GAIM_NFS_PATH_TEMPLATE: { schema: z.string().regex(/^\/[^\s]*\{namespace\}[^\s]*$/, { message: 'expected an absolute path with {namespace} (and optionally {gaim}), such as /vol1/gaims/{namespace}' }),
+    help: 'Where on an allowed server a Gaim\'s share may be: this path ({namespace} and {gaim} filled in) or below it. Required with GAIM_NFS_SERVERS.' },
   GAIM_STORE_ADDRESS_MAP: { schema: z.string().startsWith('/', { message: 'expected an absolute path' }), help: 'Out-of-cluster runs (the local stack): a JSON file mapping each store Service\'s host:port to where it listens; re-read when it changes.' },
   GAIM_MONGODB_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s MongoDB at this host:port instead of its Service.' },
   GAIM_REDIS_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s Redis at this host:port instead of its Service.' },
@@ -92,7 +96,16 @@ export interface Settings {
   readonly serviceAccountDir: string;
   readonly firestore: { readonly projectId: string | undefined; readonly databaseId: string; readonly emulatorHost: string | undefined };
   readonly overrides: { readonly mongodb: string | undefined; readonly redis: string | undefined; readonly addressMap: string | undefined };
+  /** Static NFS shares a Gaim may name: on these servers, at or below the rendered template. */
+  readonly nfs: NfsAllowList;
   readonly seedJob: SeedJobSettings;
+}
+
+export interface NfsAllowList {
+  /** Lowercase host names or addresses; empty: no static NFS share is allowed. */
+  readonly servers: readonly string[];
+  /** `/vol1/gaims/{namespace}`; undefined when no server is allowed. */
+  readonly pathTemplate: string | undefined;
 }
 
 export interface SeedJobSettings {
@@ -146,6 +159,11 @@ export function parseSettings(env: Env = process.env): Settings {
   const baseMs = required(read(env, 'GAIM_BACKOFF_BASE_MS'), 'GAIM_BACKOFF_BASE_MS');
   const capMs = required(read(env, 'GAIM_BACKOFF_CAP_MS'), 'GAIM_BACKOFF_CAP_MS');
   if (capMs < baseMs) throw new SettingsError(`invalid setting GAIM_BACKOFF_CAP_MS=${capMs}: must be at least GAIM_BACKOFF_BASE_MS (${baseMs})`);
+  const nfsServers = required(read(env, 'GAIM_NFS_SERVERS'), 'GAIM_NFS_SERVERS').split(',').filter(Boolean).map((s) => s.toLowerCase());
+  const nfsPathTemplate = read(env, 'GAIM_NFS_PATH_TEMPLATE');
+  if (nfsServers.length > 0 && nfsPathTemplate === undefined) {
+    throw new SettingsError('missing setting GAIM_NFS_PATH_TEMPLATE: it is required with GAIM_NFS_SERVERS (where on those servers a Gaim\'s share may be, such as /vol1/gaims/{namespace})');
+  }
   const healthPort = required(read(env, 'GAIM_HEALTH_PORT'), 'GAIM_HEALTH_PORT');
   const metricsPort = required(read(env, 'GAIM_METRICS_PORT'), 'GAIM_METRICS_PORT');
   if (healthPort === metricsPort) throw new SettingsError(`invalid setting GAIM_METRICS_PORT=${metricsPort}: must differ from GAIM_HEALTH_PORT`);
@@ -181,6 +199,7 @@ export function parseSettings(env: Env = process.env): Settings {
       emulatorHost: env['FIRESTORE_EMULATOR_HOST'],
     },
     overrides: { mongodb: read(env, 'GAIM_MONGODB_ADDRESS_OVERRIDE'), redis: read(env, 'GAIM_REDIS_ADDRESS_OVERRIDE'), addressMap: read(env, 'GAIM_STORE_ADDRESS_MAP') },
+    nfs: { servers: nfsServers, pathTemplate: nfsServers.length === 0 ? undefined : nfsPathTemplate },
     seedJob: {
       image: required(read(env, 'GAIM_OPERATOR_IMAGE'), 'GAIM_OPERATOR_IMAGE'),
       storageUid: required(read(env, 'GAIM_STORAGE_UID'), 'GAIM_STORAGE_UID'),

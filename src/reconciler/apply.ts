@@ -11,6 +11,7 @@ import { Message } from '../messages.js';
 import { needsApply, withAppliedHash } from '../resources/compare.js';
 import { Reason } from '../status/reasons.js';
 import type { Plan } from './plan.js';
+import { decode, type Credentials } from './secrets.js';
 
 export interface ApplyDeps {
   readonly caches: Caches;
@@ -18,20 +19,26 @@ export interface ApplyDeps {
   readonly fieldManager: string;
 }
 
-export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileContext): Promise<void> {
-  for (const secret of plan.create) await createSecret(secret, deps, context);
+/** Makes the plan so; returns the credentials it created, by Secret name (seeding needs their values). */
+export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileContext): Promise<Credentials> {
+  const created = new Map<string, Record<string, string>>();
+  for (const secret of plan.create) {
+    if (await createSecret(secret, deps, context)) created.set(secret.metadata?.name ?? '', decode(secret));
+  }
   for (const desired of plan.apply) await applyObject(desired, deps, context);
   for (const { resource, name, namespace } of plan.remove) await deleteObject(resource, name, namespace, deps.client, context.signal);
+  return created;
 }
 
-/** Credentials are created once; an existing Secret is never changed. */
-async function createSecret(secret: KubeObject, deps: ApplyDeps, context: ReconcileContext): Promise<void> {
+/** Credentials are created once; an existing Secret is never changed. True when this call created it. */
+async function createSecret(secret: KubeObject, deps: ApplyDeps, context: ReconcileContext): Promise<boolean> {
   const name = secret.metadata?.name ?? '';
   try {
     await deps.client.create(Resources.secret, secret, context.signal);
     context.log.info({ secret: name }, 'created credentials');
+    return true;
   } catch (error: unknown) {
-    if (isConflict(error)) return; // created a moment ago; the cache has not caught up
+    if (isConflict(error)) return false; // someone created it a moment ago: theirs stays; the next reconcile reads it
     throw new OperatorError('kubernetes', `${Message.createSecret(name)}: ${errorMessage(error)}`, { cause: error, reason: Reason.SecretFailed });
   }
 }

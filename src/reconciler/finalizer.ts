@@ -15,6 +15,7 @@ import { objectNames } from '../resources/meta.js';
 import { setCondition } from '../status/conditions.js';
 import { Reason } from '../status/reasons.js';
 import { deleteObject } from './apply.js';
+import { releaseVolumes } from './volumes.js';
 import { writeStatus } from './report.js';
 
 export const FINALIZER = 'gaim.livingcontent.io/cleanup';
@@ -56,30 +57,30 @@ export async function finalize(gaim: Gaim, deps: FinalizeDeps, context: Reconcil
   await markDeleting(gaim, deps, context);
   const claims = deps.caches.list<KubeObject>(Resources.persistentVolumeClaim, ns)
     .filter((c) => c.metadata?.labels?.[Labels.gaim] === gaim.metadata.name);
-  const secrets = [names.mongodbSecret, names.redisSecret]
-    .map((name) => deps.caches.get<KubeObject>(Resources.secret, `${ns}/${name}`))
-    .filter((s): s is KubeObject => s !== undefined);
+  // Secrets are not cached (the operator does not list them): it acts on its two by name.
+  const secrets = [names.mongodbSecret, names.redisSecret];
   const volume = deps.caches.get<KubeObject>(Resources.persistentVolume, names.lancedbVolume);
 
   if (gaim.spec.deletionPolicy === 'Retain') {
-    const kept: [Resource, KubeObject][] = [...claims.map((c): [Resource, KubeObject] => [Resources.persistentVolumeClaim, c]), ...secrets.map((s): [Resource, KubeObject] => [Resources.secret, s])];
-    for (const [resource, object] of kept) await release(resource, object, ns, deps.client, context.signal);
-    context.log.info({ claims: claims.length, secrets: secrets.length, volume: volume !== undefined }, 'deletionPolicy Retain: kept claims, volumes and secrets');
+    const owned = claims.filter((claim) => (claim.metadata?.ownerReferences ?? []).length > 0);
+    for (const name of [...owned.map((c) => c.metadata?.name ?? ''), ...secrets]) {
+      await release(owned.some((c) => c.metadata?.name === name) ? Resources.persistentVolumeClaim : Resources.secret, name, ns, deps.client, context.signal);
+    }
+    context.log.info({ claims: claims.length, volume: volume !== undefined }, 'deletionPolicy Retain: kept claims, volumes and secrets');
   } else {
+    await releaseVolumes(gaim, deps.caches, deps.client, context);
     for (const name of [names.mongodb, names.redis]) await deleteObject(Resources.statefulSet, name, ns, deps.client, context.signal);
     for (const claim of claims) await deleteObject(Resources.persistentVolumeClaim, claim.metadata?.name ?? '', ns, deps.client, context.signal);
-    for (const secret of secrets) await deleteObject(Resources.secret, secret.metadata?.name ?? '', ns, deps.client, context.signal);
+    for (const name of secrets) await deleteObject(Resources.secret, name, ns, deps.client, context.signal);
     if (volume !== undefined) await deleteObject(Resources.persistentVolume, names.lancedbVolume, undefined, deps.client, context.signal);
-    context.log.info({ claims: claims.length, secrets: secrets.length }, 'deletionPolicy Delete: deleted claims, volumes and secrets');
+    context.log.info({ claims: claims.length }, 'deletionPolicy Delete: deleted claims, volumes and secrets');
   }
   await applyFinalizer(deps.client, gaim, false, deps.fieldManager, context.signal);
   context.log.info({ finalizer: FINALIZER }, 'finalized');
 }
 
 /** Takes the owner reference off a kept object, so garbage collection leaves it. */
-async function release(resource: Resource, object: KubeObject, namespace: string, client: KubeClient, signal: AbortSignal): Promise<void> {
-  if ((object.metadata?.ownerReferences ?? []).length === 0) return;
-  const name = object.metadata?.name ?? '';
+async function release(resource: Resource, name: string, namespace: string, client: KubeClient, signal: AbortSignal): Promise<void> {
   try {
     await client.mergePatch(resource, name, namespace, { metadata: { ownerReferences: null } }, signal);
   } catch (error: unknown) {

@@ -19,9 +19,11 @@ import { applyPlan } from './apply.js';
 import { applyFinalizer, finalize, hasFinalizer } from './finalizer.js';
 import { explainPending } from './explain.js';
 import { observe } from './observe.js';
-import { admit, plan } from './plan.js';
+import { admit, credentialsProblem, plan } from './plan.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from './seed.js';
+import { readCredentials } from './secrets.js';
+import { retainVolumes } from './volumes.js';
 import { LedgerExpectations } from './expectations.js';
 import { FirestoreWriteBack } from './write-back.js';
 
@@ -29,7 +31,7 @@ export interface GaimReconcilerDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly firestore: PlatformFirestore;
-  readonly settings: Pick<Settings, 'overrides' | 'seedJob'>;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs'>;
   readonly backoff: BackoffPolicy;
   /** This cluster's name in Firestore's per-environment entries. */
   readonly clusterName: string;
@@ -106,14 +108,18 @@ export class GaimReconciler implements Reconciler {
     if (gaim.spec.suspend) return { suspended: true };
 
     const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
-    const refusal = admit(gaim, observed);
+    const refusal = admit(gaim, observed, this.deps.settings.nfs);
     if (refusal !== undefined) throw refusal;
+    const credentials = await readCredentials(gaim, this.deps.client, context.signal);
+    const drifted = credentialsProblem(gaim, observed, credentials);
+    if (drifted !== undefined) throw drifted;
     const sizes = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
       throw asOperatorError(error, 'firestore', context.signal);
     });
-    await applyPlan(plan(gaim, observed, sizes, this.deps.operatorNamespace), this.deps, context);
+    const created = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace), this.deps, context);
+    await retainVolumes(gaim, observed, this.deps.client, context);
 
-    const seeding = await seedStores(gaim, observed.stores, this.deps, context);
+    const seeding = await seedStores(gaim, observed.stores, new Map([...credentials, ...created]), this.deps, context);
     const first = seeding.errors[0];
     return {
       stores: observed.stores,

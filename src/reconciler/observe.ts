@@ -10,6 +10,16 @@ import { objectNames } from '../resources/meta.js';
 import { claimReadiness, statefulSetReadiness } from '../resources/readiness.js';
 import type { StoresReadiness } from '../status/gaim-status.js';
 
+export interface ClaimState {
+  readonly store: 'mongodb' | 'redis' | 'lancedb';
+  readonly name: string;
+  readonly phase: string;
+  /** The bound volume, when Bound. */
+  readonly volumeName: string | undefined;
+  /** The volume's reclaim policy, when the operator's cache holds the volume (it carries the Gaim's labels). */
+  readonly reclaimPolicy: string | undefined;
+}
+
 /** A namespaced object to act on by name. */
 export interface ObjectRef {
   readonly resource: Resource;
@@ -25,8 +35,8 @@ export interface Observed {
   /** Sizes that cannot change in place (claim templates) or only grow (the LanceDB claim). */
   readonly sizes: CurrentSizes;
   readonly stores: StoresReadiness;
-  /** Names of the Gaim's credentials Secrets that exist. */
-  readonly secrets: ReadonlySet<string>;
+  /** The Gaim's claims (the stores' data claims and the LanceDB claim) that exist, and their volumes. */
+  readonly claims: readonly ClaimState[];
   /** Workloads of a store switched off in the spec, which must go. */
   readonly disabledWorkloads: readonly ObjectRef[];
 }
@@ -35,7 +45,8 @@ interface WithClaimTemplates extends KubeObject {
   spec?: { volumeClaimTemplates?: { spec?: { resources?: { requests?: Record<string, string> } } }[] };
 }
 interface WithRequests extends KubeObject {
-  spec?: { resources?: { requests?: Record<string, string> }; nfs?: { server?: string; path?: string } };
+  spec?: { resources?: { requests?: Record<string, string> }; nfs?: { server?: string; path?: string }; volumeName?: string; persistentVolumeReclaimPolicy?: string };
+  status?: { phase?: string };
 }
 
 export function observe(gaim: Gaim, caches: Caches): Observed {
@@ -63,11 +74,33 @@ export function observe(gaim: Gaim, caches: Caches): Observed {
       redis: gaim.spec.redis.enabled ? readiness(names.redis) : 'disabled',
       storage: claimReadiness(get(Resources.persistentVolumeClaim, names.lancedbClaim)),
     },
-    secrets: new Set([names.mongodbSecret, names.redisSecret].filter((name) => get(Resources.secret, name) !== undefined)),
+    claims: claimStates(gaim, caches),
     disabledWorkloads: disabled.flatMap((name) => [Resources.statefulSet, Resources.service]
       .filter((resource) => get(resource, name) !== undefined)
       .map((resource) => ({ resource, name, namespace: ns }))),
   };
+}
+
+/** The data claims of the stores' StatefulSets (`data-<statefulset>-0`) and the LanceDB claim, as they exist. */
+export function dataClaimName(gaim: Pick<Gaim, 'metadata'>, store: 'mongodb' | 'redis'): string {
+  const names = objectNames(gaim);
+  return `data-${store === 'mongodb' ? names.mongodb : names.redis}-0`;
+}
+
+function claimStates(gaim: Gaim, caches: Caches): ClaimState[] {
+  const ns = gaim.metadata.namespace;
+  const wanted = [
+    { store: 'mongodb' as const, name: dataClaimName(gaim, 'mongodb') },
+    { store: 'redis' as const, name: dataClaimName(gaim, 'redis') },
+    { store: 'lancedb' as const, name: objectNames(gaim).lancedbClaim },
+  ];
+  return wanted.flatMap(({ store, name }) => {
+    const claim = caches.get<WithRequests>(Resources.persistentVolumeClaim, `${ns}/${name}`);
+    if (claim === undefined) return [];
+    const volumeName = claim.status?.phase === 'Bound' ? claim.spec?.volumeName : undefined;
+    const volume = volumeName === undefined ? undefined : caches.get<WithRequests>(Resources.persistentVolume, volumeName);
+    return [{ store, name, phase: claim.status?.phase ?? 'Pending', volumeName, reclaimPolicy: volume?.spec?.persistentVolumeReclaimPolicy }];
+  });
 }
 
 /** The oldest Gaim of a namespace owns it; later ones are refused and touch nothing. */

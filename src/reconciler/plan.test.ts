@@ -4,7 +4,8 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import { Resources } from '../kube/resources.js';
 import { BUILT_IN_TIERS } from '../resources/tiers.js';
 import type { Observed } from './observe.js';
-import { admit, plan } from './plan.js';
+import { admit, credentialsProblem, plan } from './plan.js';
+import type { Credentials } from './secrets.js';
 
 function gaim(storage: Record<string, unknown> = { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' }, spec: Record<string, unknown> = {}): Gaim {
   const parsed = parseGaim({
@@ -15,7 +16,7 @@ function gaim(storage: Record<string, unknown> = { storageClassName: 'enterprise
   return parsed.gaim;
 }
 const observed = (over: Partial<Observed> = {}): Observed => ({
-  namespaceOwner: 'marvin', shareOwner: undefined, sizes: {}, secrets: new Set(), disabledWorkloads: [],
+  namespaceOwner: 'marvin', shareOwner: undefined, sizes: {}, claims: [], disabledWorkloads: [],
   stores: { mongodb: 'disabled', redis: 'disabled', storage: { ready: false, reason: 'Creating', message: '' } }, ...over,
 });
 
@@ -26,26 +27,53 @@ describe('admit', () => {
     ['a second Gaim in the namespace', gaim(), observed({ namespaceOwner: 'first' }), 'NamespaceConflict'],
     ['a share another Gaim uses', gaim(nfs), observed({ shareOwner: 'other/owner' }), 'ShareConflict'],
     ['a dynamic claim ignores share owners', gaim(), observed({ shareOwner: 'other/owner' }), undefined],
+    ['a share outside the allow-list, before anything else', gaim({ nfs: { server: '10.0.0.2', path: '/vol1' } }), observed({ namespaceOwner: 'first' }), 'ShareNotAllowed'],
   ] as const)('%s', (_name, g, o, reason) => {
-    const refusal = admit(g, o);
+    const refusal = admit(g, o, { servers: ['10.0.0.2'], pathTemplate: '/vol1/gaims/{namespace}' });
     expect(refusal?.reason).toBe(reason);
-    if (refusal !== undefined) expect(refusal).toMatchObject({ errorType: 'conflict', terminal: true });
+    // Terminal: retrying cannot help; a share not allowed is the spec's fault, a taken one another Gaim's.
+    if (refusal !== undefined) expect(refusal).toMatchObject({ errorType: reason === 'ShareNotAllowed' ? 'validation' : 'conflict', terminal: true });
   });
 });
 
 describe('plan', () => {
   it('creates only the credentials Secrets that do not exist yet', () => {
-    const names = (o: Observed) => plan(gaim(), o, BUILT_IN_TIERS.small, 'ops').create.map((s) => s.metadata?.name);
-    expect(names(observed())).toEqual(['marvin-mongodb-credentials', 'marvin-redis-credentials']);
-    expect(names(observed({ secrets: new Set(['marvin-mongodb-credentials']) }))).toEqual(['marvin-redis-credentials']);
-    expect(names(observed({ secrets: new Set(['marvin-mongodb-credentials', 'marvin-redis-credentials']) }))).toEqual([]);
+    const names = (credentials: Credentials) => plan(gaim(), observed(), credentials, BUILT_IN_TIERS.small, 'ops').create.map((s) => s.metadata?.name);
+    expect(names(new Map())).toEqual(['marvin-mongodb-credentials', 'marvin-redis-credentials']);
+    expect(names(new Map([['marvin-mongodb-credentials', mongoKeys]]))).toEqual(['marvin-redis-credentials']);
+    expect(names(new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', redisKeys]]))).toEqual([]);
   });
 
   it('removes the workloads of a store switched off, and applies nothing of it', () => {
     const off = gaim(undefined, { redis: { enabled: false } });
     const workloads = [{ resource: Resources.statefulSet, name: 'marvin-redis', namespace: 'team' }];
-    const result = plan(off, observed({ disabledWorkloads: workloads }), BUILT_IN_TIERS.small, 'ops');
+    const result = plan(off, observed({ disabledWorkloads: workloads }), new Map(), BUILT_IN_TIERS.small, 'ops');
     expect(result.remove).toEqual(workloads);
     expect(result.apply.some((o) => o.metadata?.name?.includes('redis') === true)).toBe(false);
+  });
+});
+
+const mongoKeys: Record<string, string> = { 'root-username': 'root', 'root-password': 'r', 'app-username': 'app', 'app-password': 'a' };
+const redisKeys: Record<string, string> = { password: 'p' };
+const claim = (store: 'mongodb' | 'redis') => ({ store, name: `data-marvin-${store}-0`, phase: 'Bound', volumeName: 'pv', reclaimPolicy: undefined });
+
+describe('credentialsProblem', () => {
+  it.each<[string, Credentials, Observed['claims'], string | undefined]>([
+    ['a new Gaim: no Secrets, no data: generate them', new Map(), [], undefined],
+    ['Secrets complete, data there', new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', redisKeys]]), [claim('mongodb'), claim('redis')], undefined],
+    ['a Secret deleted while its data stays: refuse, name the Secret and the claim', new Map([['marvin-redis-credentials', redisKeys]]), [claim('mongodb')],
+      'marvin-mongodb-credentials: it does not exist, but the data claim data-marvin-mongodb-0 does'],
+    ['a Secret missing a key', new Map([['marvin-mongodb-credentials', { ...mongoKeys, 'root-password': '' }], ['marvin-redis-credentials', redisKeys]]), [],
+      'it has no root-password'],
+    ['the Redis Secret gone with its data there', new Map([['marvin-mongodb-credentials', mongoKeys]]), [claim('redis')], 'marvin-redis-credentials: it does not exist'],
+  ])('%s', (_name, credentials, claims, problem) => {
+    const error = credentialsProblem(gaim(), observed({ claims }), credentials);
+    if (problem === undefined) {
+      expect(error).toBeUndefined();
+    } else {
+      expect(error).toMatchObject({ errorType: 'kubernetes', reason: 'CredentialsMissing', terminal: false });
+      expect(error?.message).toContain(problem);
+      expect(error?.message).toContain('docs/runbooks/credentials-missing.md');
+    }
   });
 });

@@ -1,13 +1,22 @@
 // Step 2 of the reconcile: what should exist, as a pure function of the spec, the tier's sizes and
 // what was observed. No I/O; unit-tested with tables of cases.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { NfsAllowList } from '../config/settings.js';
 import { OperatorError } from '../errors.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Message } from '../messages.js';
 import { desiredObjects, desiredSecrets } from '../resources/desired.js';
+import { objectNames } from '../resources/meta.js';
+import { MongoSecretKeys } from '../resources/mongodb.js';
+import { RedisSecretKeys } from '../resources/redis.js';
 import type { TierSizes } from '../resources/tiers.js';
 import { Reason } from '../status/reasons.js';
 import type { ObjectRef, Observed } from './observe.js';
+import type { Credentials } from './secrets.js';
+import { shareRefusal } from './share-policy.js';
+
+const SECRET_KEYS = { mongodb: Object.values(MongoSecretKeys), redis: Object.values(RedisSecretKeys) } as const;
+const credentialSecretName = (gaim: Gaim, store: 'mongodb' | 'redis') => (store === 'mongodb' ? objectNames(gaim).mongodbSecret : objectNames(gaim).redisSecret);
 
 export interface Plan {
   /** Credentials Secrets to create (missing ones only: an existing Secret is never changed). */
@@ -19,10 +28,14 @@ export interface Plan {
 }
 
 /**
- * Whether the Gaim may act at all: a second Gaim in a namespace, or a Gaim naming another Gaim's NFS
- * share, is refused (terminally) and touches nothing.
+ * Whether the Gaim may act at all: a Gaim naming an NFS share the platform did not allow, a second
+ * Gaim in a namespace, or a Gaim naming another Gaim's share is refused (terminally) and touches nothing.
  */
-export function admit(gaim: Gaim, observed: Observed): OperatorError | undefined {
+export function admit(gaim: Gaim, observed: Observed, allowed: NfsAllowList): OperatorError | undefined {
+  const shareRefused = shareRefusal(gaim, allowed);
+  if (shareRefused !== undefined) {
+    return new OperatorError('validation', `${Message.useShare}: ${shareRefused}`, { reason: Reason.ShareNotAllowed });
+  }
   if (observed.namespaceOwner !== gaim.metadata.name) {
     return new OperatorError('conflict', Message.namespaceTaken(gaim.metadata.namespace, observed.namespaceOwner), { reason: Reason.NamespaceConflict });
   }
@@ -33,9 +46,30 @@ export function admit(gaim: Gaim, observed: Observed): OperatorError | undefined
   return undefined;
 }
 
-export function plan(gaim: Gaim, observed: Observed, sizes: TierSizes, operatorNamespace: string): Plan {
+/**
+ * Credentials never drift from the data: a store's Secret is generated only while its data claim
+ * does not exist. A Secret missing (or missing a key) while the data exists is not regenerated — the
+ * data holds the old passwords — and the Gaim fails until the Secret is restored (the runbook says how).
+ */
+export function credentialsProblem(gaim: Gaim, observed: Observed, credentials: Credentials): OperatorError | undefined {
+  for (const store of ['mongodb', 'redis'] as const) {
+    if (!gaim.spec[store].enabled) continue;
+    const secret = credentialSecretName(gaim, store);
+    const data = credentials.get(secret);
+    const claim = observed.claims.find((c) => c.store === store);
+    const missingKeys = data === undefined ? [] : SECRET_KEYS[store].filter((key) => data[key] === undefined || data[key] === '');
+    if (data !== undefined && missingKeys.length === 0) continue;
+    if (data === undefined && claim === undefined) continue; // a new store: its credentials are generated now
+    const what = data === undefined ? `it does not exist, but the data claim ${claim?.name ?? ''} does (its data holds the passwords)` : `it has no ${missingKeys.join(', ')}`;
+    return new OperatorError('kubernetes', `${Message.useCredentials(secret)}: ${what}; restore it as docs/runbooks/credentials-missing.md says — nothing is regenerated over existing data`,
+      { reason: Reason.CredentialsMissing });
+  }
+  return undefined;
+}
+
+export function plan(gaim: Gaim, observed: Observed, credentials: Credentials, sizes: TierSizes, operatorNamespace: string): Plan {
   return {
-    create: desiredSecrets(gaim).filter((secret) => !observed.secrets.has(secret.metadata?.name ?? '')),
+    create: desiredSecrets(gaim).filter((secret) => credentials.get(secret.metadata?.name ?? '') === undefined),
     apply: desiredObjects(gaim, sizes, observed.sizes, operatorNamespace),
     remove: observed.disabledWorkloads,
   };

@@ -18,7 +18,7 @@ import { seedMongoDB } from '../seeders/mongodb.js';
 import { seedRedis } from '../seeders/redis.js';
 import type { SeedWarning, StoresReadiness } from '../status/gaim-status.js';
 import { runSeedJob } from './seed-storage-job.js';
-import { secretValues } from './secrets.js';
+import { secretValues, type Credentials } from './secrets.js';
 import { storeAddress } from './store-address.js';
 
 export type Seeded = NonNullable<GaimStatus['seeded']>;
@@ -71,7 +71,7 @@ export function seedFingerprints(gaim: Gaim): Record<Store, string> {
  * The LanceDB seed Job starts as soon as its claim exists: under WaitForFirstConsumer the claim
  * binds only when the Job's pod is scheduled.
  */
-export async function seedStores(gaim: Gaim, stores: StoresReadiness, deps: SeedDeps, context: ReconcileContext): Promise<SeedOutcome> {
+export async function seedStores(gaim: Gaim, stores: StoresReadiness, credentials: Credentials, deps: SeedDeps, context: ReconcileContext): Promise<SeedOutcome> {
   const outcome: { -readonly [K in keyof SeedOutcome]: SeedOutcome[K] } = {
     seeded: { ...gaim.status?.seeded }, justSeeded: [], pending: [], details: [], errors: [], warnings: [], retrying: false,
   };
@@ -111,8 +111,8 @@ export async function seedStores(gaim: Gaim, stores: StoresReadiness, deps: Seed
     await deps.firestore.seedConfig(gaim.spec.gaimId, gaim.spec.environments, gaim.spec.config, context.signal);
     return { done: true };
   });
-  if (gaim.spec.mongodb.enabled) await attempt('mongodb', ready(stores.mongodb), () => seedMongo(gaim, deps, context));
-  if (gaim.spec.redis.enabled) await attempt('redis', ready(stores.redis), () => seedRedisStore(gaim, deps, context));
+  if (gaim.spec.mongodb.enabled) await attempt('mongodb', ready(stores.mongodb), () => seedMongo(gaim, credentials, deps, context));
+  if (gaim.spec.redis.enabled) await attempt('redis', ready(stores.redis), () => seedRedisStore(gaim, credentials, deps, context));
   const claimUsable = !['Creating', 'ClaimLost'].includes(stores.storage.reason);
   await attempt('storage', claimUsable, async () => {
     const progress = await runSeedJob(gaim, fingerprints.storage, { ...deps, seedJob: deps.settings.seedJob }, context);
@@ -121,9 +121,9 @@ export async function seedStores(gaim: Gaim, stores: StoresReadiness, deps: Seed
   return outcome;
 }
 
-async function seedMongo(gaim: Gaim, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
+async function seedMongo(gaim: Gaim, credentials: Credentials, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
   const keys = [MongoSecretKeys.rootUsername, MongoSecretKeys.rootPassword, MongoSecretKeys.appUsername, MongoSecretKeys.appPassword] as const;
-  const secret = await secretValues(gaim, objectNames(gaim).mongodbSecret, keys, deps, context.signal);
+  const secret = secretValues(credentials, objectNames(gaim).mongodbSecret, keys);
   const report = await seedMongoDB(
     { address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: secret[MongoSecretKeys.rootUsername], password: secret[MongoSecretKeys.rootPassword] },
     gaim.spec.environments,
@@ -139,8 +139,8 @@ async function seedMongo(gaim: Gaim, deps: SeedDeps, context: ReconcileContext):
   return { done: true, warning: { store: 'mongodb', reason: 'AppUserUnsupported', message } };
 }
 
-async function seedRedisStore(gaim: Gaim, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
-  const secret = await secretValues(gaim, objectNames(gaim).redisSecret, [RedisSecretKeys.password], deps, context.signal);
+async function seedRedisStore(gaim: Gaim, credentials: Credentials, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
+  const secret = secretValues(credentials, objectNames(gaim).redisSecret, [RedisSecretKeys.password]);
   await seedRedis({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), password: secret[RedisSecretKeys.password] }, gaim.spec.environments, context.signal);
   return { done: true };
 }

@@ -28,6 +28,8 @@ export const Reason = {
   RedisTimeout: 'RedisTimeout',
   NamespaceConflict: 'NamespaceConflict',
   ShareConflict: 'ShareConflict',
+  ShareNotAllowed: 'ShareNotAllowed',
+  CredentialsMissing: 'CredentialsMissing',
   GaimIdConflict: 'GaimIdConflict',
   ApplyFailed: 'ApplyFailed',
   DeleteFailed: 'DeleteFailed',

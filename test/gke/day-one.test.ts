@@ -32,7 +32,8 @@ describe('day one on GKE', () => {
   it('reaches Synced for every sample, each in a new namespace, with the credentials the operator generated', async () => {
     await suite.operator();
     const applied = await Promise.all(samples().map(async ({ file, manifest }) => {
-      const ns = await createNamespace(file.replace(/\.yaml$/, '').slice(0, 12));
+      // In the namespace each sample names (as its comment says: kubectl create namespace <name>).
+      const ns = await createNamespace(manifest.metadata.name, 'baseline', { exactName: true });
       await suite.client.create(Resources.gaim, { ...manifest, metadata: { ...manifest.metadata, namespace: ns } });
       return { file, ns, name: manifest.metadata.name };
     }));
@@ -123,10 +124,10 @@ describe('day one on GKE', () => {
     await suite.operator('', { GAIM_BACKOFF_BASE_MS: '2000', GAIM_BACKOFF_CAP_MS: '4000' });
     // An existing share where `stage` is a file: it cannot become the environment's directory.
     const ns = await createNamespace('retry');
-    const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', ns);
+    const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', 'gaims', ns);
     await mkdir(share, { recursive: true });
     await writeFile(join(share, 'stage'), 'not a directory');
-    await createGaim(suite.client, ns, 'phoenix', { lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/${ns}` } } } });
+    await createGaim(suite.client, ns, 'phoenix', { lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${ns}` } } } });
     const failing = await waitForGaim(suite.client, ns, 'phoenix', 'to fail twice', (g) =>
       g.status?.errorType === 'storage' && ((g.status as { retryCount?: number }).retryCount ?? 0) >= 2, 120_000);
     expect(condition(failing, 'Ready')?.reason).toBe('SharePreparationFailed');
@@ -146,10 +147,10 @@ describe('day one on GKE', () => {
   it('retries a failed seed Job at once when asked (retry-now), whatever the backoff says', async () => {
     await suite.operator('', { GAIM_BACKOFF_BASE_MS: '600000', GAIM_BACKOFF_CAP_MS: '600000' });
     const ns = await createNamespace('retrynow');
-    const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', ns);
+    const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', 'gaims', ns);
     await mkdir(share, { recursive: true });
     await writeFile(join(share, 'stage'), 'not a directory');
-    await createGaim(suite.client, ns, 'lazarus', { lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/${ns}` } } } });
+    await createGaim(suite.client, ns, 'lazarus', { lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${ns}` } } } });
     const failed = await waitForGaim(suite.client, ns, 'lazarus', 'to fail once', (g) => g.status?.errorType === 'storage', 120_000);
     expect(Date.parse((failed.status as { nextRetryAt?: string }).nextRetryAt ?? '') - Date.now()).toBeGreaterThan(5 * 60_000);
     await rm(join(share, 'stage'));

@@ -96,7 +96,7 @@ describe('provisioning', () => {
   it('with deletionPolicy Retain keeps claims, volumes and Secrets (without owners) and removes the workloads', async () => {
     const ns = await createNamespace('prov-retain');
     await suite.operator();
-    await createGaim(suite.client, ns, 'keeper', { lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/${ns}` } } } });
+    await createGaim(suite.client, ns, 'keeper', { lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/gaims/${ns}` } } } });
     await waitForGaim(suite.client, ns, 'keeper', 'to be Synced', isSynced);
     const volume = `gaim-${ns}-keeper-lancedb`;
     expect(await exists(Resources.persistentVolume, volume)).toBe(true);
@@ -119,7 +119,7 @@ describe('provisioning', () => {
   it('with deletionPolicy Delete leaves no claim, volume or Secret behind', async () => {
     const ns = await createNamespace('prov-delete');
     await suite.operator();
-    await createGaim(suite.client, ns, 'goner', { deletionPolicy: 'Delete', lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/${ns}` } } } });
+    await createGaim(suite.client, ns, 'goner', { deletionPolicy: 'Delete', lancedb: { storage: { nfs: { server: '10.0.0.2', path: `/vol1/gaims/${ns}` } } } });
     await waitForGaim(suite.client, ns, 'goner', 'to be Synced', isSynced);
     await suite.client.delete(Resources.gaim, 'goner', ns);
     await eventually('everything to be gone', async () => {

@@ -6,7 +6,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { repoRoot, type StackEnv } from './stack.js';
+import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, type StackEnv } from './stack.js';
 
 const run = promisify(execFile);
 
@@ -23,19 +23,28 @@ export interface OperatorAccount {
 export const OPERATOR_NAMESPACE = 'gaim-system';
 const RELEASE = 'stack';
 
-/** Renders the chart's ServiceAccount and RBAC, applies them, and mints the account's token. */
-export async function installOperatorAccount(env: StackEnv, runDir: string): Promise<OperatorAccount> {
+/**
+ * Renders the chart's ServiceAccount and RBAC (with `set`: chart values, such as a namespaced
+ * mode's operator.watchNamespaces), applies them, and mints the account's token.
+ */
+export async function installOperatorAccount(env: StackEnv, runDir: string, options: { release?: string; namespace?: string; set?: readonly string[] } = {}): Promise<OperatorAccount> {
+  const release = options.release ?? RELEASE;
+  const namespace = options.namespace ?? OPERATOR_NAMESPACE;
   const bin = join(repoRoot, 'bin');
   const kube = { env: { ...process.env, KUBECONFIG: env.KUBECONFIG } };
-  await run(join(bin, 'kubectl'), ['create', 'namespace', OPERATOR_NAMESPACE], kube).catch(() => undefined);
-  const { stdout } = await run(join(bin, 'helm'), ['template', RELEASE, join(repoRoot, 'helm', 'gaim-operator'), '-n', OPERATOR_NAMESPACE,
-    '--set', 'crds.install=false', '--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml'], kube);
-  const manifests = join(runDir, 'operator-rbac.yaml');
+  await run(join(bin, 'kubectl'), ['create', 'namespace', namespace], kube).catch(() => undefined);
+  // The chart's values for what the stack's operators are allowed (static NFS needs its PersistentVolume rights).
+  const stackValues = [`operator.nfs.servers={${STACK_NFS_SERVERS.join(',')}}`, `operator.nfs.pathTemplate=${STACK_NFS_PATH_TEMPLATE}`];
+  const { stdout } = await run(join(bin, 'helm'), ['template', release, join(repoRoot, 'helm', 'gaim-operator'), '-n', namespace,
+    '--set', 'crds.install=false', ...[...stackValues, ...(options.set ?? [])].flatMap((value) => ['--set', value]),
+    '--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml'], kube);
+  const manifests = join(runDir, `operator-rbac-${release}.yaml`);
   await writeFile(manifests, stdout);
-  await run(join(bin, 'kubectl'), ['apply', '--server-side', '-n', OPERATOR_NAMESPACE, '-f', manifests], kube);
-  const serviceAccount = `${RELEASE}-gaim-operator`;
-  const token = (await run(join(bin, 'kubectl'), ['create', 'token', serviceAccount, '-n', OPERATOR_NAMESPACE, '--duration=48h'], kube)).stdout.trim();
-  const dir = join(runDir, 'operator-serviceaccount');
+  // Every object names its namespace (the release's, or a watched one's for a namespaced mode's Roles).
+  await run(join(bin, 'kubectl'), ['apply', '--server-side', '-f', manifests], kube);
+  const serviceAccount = `${release}-gaim-operator`;
+  const token = (await run(join(bin, 'kubectl'), ['create', 'token', serviceAccount, '-n', namespace, '--duration=48h'], kube)).stdout.trim();
+  const dir = join(runDir, `operator-serviceaccount-${release}`);
   await mkdir(dir, { recursive: true });
   await writeFile(join(dir, 'token'), token, { mode: 0o600 });
   const config = new KubeConfig();
@@ -43,5 +52,5 @@ export async function installOperatorAccount(env: StackEnv, runDir: string): Pro
   const cluster = config.getCurrentCluster();
   await copyFile(cluster?.caFile ?? '', join(dir, 'ca.crt'));
   const server = new URL(cluster?.server ?? '');
-  return { namespace: OPERATOR_NAMESPACE, serviceAccount, dir, host: server.hostname, port: server.port };
+  return { namespace, serviceAccount, dir, host: server.hostname, port: server.port };
 }

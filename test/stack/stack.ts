@@ -75,6 +75,10 @@ export interface StackOptions {
   readonly pods?: StackPods;
 }
 
+/** Static NFS shares operators in the stack allow (GAIM_NFS_SERVERS, GAIM_NFS_PATH_TEMPLATE). */
+export const STACK_NFS_SERVERS = ['10.0.0.2', 'filestore.test'] as const;
+export const STACK_NFS_PATH_TEMPLATE = '/vol1/gaims/{namespace}';
+
 /** The node the stack's kubelet runs, in `processes` mode. */
 export const STACK_NODE = 'stack-node';
 export const FAKE_NODE_PREFIX = 'kwok-node-';
@@ -604,6 +608,10 @@ export function operatorEnvFor(env: StackEnv): Record<string, string> {
     FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST,
     GOOGLE_CLOUD_PROJECT: env.GOOGLE_CLOUD_PROJECT,
     GAIM_OPERATOR_IMAGE: 'gaim-operator:dev',
+    // The Filestore servers the stack stands in for, and where each namespace's shares may be
+    // (config/samples/static-nfs.yaml, applied in namespace arthur, is allowed).
+    GAIM_NFS_SERVERS: STACK_NFS_SERVERS.join(','),
+    GAIM_NFS_PATH_TEMPLATE: STACK_NFS_PATH_TEMPLATE,
     ...(env.STACK_PODS === 'processes'
       // Each Gaim's own stores, found as the operator finds a Service in a cluster.
       ? { GAIM_STORE_ADDRESS_MAP: env.STORE_ADDRESS_MAP }

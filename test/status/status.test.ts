@@ -8,7 +8,7 @@ import { parseGaim } from '../../src/api/v1alpha1/validate.js';
 import { syncToFirestore } from '../../src/firestore/sync.js';
 import { Resources } from '../../src/kube/resources.js';
 import { createGaim, gaimManifest } from '../support/gaims.js';
-import { isSynced, recordGaim, reconcileCount, waitForGaim, type GaimObject } from '../support/operator.js';
+import { isSynced, recordGaim, reconcileCount, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, partitionStores } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
@@ -90,26 +90,6 @@ describe('sync status', () => {
     expect(synced.status).not.toHaveProperty('errorType');
     const recovered = await waitForDoc(gaimId, 'to be synced', (d) => d.sync_status === 'synced');
     expect(recovered).toMatchObject({ retry_count: 0, next_retry_at: null, last_retry_at: null, error_type: null });
-  });
-
-  it('fails terminally, without counting retries, when a static NFS share is already used by another Gaim', async () => {
-    const first = await createNamespace('status-nfs-a');
-    const second = await createNamespace('status-nfs-b');
-    const running = await operator('', { GAIM_RESYNC_SECONDS: '2' });
-    const share = { nfs: { server: '10.0.0.9', path: `/vol1/${first}` } };
-    await createGaim(suite.client, first, 'owner', { lancedb: { storage: share } });
-    await waitForGaim(suite.client, first, 'owner', 'to be Synced', isSynced);
-    await createGaim(suite.client, second, 'taker', { lancedb: { storage: share } });
-    const refused = await waitForGaim(suite.client, second, 'taker', 'to fail', (g) => g.status?.syncStatus === 'Failed');
-    expect(refused.status).toMatchObject({ errorType: 'conflict', retryCount: 0 });
-    expect(refused.status?.message).toContain(`already backs Gaim ${first}/owner`);
-    // Many resyncs later (each reconciles both Gaims), still no retries counted and nothing created for it.
-    const before = await reconcileCount(running);
-    await eventually('three more resyncs', async () => ((await reconcileCount(running)) >= before + 6 ? true : undefined), 60_000);
-    const later = await suite.client.get<GaimObject>(Resources.gaim, 'taker', second);
-    expect(later.status).toMatchObject({ errorType: 'conflict', retryCount: 0 });
-    expect(later.status).not.toHaveProperty('nextRetryAt');
-    expect((await suite.client.list(Resources.statefulSet, { namespace: second })).items).toEqual([]);
   });
 
   it('does not let a stale writer (older generation or older leader) overwrite a newer entry', async () => {

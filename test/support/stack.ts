@@ -42,8 +42,8 @@ export const createdNamespaces = new Set<string>();
  * for Pod Security as a platform would label a tenant's namespace: `baseline` enforced (the default:
  * what the seed Job's share preparation needs), `restricted` warned of; or `restricted` enforced.
  */
-export async function createNamespace(prefix: string, podSecurity: 'baseline' | 'restricted' = 'baseline'): Promise<string> {
-  const name = `${prefix}-${randomBytes(3).toString('hex')}`;
+export async function createNamespace(prefix: string, podSecurity: 'baseline' | 'restricted' = 'baseline', options: { exactName?: boolean } = {}): Promise<string> {
+  const name = options.exactName === true ? prefix : `${prefix}-${randomBytes(3).toString('hex')}`;
   await adminKubeConfig().makeApiClient(CoreV1Api).createNamespace({
     body: {
       metadata: {

@@ -1,0 +1,58 @@
+// deletionPolicy Retain must survive what the operator does not see coming: a deleted namespace
+// deletes the claims, and a dynamically provisioned volume follows its StorageClass's reclaim policy
+// (Delete on GKE's classes), so its data would go with them. As soon as a claim of a Retain Gaim is
+// bound, its volume's reclaim policy becomes Retain (and the volume gets the Gaim's labels, so the
+// operator's cache holds it from then on). With Delete, at deletion, volumes get their class's
+// policy back.
+import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { Caches } from '../controller/manager.js';
+import type { ReconcileContext } from '../controller/result.js';
+import { errorMessage, OperatorError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import { isNotFound } from '../kube/errors.js';
+import { Labels } from '../kube/labels.js';
+import type { KubeObject } from '../kube/objects.js';
+import { Resources } from '../kube/resources.js';
+import { Message } from '../messages.js';
+import { labels } from '../resources/meta.js';
+import type { Observed } from './observe.js';
+
+type Volume = KubeObject & { spec?: { storageClassName?: string; persistentVolumeReclaimPolicy?: string; nfs?: unknown } };
+
+/** Sets Retain on the volume of every bound claim of a Retain Gaim that does not have it yet. */
+export async function retainVolumes(gaim: Gaim, observed: Observed, client: KubeClient, context: ReconcileContext): Promise<void> {
+  if (gaim.spec.deletionPolicy !== 'Retain') return;
+  for (const claim of observed.claims) {
+    if (claim.volumeName === undefined || claim.reclaimPolicy === 'Retain') continue;
+    const component = claim.store === 'lancedb' ? 'lancedb' : claim.store;
+    await patchVolume(claim.volumeName, {
+      metadata: { labels: { ...labels(gaim, component), [Labels.gaimNamespace]: gaim.metadata.namespace } },
+      spec: { persistentVolumeReclaimPolicy: 'Retain' },
+    }, client, context.signal);
+    context.log.info({ volume: claim.volumeName, claim: claim.name }, 'deletionPolicy Retain: the volume is kept whatever happens to its claim');
+  }
+}
+
+/**
+ * deletionPolicy Delete: the Gaim's dynamic volumes that were set to Retain (while the policy was
+ * Retain) get their StorageClass's reclaim policy back, so deleting the claims deletes them.
+ */
+export async function releaseVolumes(gaim: Gaim, caches: Caches, client: KubeClient, context: ReconcileContext): Promise<void> {
+  const mine = caches.list<Volume>(Resources.persistentVolume).filter((v) =>
+    v.metadata?.labels?.[Labels.gaim] === gaim.metadata.name && v.metadata.labels[Labels.gaimNamespace] === gaim.metadata.namespace);
+  for (const volume of mine) {
+    const className = volume.spec?.storageClassName ?? '';
+    if (className === '' || volume.spec?.nfs !== undefined || volume.spec?.persistentVolumeReclaimPolicy !== 'Retain') continue; // static shares stay Retain
+    const storageClass = await client.get<KubeObject & { reclaimPolicy?: string }>(Resources.storageClass, className, undefined, context.signal)
+      .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw error; });
+    await patchVolume(volume.metadata?.name ?? '', { spec: { persistentVolumeReclaimPolicy: storageClass?.reclaimPolicy ?? 'Delete' } }, client, context.signal);
+  }
+}
+
+async function patchVolume(name: string, patch: Record<string, unknown>, client: KubeClient, signal: AbortSignal): Promise<void> {
+  try {
+    await client.mergePatch(Resources.persistentVolume, name, undefined, patch, signal);
+  } catch (error: unknown) {
+    if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.retainVolume(name)}: ${errorMessage(error)}`, { cause: error });
+  }
+}
