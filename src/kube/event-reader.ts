@@ -21,7 +21,9 @@ const when = (e: Event) => e.series?.lastObservedTime ?? e.eventTime ?? e.deprec
 
 /**
  * The newest event about an object (events.k8s.io/v1, which also serves events written through
- * core/v1, as provisioners and the Job controller write them), optionally of given reasons only.
+ * core/v1, as provisioners and the Job controller write them), optionally of given reasons only; the
+ * newest Warning when there is one, since that is what says what is wrong (a provisioner's
+ * ProvisioningFailed, not the PV controller's periodic "waiting for the external provisioner").
  * What a user would find in `kubectl describe`, for a condition message.
  */
 export async function latestEvent(client: KubeClient, regarding: { kind: string; name: string; namespace: string }, signal: AbortSignal, reasons?: readonly string[]): Promise<EventSummary | undefined> {
@@ -30,9 +32,9 @@ export async function latestEvent(client: KubeClient, regarding: { kind: string;
     fieldSelector: `regarding.kind=${regarding.kind},regarding.name=${regarding.name}`,
     signal,
   });
-  const newest = items
+  const relevant = items
     .filter((e) => reasons === undefined || reasons.includes(e.reason ?? ''))
-    .sort((a, b) => (Date.parse(when(a)) || 0) - (Date.parse(when(b)) || 0))
-    .at(-1);
+    .sort((a, b) => (Date.parse(when(a)) || 0) - (Date.parse(when(b)) || 0));
+  const newest = relevant.filter((e) => e.type === 'Warning').at(-1) ?? relevant.at(-1);
   return newest === undefined ? undefined : { type: newest.type ?? 'Normal', reason: newest.reason ?? '', note: (newest.note ?? '').trim() };
 }

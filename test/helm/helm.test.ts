@@ -4,18 +4,18 @@
 // same run with one needed verb removed fails with a Forbidden that names it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { repoRoot } from '../stack/stack.js';
+import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS } from '../stack/stack.js';
 import { kubectl } from '../support/crd.js';
 import { createGaim } from '../support/gaims.js';
-import { isSynced, waitForGaim } from '../support/operator.js';
-import { adminKubeConfig, createNamespace, stackEnv } from '../support/stack.js';
+import { condition, isSynced, waitForGaim } from '../support/operator.js';
+import { adminKubeConfig, createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
 const run = promisify(execFile);
@@ -75,12 +75,45 @@ describe('helm chart', () => {
     expect(result.output).toContain(message);
   });
 
+  it('renders least privilege in both modes: Secrets only by name, cluster rights only for volumes and classes', async () => {
+    type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+    type Doc = { kind: string; metadata: { namespace?: string }; rules?: Rule[] };
+    const render = async (...set: string[]) => {
+      const out = await helm('template', 'g', chart, '-n', 'ops', '--show-only', 'templates/rbac.yaml', ...set.flatMap((v) => ['--set', v]));
+      expect(out.ok, out.output).toBe(true);
+      return parseAllDocuments(out.output).map((d) => d.toJS() as Doc).filter((d) => d.rules !== undefined);
+    };
+    const verbsOf = (docs: Doc[], kind: string, resource: string, namespace?: string) =>
+      docs.filter((d) => d.kind === kind && (namespace === undefined || d.metadata.namespace === namespace))
+        .flatMap((d) => d.rules ?? []).filter((r) => r.resources.includes(resource)).flatMap((r) => r.verbs);
+
+    const clusterWide = await render();
+    expect(verbsOf(clusterWide, 'ClusterRole', 'secrets')).toEqual(['get', 'create', 'patch', 'delete']);
+    expect(verbsOf(clusterWide, 'ClusterRole', 'persistentvolumes')).toEqual(['list', 'watch', 'patch']); // no static NFS: no create or delete
+    expect(verbsOf(clusterWide, 'ClusterRole', 'storageclasses')).toEqual(['get']);
+
+    const namespaced = await render('operator.watchNamespaces={team-a,team-b}');
+    expect(verbsOf(namespaced, 'ClusterRole', 'secrets')).toEqual([]);
+    expect(namespaced.filter((d) => d.kind === 'ClusterRole').flatMap((d) => d.rules ?? []).flatMap((r) => r.resources).sort()).toEqual(['persistentvolumes', 'storageclasses']);
+    for (const ns of ['team-a', 'team-b']) expect(verbsOf(namespaced, 'Role', 'secrets', ns)).toEqual(['get', 'create', 'patch', 'delete']);
+    expect(verbsOf(namespaced, 'Role', 'secrets', 'ops')).toEqual([]); // the release namespace: only the Lease
+
+    const withNfs = await render('operator.nfs.servers={10.0.0.2}', 'operator.nfs.pathTemplate=/vol1/gaims/{namespace}');
+    expect(verbsOf(withNfs, 'ClusterRole', 'persistentvolumes')).toEqual(['list', 'watch', 'patch', 'create', 'delete']);
+    // Nowhere, in any mode, a listing of Secrets.
+    for (const docs of [clusterWide, namespaced, withNfs]) {
+      expect(docs.flatMap((d) => d.rules ?? []).filter((r) => r.resources.includes('secrets')).flatMap((r) => r.verbs)).not.toContain('list');
+    }
+  });
+
   describe('RBAC', () => {
     let releaseNs = '';
     let account = '';
     beforeAll(async () => {
       releaseNs = await createNamespace('gaim-system');
-      const installed = await helm('install', 'gaim', chart, '-n', releaseNs, '--set', 'crds.install=false', '--set', 'replicaCount=1', '--wait=false');
+      const installed = await helm('install', 'gaim', chart, '-n', releaseNs, '--set', 'crds.install=false', '--set', 'replicaCount=1', '--wait=false',
+        // The static NFS shares the stack's operators allow: their PersistentVolume rights come with them.
+        '--set', `operator.nfs.servers={${STACK_NFS_SERVERS.join(',')}}`, '--set', `operator.nfs.pathTemplate=${STACK_NFS_PATH_TEMPLATE}`);
       expect(installed.output).toContain('STATUS: deployed');
       account = 'gaim-gaim-operator';
     });
@@ -101,7 +134,7 @@ describe('helm chart', () => {
     }
 
     const operatorAs = (ns: string, pod: Record<string, string>) =>
-      suite.operator(ns, { ...pod, POD_NAMESPACE: releaseNs, GAIM_LEASE_NAMESPACE: releaseNs, GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAME: `leader-${ns}` });
+      suite.operator(ns, { ...pod, POD_NAMESPACE: releaseNs, GAIM_LEASE_NAMESPACE: releaseNs, GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAME: `leader-${ns.split(',')[0] ?? ''}` });
 
     it('is enough to reconcile a Gaim to Synced as the chart\'s ServiceAccount', async () => {
       const ns = await createNamespace('helm-rbac');
@@ -111,6 +144,50 @@ describe('helm chart', () => {
       // It took the in-cluster path (token file and CA), not a kubeconfig.
       expect(operator.records.find((r) => r['msg'] === 'gaim-operator starting')).toMatchObject({ credentials: expect.stringMatching(/^service account/) as unknown });
     });
+
+    it('uses every verb the chart grants it, and no other, through the life of its Gaims', async () => {
+      const [a = '', b = '', c = '', d = ''] = await Promise.all(['life-a', 'life-b', 'life-c', 'life-d'].map((prefix) => createNamespace(prefix)));
+      const operator = await operatorAs(`${a},${b},${c},${d}`, await serviceAccountPod());
+      // alpha: a static share (Delete policy) where `stage` is a file: its seed fails, then is retried.
+      const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', 'gaims', a);
+      await mkdir(share, { recursive: true });
+      await writeFile(join(share, 'stage'), 'not a directory');
+      await createGaim(suite.client, a, 'alpha', { deletionPolicy: 'Delete', lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${a}` } } } });
+      await createGaim(suite.client, b, 'beta');
+      // gamma: a claim the driver refuses stays Pending, and the operator reads its events to say why.
+      await createGaim(suite.client, c, 'gamma', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '50Gi' } } });
+      await createGaim(suite.client, d, 'delta');
+      await waitForGaim(suite.client, a, 'alpha', 'to fail its seed', (g) => g.status?.errorType === 'storage', 90_000);
+      await rm(join(share, 'stage'));
+      for (const [ns, name] of [[a, 'alpha'], [b, 'beta'], [d, 'delta']] as const) await waitForGaim(suite.client, ns, name, 'to be Synced', isSynced, 120_000);
+      await waitForGaim(suite.client, c, 'gamma', 'to say why its claim is Pending', (g) => (condition(g, 'StorageReady')?.message ?? '').includes('ProvisioningFailed'), 60_000);
+      // beta: Redis switched off (its workload goes), then deletionPolicy Delete (its volumes get their class's policy back), then deleted.
+      await suite.client.mergePatch(Resources.gaim, 'beta', b, { spec: { redis: { enabled: false } } });
+      await eventually('beta\'s Redis to be removed', async () => ((await suite.client.list(Resources.statefulSet, { namespace: b })).items.length === 1 ? true : undefined), 60_000);
+      await suite.client.mergePatch(Resources.gaim, 'beta', b, { spec: { deletionPolicy: 'Delete' } });
+      await waitForGaim(suite.client, b, 'beta', 'to see deletionPolicy Delete', (g) => g.status?.observedGeneration === 3, 60_000);
+      for (const [ns, name] of [[b, 'beta'], [d, 'delta'], [a, 'alpha']] as const) {
+        await suite.client.delete(Resources.gaim, name, ns);
+        await eventually(`${name} to be finalized`, async () => suite.client.get(Resources.gaim, name, ns).then(() => undefined, () => true), 60_000);
+      }
+
+      const used = requestsOf(await operator.metrics());
+      expect(used.filter((r) => r.code === '403'), 'requests the chart\'s RBAC refused').toEqual([]);
+      const usedVerbs = new Set(used.flatMap((r) => rbacVerbs(r.verb, r.code).map((v) => `${v} ${r.resource}`)));
+      const roles = [
+        await suite.client.get<KubeObject & { rules: { resources: string[]; verbs: string[] }[] }>(Resources.clusterRole, 'gaim-gaim-operator'),
+        await suite.client.request<KubeObject & { rules: { resources: string[]; verbs: string[] }[] }>('GET', 'roles', 'GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${releaseNs}/roles/gaim-gaim-operator-leader-election`),
+      ];
+      const granted = roles.flatMap((role) => role.rules.flatMap((rule) => rule.resources.flatMap((resource) => rule.verbs.map((verb) => `${verb} ${resource}`))));
+      // Granted but never a request of the operator's own: checked by the API server on another request.
+      const notRequests: Record<string, string> = {
+        'update gaims/finalizers': 'OwnerReferencesPermissionEnforcement: setting blockOwnerDeletion on an owned object',
+        'patch gaims/status': 'the status apply, counted as a patch of gaims',
+        'patch events': 'an aggregated event\'s series count, written when one repeats after 30 s (test/engine/events.test.ts)',
+      };
+      expect(granted.filter((g) => !usedVerbs.has(g) && notRequests[g] === undefined), 'granted and never used').toEqual([]);
+      expect([...usedVerbs].filter((u) => !granted.includes(u)), 'used and not granted').toEqual([]);
+    }, 600_000);
 
     it('has teeth: without one needed verb the reconcile fails with a Forbidden that names it', async () => {
       const role = await suite.client.get<KubeObject & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }>(Resources.clusterRole, 'gaim-gaim-operator');
@@ -130,3 +207,21 @@ describe('helm chart', () => {
     });
   });
 });
+
+interface Request { readonly verb: string; readonly resource: string; readonly code: string }
+
+/** rest_client_requests_total, as the operator counted its requests to the API server. */
+function requestsOf(metrics: string): Request[] {
+  return metrics.split('\n').flatMap((line) => {
+    const match = /^rest_client_requests_total\{(.*)\} (\d+)/.exec(line);
+    if (match === null || match[2] === '0') return [];
+    const labels: Record<string, string> = Object.fromEntries([...(match[1] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1] ?? '', m[2] ?? '']));
+    return [{ verb: labels['verb'] ?? '', resource: labels['resource'] ?? '', code: labels['code'] ?? '' }];
+  });
+}
+
+/** The RBAC verbs a request needs: a server-side apply that creates its object needs create as well as patch. */
+function rbacVerbs(verb: string, code: string): string[] {
+  if (verb === 'APPLY') return code === '201' ? ['patch', 'create'] : ['patch'];
+  return [verb.toLowerCase()];
+}
