@@ -2,13 +2,13 @@
 // by root with mode 0755, seed containers run as their securityContext's user with no fsGroup on the
 // share, store pods that initialise from the credentials the operator generates, and the operator
 // running as the chart's ServiceAccount in namespaces with Pod Security labels.
-import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { samples } from '../api/cases.js';
-import { createGaim, gaimStores } from '../support/gaims.js';
+import { createGaim, createGaimOnBlockedShare, gaimStores } from '../support/gaims.js';
 import { condition, isSynced, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
@@ -122,12 +122,8 @@ describe('day one on GKE', () => {
 
   it('retries a failed seed Job with a new one: by itself at the next retry once the cause is gone, and at once on retry-now', async () => {
     await suite.operator('', { GAIM_BACKOFF_BASE_MS: '2000', GAIM_BACKOFF_CAP_MS: '4000' });
-    // An existing share where `stage` is a file: it cannot become the environment's directory.
     const ns = await createNamespace('retry');
-    const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', 'gaims', ns);
-    await mkdir(share, { recursive: true });
-    await writeFile(join(share, 'stage'), 'not a directory');
-    await createGaim(suite.client, ns, 'phoenix', { lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${ns}` } } } });
+    const share = await createGaimOnBlockedShare(suite.client, ns, 'phoenix');
     const failing = await waitForGaim(suite.client, ns, 'phoenix', 'to fail twice', (g) =>
       g.status?.errorType === 'storage' && ((g.status as { retryCount?: number }).retryCount ?? 0) >= 2, 120_000);
     expect(condition(failing, 'Ready')?.reason).toBe('SharePreparationFailed');
@@ -137,7 +133,7 @@ describe('day one on GKE', () => {
     expect(whileFailing.length).toBeLessThanOrEqual(2);
     expect(whileFailing.every((j) => (j.status?.failed ?? 0) > 0 || (j.status?.succeeded ?? 0) === 0)).toBe(true);
 
-    await rm(join(share, 'stage'));
+    await share.unblock();
     await waitForGaim(suite.client, ns, 'phoenix', 'to be Synced at the next retry, by itself', isSynced, 60_000);
     const jobs = await seedJobs(ns);
     expect(jobs.map((j) => j.status?.succeeded ?? 0)).toEqual([1]); // the failed attempts are gone
@@ -147,13 +143,10 @@ describe('day one on GKE', () => {
   it('retries a failed seed Job at once when asked (retry-now), whatever the backoff says', async () => {
     await suite.operator('', { GAIM_BACKOFF_BASE_MS: '600000', GAIM_BACKOFF_CAP_MS: '600000' });
     const ns = await createNamespace('retrynow');
-    const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', 'gaims', ns);
-    await mkdir(share, { recursive: true });
-    await writeFile(join(share, 'stage'), 'not a directory');
-    await createGaim(suite.client, ns, 'lazarus', { lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${ns}` } } } });
+    const share = await createGaimOnBlockedShare(suite.client, ns, 'lazarus');
     const failed = await waitForGaim(suite.client, ns, 'lazarus', 'to fail once', (g) => g.status?.errorType === 'storage', 120_000);
     expect(Date.parse((failed.status as { nextRetryAt?: string }).nextRetryAt ?? '') - Date.now()).toBeGreaterThan(5 * 60_000);
-    await rm(join(share, 'stage'));
+    await share.unblock();
     await suite.client.mergePatch(Resources.gaim, 'lazarus', ns, { metadata: { annotations: { 'gaim.livingcontent.io/retry-now': 'now-1' } } });
     await waitForGaim(suite.client, ns, 'lazarus', 'to be Synced after retry-now', (g) => isSynced(g) && (g.status as { retryNowHandled?: string }).retryNowHandled === 'now-1', 60_000);
   });

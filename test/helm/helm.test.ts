@@ -4,7 +4,7 @@
 // same run with one needed verb removed fails with a Forbidden that names it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments } from 'yaml';
@@ -13,7 +13,7 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS } from '../stack/stack.js';
 import { kubectl } from '../support/crd.js';
-import { createGaim } from '../support/gaims.js';
+import { createGaim, createGaimOnBlockedShare } from '../support/gaims.js';
 import { condition, isSynced, waitForGaim } from '../support/operator.js';
 import { adminKubeConfig, createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
@@ -149,16 +149,13 @@ describe('helm chart', () => {
       const [a = '', b = '', c = '', d = ''] = await Promise.all(['life-a', 'life-b', 'life-c', 'life-d'].map((prefix) => createNamespace(prefix)));
       const operator = await operatorAs(`${a},${b},${c},${d}`, await serviceAccountPod());
       // alpha: a static share (Delete policy) where `stage` is a file: its seed fails, then is retried.
-      const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', 'gaims', a);
-      await mkdir(share, { recursive: true });
-      await writeFile(join(share, 'stage'), 'not a directory');
-      await createGaim(suite.client, a, 'alpha', { deletionPolicy: 'Delete', lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${a}` } } } });
+      const share = await createGaimOnBlockedShare(suite.client, a, 'alpha', { deletionPolicy: 'Delete' });
       await createGaim(suite.client, b, 'beta');
       // gamma: a claim the driver refuses stays Pending, and the operator reads its events to say why.
       await createGaim(suite.client, c, 'gamma', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '50Gi' } } });
       await createGaim(suite.client, d, 'delta');
       await waitForGaim(suite.client, a, 'alpha', 'to fail its seed', (g) => g.status?.errorType === 'storage', 90_000);
-      await rm(join(share, 'stage'));
+      await share.unblock();
       for (const [ns, name] of [[a, 'alpha'], [b, 'beta'], [d, 'delta']] as const) await waitForGaim(suite.client, ns, name, 'to be Synced', isSynced, 120_000);
       await waitForGaim(suite.client, c, 'gamma', 'to say why its claim is Pending', (g) => (condition(g, 'StorageReady')?.message ?? '').includes('ProvisioningFailed'), 60_000);
       // beta: Redis switched off (its workload goes), then deletionPolicy Delete (its volumes get their class's policy back), then deleted.

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { KubeClient } from '../../src/kube/client.js';
@@ -57,4 +58,16 @@ export async function gaimStores(client: KubeClient, namespace: string, name: st
   const redis = new Redis({ host: host ?? '', port: Number(port), password: redisSecret('password'), lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   return { mongo, redis, close: async () => { await mongo.close(); redis.disconnect(); } };
+}
+
+/**
+ * A Gaim on an existing static share (the stack stands in for its Filestore server) where `stage` is
+ * a file: it cannot become the environment's directory, so the seed Job fails until `unblock()`.
+ */
+export async function createGaimOnBlockedShare(client: KubeClient, namespace: string, name: string, spec: Record<string, unknown> = {}): Promise<{ unblock(): Promise<void> }> {
+  const share = join(stackEnv().STACK_VOLUMES, 'nfs', 'filestore.test', 'vol1', 'gaims', namespace);
+  await mkdir(share, { recursive: true });
+  await writeFile(join(share, 'stage'), 'not a directory');
+  await createGaim(client, namespace, name, { ...spec, lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${namespace}` } } } });
+  return { unblock: () => rm(join(share, 'stage')) };
 }
