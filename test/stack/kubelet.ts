@@ -22,6 +22,7 @@ import { MANAGED_SELECTOR } from '../../src/kube/labels.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { microTime } from '../../src/kube/time.js';
+import type { OperatorImage } from './image.js';
 import { newShare } from './provisioner.js';
 import type { StoreKind, StoreRuntimes } from './store-runtime.js';
 
@@ -77,10 +78,11 @@ export interface KubeletOptions {
   readonly volumesDir: string;
   /** Each pod's own directory (tmp, termination messages, store state) goes here. */
   readonly podsDir: string;
-  readonly repoRoot: string;
+  /** The operator's image, readable by every container user (see image.ts). */
+  readonly image: OperatorImage;
+  /** container-entry.mjs: node reads it as root, before the container takes its user. */
+  readonly entryScript: string;
   readonly nodeBinary: string;
-  /** The operator's code: its sources through tsx, or the compiled dist/ (the image's form). */
-  readonly entry: 'source' | 'compiled';
   /** Runs MongoDB and Redis pods; without it, this node runs seed pods only. */
   readonly stores?: StoreRuntimes;
   readonly log: (message: string) => void;
@@ -232,8 +234,8 @@ export class StackKubelet {
     const messagePath = join(podDir, `${container.name}.termination-log`);
     await writeFile(messagePath, '');
     await chmod(messagePath, 0o666);
-    const { repoRoot, entry } = this.options;
-    const code = entry === 'compiled' ? join(repoRoot, 'dist', 'src') : join(repoRoot, 'src');
+    const { image, entryScript } = this.options;
+    const { code, entry } = image;
     const ext = entry === 'compiled' ? 'js' : 'ts';
     const spec = {
       ...user,
@@ -244,10 +246,10 @@ export class StackKubelet {
     };
     const specFile = join(podDir, `${container.name}.spec.json`);
     await writeFile(specFile, JSON.stringify(spec));
-    const node = [this.options.nodeBinary, ...(entry === 'compiled' ? [] : ['--import', 'tsx']), join(repoRoot, 'test', 'stack', 'container-entry.mjs'), specFile];
+    const node = [this.options.nodeBinary, ...(entry === 'compiled' ? [] : ['--import', 'tsx']), entryScript, specFile];
     const command = user.uid === 0 ? [...rootLimits(container.securityContext), ...node] : node;
     const { exitCode, output } = await run(command, {
-      cwd: repoRoot,
+      cwd: image.root,
       env: { PATH: process.env['PATH'] ?? '', HOME: podDir, TMPDIR: join(podDir, 'tmp'), TERMINATION_MESSAGE_PATH: messagePath, ...env },
     }, (child) => {
       const children = this.#processes.get(podUid) ?? new Set();

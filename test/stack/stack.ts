@@ -17,6 +17,7 @@ import { KubeClient } from '../../src/kube/client.js';
 import { Resources } from '../../src/kube/resources.js';
 import { StackKubelet } from './kubelet.js';
 import { HostPathProvisioner } from './provisioner.js';
+import { buildOperatorImage, type ImageEntry } from './image.js';
 import { waitUntilReady } from './readiness.js';
 import { GKE_STORAGE_CLASSES, storageClassObject } from './storage-classes.js';
 import { StoreRuntimes } from './store-runtime.js';
@@ -70,7 +71,7 @@ export interface StackOptions {
   readonly log?: (message: string) => void;
   /** What the seed runner executes for a seed pod: the sources through tsx (default), or the compiled
    * `dist/src/main.js`, as the image does (the benchmark: half the start-up cost per Job). */
-  readonly seedEntry?: 'source' | 'compiled';
+  readonly seedEntry?: ImageEntry;
   /** How pods run (default `processes`). */
   readonly pods?: StackPods;
 }
@@ -446,9 +447,9 @@ export class Stack {
       capacity: processes ? { cpu: '2000', memory: '8Ti', pods: '2500' } : { cpu: '16', memory: '32Gi', pods: '110' },
       volumesDir: this.env.STACK_VOLUMES,
       podsDir: join(this.env.STACK_NODE_ROOT, 'pods'),
-      repoRoot,
+      image: await buildOperatorImage(repoRoot, join(this.env.STACK_NODE_ROOT, 'image'), this.options.seedEntry ?? 'source'),
+      entryScript: join(repoRoot, 'test', 'stack', 'container-entry.mjs'),
       nodeBinary: join(this.#bin, 'node'),
-      entry: this.options.seedEntry ?? 'source',
       ...(this.#stores === undefined ? {} : { stores: this.#stores }),
       log: (message) => this.#log(message),
     });
