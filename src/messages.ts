@@ -15,6 +15,8 @@ export const Message = {
   writeStatus: 'cannot write gaim status',
   updateFinalizer: 'cannot update the gaim\'s finalizer',
   listPods: (job: string) => `cannot list the pods of job ${job}`,
+  growClaim: (name: string, to: string) => `cannot grow claim ${name} to ${to}`,
+  shrinkClaim: (name: string, to: string) => `cannot shrink claim ${name} to ${to}`,
   // Ownership and sharing
   namespaceTaken: (namespace: string, owner: string) => `cannot own namespace ${namespace}: it already has Gaim ${owner}; one Gaim per namespace`,
   useShare: 'cannot use the NFS share',

@@ -18,7 +18,8 @@ import { holdOff, RETRY_NOW } from '../status/retry-ledger.js';
 import { applyPlan } from './apply.js';
 import { applyFinalizer, finalize, hasFinalizer } from './finalizer.js';
 import { explainPending } from './explain.js';
-import { observe } from './observe.js';
+import { checkExpandable, growClaims, planGrowth } from './grow.js';
+import { claimSizes, observe } from './observe.js';
 import { admit, credentialsProblem, plan } from './plan.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from './seed.js';
@@ -116,13 +117,17 @@ export class GaimReconciler implements Reconciler {
     const sizes = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
       throw asOperatorError(error, 'firestore', context.signal);
     });
+    const grow = planGrowth(gaim, observed, sizes);
+    await checkExpandable(grow, this.deps.client, context.signal);
     const created = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace), this.deps, context);
+    await growClaims(gaim, grow, this.deps, context);
     await retainVolumes(gaim, observed, this.deps.client, context);
 
     const seeding = await seedStores(gaim, observed.stores, new Map([...credentials, ...created]), this.deps, context);
     const first = seeding.errors[0];
     return {
       stores: observed.stores,
+      claims: claimSizes(observed.claims),
       seeding: {
         seeded: seeding.seeded, pending: seeding.pending, failed: seeding.errors.map((e) => e.errorType),
         justSeeded: seeding.justSeeded, details: seeding.details, warnings: seeding.warnings,

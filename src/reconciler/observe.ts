@@ -7,8 +7,9 @@ import type { KubeObject } from '../kube/objects.js';
 import { Resources, type Resource } from '../kube/resources.js';
 import type { CurrentSizes } from '../resources/desired.js';
 import { objectNames } from '../resources/meta.js';
-import { claimReadiness, statefulSetReadiness } from '../resources/readiness.js';
-import type { StoresReadiness } from '../status/gaim-status.js';
+import { resizeProgress, type ResizeProgress } from '../resources/claim-growth.js';
+import { claimReadiness, statefulSetReadiness, type Readiness } from '../resources/readiness.js';
+import type { ClaimSize, StoresReadiness } from '../status/gaim-status.js';
 
 export interface ClaimState {
   readonly store: 'mongodb' | 'redis' | 'lancedb';
@@ -18,6 +19,13 @@ export interface ClaimState {
   readonly volumeName: string | undefined;
   /** The volume's reclaim policy, when the operator's cache holds the volume (it carries the Gaim's labels). */
   readonly reclaimPolicy: string | undefined;
+  readonly storageClassName: string | undefined;
+  /** spec.resources.requests.storage */
+  readonly request: string | undefined;
+  /** status.capacity.storage: what the volume has (absent until Bound). */
+  readonly capacity: string | undefined;
+  /** Where a resize stands, when the request is above the capacity. */
+  readonly resize: ResizeProgress;
 }
 
 /** A namespaced object to act on by name. */
@@ -45,8 +53,14 @@ interface WithClaimTemplates extends KubeObject {
   spec?: { volumeClaimTemplates?: { spec?: { resources?: { requests?: Record<string, string> } } }[] };
 }
 interface WithRequests extends KubeObject {
-  spec?: { resources?: { requests?: Record<string, string> }; nfs?: { server?: string; path?: string }; volumeName?: string; persistentVolumeReclaimPolicy?: string };
-  status?: { phase?: string };
+  spec?: {
+    resources?: { requests?: Record<string, string> }; nfs?: { server?: string; path?: string }; volumeName?: string;
+    persistentVolumeReclaimPolicy?: string; storageClassName?: string;
+  };
+  status?: {
+    phase?: string; capacity?: Record<string, string>; allocatedResourceStatuses?: Record<string, string>;
+    conditions?: { type: string; status?: string; message?: string }[];
+  };
 }
 
 export function observe(gaim: Gaim, caches: Caches): Observed {
@@ -63,18 +77,24 @@ export function observe(gaim: Gaim, caches: Caches): Observed {
   if (redisClaim !== undefined) sizes.redisClaim = redisClaim;
   if (lancedbClaim !== undefined) sizes.lancedbClaim = lancedbClaim;
 
-  const readiness = (name: string) => statefulSetReadiness(get(Resources.statefulSet, name));
+  const claims = claimStates(gaim, caches);
+  // A store whose data claim is being resized says so in its condition until the capacity matches.
+  const resizing = (store: ClaimState['store'], readiness: Readiness): Readiness => {
+    const resize = claims.find((c) => c.store === store)?.resize;
+    return readiness.ready && resize !== undefined && resize.state !== 'steady' ? { ready: false, reason: resize.state, message: resize.message } : readiness;
+  };
+  const readiness = (name: string, store: 'mongodb' | 'redis') => resizing(store, statefulSetReadiness(get(Resources.statefulSet, name)));
   const disabled = [...(gaim.spec.mongodb.enabled ? [] : [names.mongodb]), ...(gaim.spec.redis.enabled ? [] : [names.redis])];
   return {
     namespaceOwner: namespaceOwner(gaim, caches),
     shareOwner: shareOwner(gaim, caches),
     sizes,
     stores: {
-      mongodb: gaim.spec.mongodb.enabled ? readiness(names.mongodb) : 'disabled',
-      redis: gaim.spec.redis.enabled ? readiness(names.redis) : 'disabled',
-      storage: claimReadiness(get(Resources.persistentVolumeClaim, names.lancedbClaim)),
+      mongodb: gaim.spec.mongodb.enabled ? readiness(names.mongodb, 'mongodb') : 'disabled',
+      redis: gaim.spec.redis.enabled ? readiness(names.redis, 'redis') : 'disabled',
+      storage: resizing('lancedb', claimReadiness(get(Resources.persistentVolumeClaim, names.lancedbClaim))),
     },
-    claims: claimStates(gaim, caches),
+    claims,
     disabledWorkloads: disabled.flatMap((name) => [Resources.statefulSet, Resources.service]
       .filter((resource) => get(resource, name) !== undefined)
       .map((resource) => ({ resource, name, namespace: ns }))),
@@ -99,7 +119,13 @@ function claimStates(gaim: Gaim, caches: Caches): ClaimState[] {
     if (claim === undefined) return [];
     const volumeName = claim.status?.phase === 'Bound' ? claim.spec?.volumeName : undefined;
     const volume = volumeName === undefined ? undefined : caches.get<WithRequests>(Resources.persistentVolume, volumeName);
-    return [{ store, name, phase: claim.status?.phase ?? 'Pending', volumeName, reclaimPolicy: volume?.spec?.persistentVolumeReclaimPolicy }];
+    const request = claim.spec?.resources?.requests?.['storage'];
+    const capacity = claim.status?.capacity?.['storage'];
+    return [{
+      store, name, phase: claim.status?.phase ?? 'Pending', volumeName, reclaimPolicy: volume?.spec?.persistentVolumeReclaimPolicy,
+      storageClassName: claim.spec?.storageClassName, request, capacity,
+      resize: resizeProgress(name, { request, capacity, conditions: claim.status?.conditions ?? [], resizeStatus: claim.status?.allocatedResourceStatuses?.['storage'] }),
+    }];
   });
 }
 
@@ -123,4 +149,9 @@ function shareOwner(gaim: Gaim, caches: Caches): string | undefined {
     volume.metadata?.name !== mine && volume.spec?.nfs?.server === nfs.server && normalizePath(volume.spec.nfs.path) === normalizePath(nfs.path));
   if (taken === undefined) return undefined;
   return `${taken.metadata?.labels?.[Labels.gaimNamespace] ?? '?'}/${taken.metadata?.labels?.[Labels.gaim] ?? '?'}`;
+}
+
+/** Each claim's requested and actual size, for status.claims. */
+export function claimSizes(claims: readonly ClaimState[]): ClaimSize[] {
+  return claims.map((c) => ({ name: c.name, store: c.store, ...(c.request === undefined ? {} : { requested: c.request }), ...(c.capacity === undefined ? {} : { capacity: c.capacity }) }));
 }

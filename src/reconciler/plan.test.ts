@@ -55,7 +55,10 @@ describe('plan', () => {
 
 const mongoKeys: Record<string, string> = { 'root-username': 'root', 'root-password': 'r', 'app-username': 'app', 'app-password': 'a' };
 const redisKeys: Record<string, string> = { password: 'p' };
-const claim = (store: 'mongodb' | 'redis') => ({ store, name: `data-marvin-${store}-0`, phase: 'Bound', volumeName: 'pv', reclaimPolicy: undefined });
+const claim = (store: 'mongodb' | 'redis'): Observed['claims'][number] => ({
+  store, name: `data-marvin-${store}-0`, phase: 'Bound', volumeName: 'pv', reclaimPolicy: undefined,
+  storageClassName: 'standard-rwo', request: '10Gi', capacity: '10Gi', resize: { state: 'steady' },
+});
 
 describe('credentialsProblem', () => {
   it.each<[string, Credentials, Observed['claims'], string | undefined]>([

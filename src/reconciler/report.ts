@@ -10,7 +10,7 @@ import { objectKey } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
 import { endpointsOf } from '../resources/connections.js';
-import { buildStatus, sameStatus, type StatusInput, type StoresReadiness } from '../status/gaim-status.js';
+import { buildStatus, sameStatus, type ClaimSize, type StatusInput, type StoresReadiness } from '../status/gaim-status.js';
 import { Reason } from '../status/reasons.js';
 import { afterFailure, afterSuccess, duringRetry, RETRY_NOW, type Ledger } from '../status/retry-ledger.js';
 import type { LedgerExpectations } from './expectations.js';
@@ -20,6 +20,7 @@ import type { FirestoreWriteBack, WriteBackResult } from './write-back.js';
 export interface Outcome {
   readonly error?: OperatorError;
   readonly stores?: StoresReadiness;
+  readonly claims?: readonly ClaimSize[];
   readonly seeding?: NonNullable<StatusInput['seeding']>;
   readonly suspended?: boolean;
   /** A retry is under way (a new seed Job runs): the ledger is neither reset nor counted. */
@@ -61,6 +62,7 @@ export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError |
     ledger,
     ...(retryNow === undefined ? {} : { retryNowHandled: retryNow }),
     ...(outcome.stores === undefined ? {} : { stores: outcome.stores, endpoints: endpointsOf(gaim) }),
+    ...(outcome.claims === undefined ? {} : { claims: outcome.claims }),
     ...(outcome.seeding === undefined ? {} : { seeding: outcome.seeding }),
     ...(outcome.suspended === true ? { suspended: true } : {}),
     ...(error === undefined ? {} : { error: { type: error.errorType, message: error.message, reason: error.reason } }),

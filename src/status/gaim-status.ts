@@ -12,6 +12,7 @@ export interface StoresReadiness {
 }
 
 export type SeedWarning = NonNullable<GaimStatus['seedWarnings']>[number];
+export type ClaimSize = NonNullable<GaimStatus['claims']>[number];
 
 export interface SeedingInput {
   readonly seeded: NonNullable<GaimStatus['seeded']>;
@@ -33,6 +34,8 @@ export interface StatusInput {
   readonly stores?: StoresReadiness | undefined;
   readonly suspended?: boolean;
   readonly endpoints?: GaimStatus['endpoints'];
+  /** Each claim's requested and actual size, as observed; undefined keeps the previous. */
+  readonly claims?: readonly ClaimSize[] | undefined;
   /** The retry ledger after this attempt. */
   readonly ledger?: Ledger;
   readonly retryNowHandled?: string;
@@ -109,6 +112,7 @@ export function buildStatus(input: StatusInput): GaimStatus {
     message,
     conditions,
     ...(input.endpoints === undefined ? (previous.endpoints === undefined ? {} : { endpoints: previous.endpoints }) : { endpoints: input.endpoints }),
+    ...keep('claims', input.claims === undefined ? previous.claims : input.claims.length === 0 ? undefined : [...input.claims]),
     ...(input.seeding === undefined ? (previous.seeded === undefined ? {} : { seeded: previous.seeded }) : { seeded: input.seeding.seeded }),
     ...(seedWarnings.length === 0 ? {} : { seedWarnings }),
     ...ledgerFields(input.ledger ?? { retryCount: previous.retryCount ?? 0, ...pick(previous) }),
@@ -137,6 +141,11 @@ function seededCondition(seeding: SeedingInput, warnings: readonly SeedWarning[]
   const warning = warnings[0];
   if (warning !== undefined) return { type: 'Seeded', status: 'True', reason: warning.reason, message: `every store is seeded for the current spec, but ${warning.store}: ${warning.message}` };
   return { type: 'Seeded', status: 'True', reason: Reason.Seeded, message: 'every store is seeded for the current spec' };
+}
+
+/** `{ key: value }`, or nothing when value is undefined (status fields are absent, never null). */
+function keep<K extends keyof GaimStatus>(key: K, value: GaimStatus[K] | undefined): Partial<GaimStatus> {
+  return value === undefined ? {} : { [key]: value };
 }
 
 function pick(status: GaimStatus): Partial<Ledger> {

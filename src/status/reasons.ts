@@ -41,5 +41,9 @@ export const Reason = {
   SharePathNotDirectory: 'SharePathNotDirectory',
   TableSchemaMismatch: 'TableSchemaMismatch',
   SeedJobDeadlineExceeded: 'SeedJobDeadlineExceeded',
+  VolumeShrinkRefused: 'VolumeShrinkRefused',
+  VolumeExpansionNotAllowed: 'VolumeExpansionNotAllowed',
+  VolumeResizeFailed: 'VolumeResizeFailed',
+  VolumeExpansionRequested: 'VolumeExpansionRequested',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

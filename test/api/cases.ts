@@ -130,6 +130,34 @@ export const cases: readonly Case[] = [
     invalid: { field: 'spec.lancedb.storage.size', apiMessage: 'size cannot change with nfs', updateOnly: true },
   },
   {
+    name: 'mongodb storage shrunk on update',
+    before: edit(spec({ mongodb: { storage: '20Gi' } })),
+    manifest: edit(spec({ mongodb: { storage: '10Gi' } })),
+    invalid: { field: 'spec.mongodb.storage', apiMessage: 'volumes only grow', updateOnly: true },
+  },
+  {
+    name: 'redis storage shrunk on update, across units (2Gi to 2000Mi)',
+    before: edit(spec({ redis: { storage: '2Gi' } })),
+    manifest: edit(spec({ redis: { storage: '2000Mi' } })),
+    invalid: { field: 'spec.redis.storage', apiMessage: 'volumes only grow', updateOnly: true },
+  },
+  {
+    name: 'lancedb size shrunk on update (1Ti to 1000Gi)',
+    before: edit(storage({ storageClassName: 'enterprise-multishare-rwx', size: '1Ti' })),
+    manifest: edit(storage({ storageClassName: 'enterprise-multishare-rwx', size: '1000Gi' })),
+    invalid: { field: 'spec.lancedb.storage.size', apiMessage: 'volumes only grow', updateOnly: true },
+  },
+  {
+    name: 'mongodb storage grown on update, across units (1Ti from 900Gi)',
+    before: edit(spec({ mongodb: { storage: '900Gi' } })),
+    manifest: edit(spec({ mongodb: { storage: '1Ti' } })),
+  },
+  {
+    name: 'lancedb size grown on update',
+    before: edit(storage({ storageClassName: 'enterprise-multishare-rwx', size: '100Gi' })),
+    manifest: edit(storage({ storageClassName: 'enterprise-multishare-rwx', size: '200Gi' })),
+  },
+  {
     name: 'nfs share changed on update',
     before: edit(storage({ nfs })),
     manifest: edit(storage({ nfs: { server: '10.0.0.3', path: '/vol1/gaims/marvin' } })),

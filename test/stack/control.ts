@@ -6,6 +6,7 @@ import type { Component, Stack } from './stack.js';
  * start components (fault tests) and compact etcd:
  *   POST /components/<name>/stop | /start | /restart,  POST /etcd/compact,
  *   POST /stores/<mongodb|redis>/cut | /heal [?namespace=NS] (a partition between the operator and those stores)
+ *   POST /resizes/<controller|node>/hold | /release ?namespace=NS (a slow resize, each step watchable)
  */
 export async function startControlServer(stack: Stack): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -26,6 +27,10 @@ export async function startControlServer(stack: Stack): Promise<{ url: string; c
             : Promise.reject(new Error(`unknown action ${String(verb)}`));
     } else if (parts[0] === 'stores' && parts.length === 3 && (parts[1] === 'mongodb' || parts[1] === 'redis') && (parts[2] === 'cut' || parts[2] === 'heal')) {
       action = stack.partitionStores(parts[1], parts[2] === 'cut', url.searchParams.get('namespace') ?? undefined);
+    } else if (parts[0] === 'resizes' && parts.length === 3 && (parts[1] === 'controller' || parts[1] === 'node') && (parts[2] === 'hold' || parts[2] === 'release')) {
+      const namespace = url.searchParams.get('namespace');
+      if (namespace !== null) stack.holdResizes(parts[1], namespace, parts[2] === 'hold');
+      action = namespace === null ? Promise.reject(new Error('namespace is required')) : Promise.resolve();
     } else if (parts.join('/') === 'etcd/compact') {
       action = stack.compactEtcd();
     } else {

@@ -24,6 +24,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { microTime } from '../../src/kube/time.js';
 import type { OperatorImage } from './image.js';
 import { newShare } from './provisioner.js';
+import { expandOnNode, type ResizingClaim } from './resizer.js';
 import type { StoreKind, StoreRuntimes } from './store-runtime.js';
 
 interface EnvVar {
@@ -107,6 +108,11 @@ export class StackKubelet {
   readonly #waiting: (() => void)[] = [];
   #heartbeat: NodeJS.Timeout | undefined;
   #informerRun: Promise<void> | undefined;
+  #claimsRun: Promise<void> | undefined;
+  #claims: Informer<ResizingClaim> | undefined;
+  /** `namespace/claim` → the running store pod that mounts it: where NodeExpandVolume runs. */
+  readonly #mounted = new Map<string, Pod>();
+  readonly #expansionHeld = new Set<string>();
 
   constructor(private readonly options: KubeletOptions) {}
 
@@ -132,6 +138,38 @@ export class StackKubelet {
     });
     this.#informerRun = informer.run(this.#stop.signal);
     await informer.waitForSync(this.#stop.signal);
+    if (this.options.stores !== undefined) {
+      // The volume manager's part in a resize: grow the file system of a mounted volume that the
+      // resizer grew (NodeResizePending), then record the claim's new capacity.
+      this.#claims = new Informer<ResizingClaim>({
+        client, resource: Resources.persistentVolumeClaim, inactivityMs: 300_000, watchTimeoutSeconds: 300,
+        retry: { baseMs: 500, capMs: 5000, jitter: 0.2 }, log: pino({ level: 'silent' }),
+        onEvent: (event, claim) => { if (event !== 'delete') void this.#expandIfPending(claim); },
+      });
+      this.#claimsRun = this.#claims.run(this.#stop.signal);
+      await this.#claims.waitForSync(this.#stop.signal);
+    }
+  }
+
+  /** Holds the file-system step of a namespace's resizes, or releases it (and does the ones that waited). */
+  holdExpansion(namespace: string, held: boolean): void {
+    if (held) {
+      this.#expansionHeld.add(namespace);
+      return;
+    }
+    this.#expansionHeld.delete(namespace);
+    for (const key of this.#mounted.keys()) {
+      const claim = this.#claims?.get(key);
+      if (claim?.metadata?.namespace === namespace) void this.#expandIfPending(claim);
+    }
+  }
+
+  async #expandIfPending(claim: ResizingClaim): Promise<void> {
+    const key = `${claim.metadata?.namespace ?? ''}/${claim.metadata?.name ?? ''}`;
+    const pod = this.#mounted.get(key);
+    if (pod === undefined || this.#expansionHeld.has(claim.metadata?.namespace ?? '') || claim.status?.allocatedResourceStatuses?.['storage'] !== 'NodeResizePending') return;
+    await expandOnNode(this.options.client, claim, pod, this.options.nodeName, this.options.log)
+      .catch((error: unknown) => { this.options.log(`kubelet: cannot expand ${key}: ${String(error)}`); });
   }
 
   async stop(): Promise<void> {
@@ -139,6 +177,7 @@ export class StackKubelet {
     for (const timer of this.#storeProbes.values()) clearTimeout(timer);
     this.#stop.abort();
     await this.#informerRun;
+    await this.#claimsRun;
     await this.options.stores?.stopAll();
   }
 
@@ -306,6 +345,12 @@ export class StackKubelet {
       podDir: await this.#podDir(pod),
       probePassword: env['REDISCLI_AUTH'],
     });
+    const claims = (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim === undefined ? [] : [`${pod.metadata?.namespace ?? ''}/${v.persistentVolumeClaim.claimName}`]));
+    for (const key of claims) {
+      this.#mounted.set(key, pod);
+      const claim = this.#claims?.get(key);
+      if (claim !== undefined) void this.#expandIfPending(claim);
+    }
     this.#probe(pod, container, startedAt, false);
   }
 
@@ -337,6 +382,7 @@ export class StackKubelet {
   }
 
   async #stopStore(uid: string): Promise<void> {
+    for (const [key, pod] of this.#mounted) if (pod.metadata?.uid === uid) this.#mounted.delete(key);
     clearTimeout(this.#storeProbes.get(uid));
     this.#storeProbes.delete(uid);
     await this.options.stores?.stop(uid);

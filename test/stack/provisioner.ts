@@ -19,7 +19,7 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { microTime } from '../../src/kube/time.js';
 import { parseQuantity } from '../../src/resources/quantity.js';
-import { bytesToQuantity, classNamed, GKE_STORAGE_CLASSES } from './storage-classes.js';
+import { bytesToQuantity, driverRules, FILESTORE_DRIVER, PD_DRIVER, type DriverRules } from './storage-classes.js';
 
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
@@ -63,14 +63,15 @@ export class HostPathProvisioner {
 
   async #provision(claim: Claim): Promise<void> {
     const { metadata, spec, status } = claim;
-    const storageClass = classNamed(spec?.storageClassName);
-    if (metadata?.uid === undefined || metadata.name === undefined || metadata.namespace === undefined || storageClass === undefined) return;
+    if (metadata?.uid === undefined || metadata.name === undefined || metadata.namespace === undefined) return;
     if (spec === undefined || spec.volumeName !== undefined || status?.phase !== 'Pending') return;
     // WaitForFirstConsumer: not before the scheduler chose a node for a pod that mounts the claim.
     if (metadata.annotations?.[SELECTED_NODE] === undefined) return;
+    const storageClass = await stackClass(this.options.client, spec.storageClassName);
+    if (storageClass === undefined) return;
 
     const request = parseQuantity(spec.resources?.requests?.['storage'] ?? '') ?? 0;
-    const outcome = storageClass.provision(request);
+    const outcome = storageClass.rules.provision(request);
     if ('refused' in outcome) {
       if (this.#refused.get(metadata.uid) !== outcome.refused) {
         this.#refused.set(metadata.uid, outcome.refused);
@@ -108,7 +109,7 @@ export class HostPathProvisioner {
     const name = volume.metadata?.name;
     const path = volume.spec?.hostPath?.path;
     if (name === undefined || path === undefined) return;
-    if (!GKE_STORAGE_CLASSES.some((c) => c.provisioner === volume.metadata?.annotations?.[PROVISIONED_BY])) return;
+    if (!STACK_DRIVERS.includes(volume.metadata?.annotations?.[PROVISIONED_BY] ?? '')) return;
     if (volume.status?.phase !== 'Released' || volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
     try {
       await this.options.client.delete(Resources.persistentVolume, name);
@@ -121,14 +122,42 @@ export class HostPathProvisioner {
 
   /** An event on the claim, as the provisioner sidecar writes it. */
   async #event(claim: Claim, type: 'Normal' | 'Warning', reason: string, note: string, provisioner: string): Promise<void> {
-    const meta = claim.metadata ?? {};
-    await this.options.client.create(Resources.event, {
-      apiVersion: 'events.k8s.io/v1', kind: 'Event',
-      metadata: { name: `${meta.name ?? 'claim'}.${randomBytes(8).toString('hex')}`, namespace: meta.namespace },
-      eventTime: microTime(), reportingController: provisioner, reportingInstance: `${provisioner}-stack`, action: 'Provision', reason, type, note,
-      regarding: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
-    }).catch((error: unknown) => { this.options.onError(`cannot record ${reason} on ${meta.namespace ?? ''}/${meta.name ?? ''}: ${String(error)}`); });
+    await recordEvent(this.options.client, claim, { type, reason, note, controller: provisioner, action: 'Provision' }, this.options.onError);
   }
+}
+
+/** The drivers the stack plays. */
+export const STACK_DRIVERS: readonly string[] = [PD_DRIVER, FILESTORE_DRIVER];
+
+/** A StorageClass of one of the stack's drivers, as the API server has it, with its driver's rules. */
+export interface ClassOfDriver {
+  readonly name: string;
+  readonly provisioner: string;
+  readonly allowVolumeExpansion: boolean;
+  readonly rules: DriverRules;
+}
+
+/** The claim's StorageClass, read from the API server (GKE's classes, or one a test adds), if a stack driver serves it. */
+export async function stackClass(client: KubeClient, name: string | undefined): Promise<ClassOfDriver | undefined> {
+  if (name === undefined || name === '') return undefined;
+  const object = await client.get<KubeObject & { provisioner?: string; parameters?: Record<string, string>; allowVolumeExpansion?: boolean }>(Resources.storageClass, name)
+    .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw error; });
+  const rules = object === undefined ? undefined : driverRules(object.provisioner ?? '', object.parameters ?? {});
+  if (object === undefined || rules === undefined) return undefined;
+  return { name, provisioner: object.provisioner ?? '', allowVolumeExpansion: object.allowVolumeExpansion === true, rules };
+}
+
+/** An event about an object, as a controller of the stack writes it (events.k8s.io/v1). */
+export async function recordEvent(client: KubeClient, regarding: KubeObject,
+  event: { type: 'Normal' | 'Warning'; reason: string; note: string; controller: string; action: string }, onError: (message: string) => void): Promise<void> {
+  const meta = regarding.metadata ?? {};
+  await client.create(Resources.event, {
+    apiVersion: 'events.k8s.io/v1', kind: 'Event',
+    metadata: { name: `${meta.name ?? 'object'}.${randomBytes(8).toString('hex')}`, namespace: meta.namespace },
+    eventTime: microTime(), reportingController: event.controller, reportingInstance: `${event.controller}-stack`,
+    action: event.action, reason: event.reason, type: event.type, note: event.note,
+    regarding: { apiVersion: regarding.apiVersion ?? 'v1', kind: regarding.kind ?? 'PersistentVolumeClaim', name: meta.name, namespace: meta.namespace, uid: meta.uid, resourceVersion: meta.resourceVersion },
+  }).catch((error: unknown) => { onError(`cannot record ${event.reason} on ${meta.namespace ?? ''}/${meta.name ?? ''}: ${String(error)}`); });
 }
 
 /** A new share's directory, as Filestore hands it out: root:root, mode 0755. */

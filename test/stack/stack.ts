@@ -17,6 +17,7 @@ import { KubeClient } from '../../src/kube/client.js';
 import { Resources } from '../../src/kube/resources.js';
 import { StackKubelet } from './kubelet.js';
 import { HostPathProvisioner } from './provisioner.js';
+import { StackResizer } from './resizer.js';
 import { buildOperatorImage, type ImageEntry } from './image.js';
 import { waitUntilReady } from './readiness.js';
 import { GKE_STORAGE_CLASSES, storageClassObject } from './storage-classes.js';
@@ -109,6 +110,7 @@ interface Ports {
 export class Stack {
   readonly #processes = new Map<Component, ManagedProcess>();
   #provisioner: HostPathProvisioner | undefined;
+  #resizer: StackResizer | undefined;
   #kubelet: StackKubelet | undefined;
   #stores: StoreRuntimes | undefined;
   #client: KubeClient | undefined;
@@ -224,6 +226,8 @@ export class Stack {
   async stop(options: { keepData?: boolean } = {}): Promise<void> {
     await this.#provisioner?.stop().catch(() => undefined);
     this.#provisioner = undefined;
+    await this.#resizer?.stop().catch(() => undefined);
+    this.#resizer = undefined;
     await this.#kubelet?.stop().catch(() => undefined);
     this.#kubelet = undefined;
     await this.#client?.close().catch(() => undefined);
@@ -439,6 +443,8 @@ export class Stack {
     }
     this.#provisioner = new HostPathProvisioner({ client, volumesDir: this.env.STACK_VOLUMES, onError: (message) => this.#log(message) });
     await this.#provisioner.start();
+    this.#resizer = new StackResizer({ client, onError: (message) => this.#log(message) });
+    await this.#resizer.start();
     if (processes) this.#stores = new StoreRuntimes({ bin: this.#bin, addressMapFile: this.env.STORE_ADDRESS_MAP });
     this.#kubelet = new StackKubelet({
       client,
@@ -459,6 +465,15 @@ export class Stack {
       return list.items.length === nodes && list.items.every((node) =>
         node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
     }, `${nodes} fake nodes Ready`);
+  }
+
+  /**
+   * Holds a step of the resizes of a namespace's claims (`controller`: the CSI resizer's; `node`: the
+   * kubelet's file-system step), as a slow driver would; releasing it does what waited.
+   */
+  holdResizes(step: 'controller' | 'node', namespace: string, held: boolean): void {
+    if (step === 'controller') this.#resizer?.hold(namespace, held);
+    else this.#kubelet?.holdExpansion(namespace, held);
   }
 
   /** Makes every store of a kind unreachable for the operator (a partition; its pods stay Ready), or reachable again. */

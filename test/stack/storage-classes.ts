@@ -16,6 +16,18 @@ export const FILESTORE_DRIVER = 'filestore.csi.storage.gke.io';
 /** What the driver makes of a request: the capacity it provisions, or the refusal it returns. */
 export type Provisioning = { readonly capacityBytes: number } | { readonly refused: string };
 
+/**
+ * What the driver's ControllerExpandVolume makes of a larger request: the new capacity and whether
+ * the kubelet must still grow the file system (PD: yes; Filestore: no), or an InvalidArgument.
+ */
+export type Expansion = { readonly capacityBytes: number; readonly nodeExpansionRequired: boolean } | { readonly infeasible: string };
+
+/** A driver's rules for one class's parameters. */
+export interface DriverRules {
+  readonly provision: (requestBytes: number) => Provisioning;
+  readonly expand: (requestBytes: number) => Expansion;
+}
+
 export interface StackStorageClass {
   readonly name: string;
   readonly provisioner: string;
@@ -23,7 +35,6 @@ export interface StackStorageClass {
   readonly default?: boolean;
   /** The access modes the driver serves. */
   readonly accessModes: readonly string[];
-  readonly provision: (requestBytes: number) => Provisioning;
 }
 
 /** external-provisioner's event text for an InvalidArgument from CreateVolume (v6+). */
@@ -49,16 +60,58 @@ const multishare = (request: number): Provisioning => {
 /** A Persistent Disk: at least 1 GiB, rounded up to whole GiB (no per-type minimum: the driver does not round to one). */
 const persistentDisk = (request: number): Provisioning => ({ capacityBytes: Math.max(GIB, Math.ceil(request / GIB) * GIB) });
 
+const rpcInvalid = (detail: string) => `rpc error: code = InvalidArgument desc = ${detail}`;
+
+/** PD's ControllerExpandVolume: rounded up to whole GiB, online, the file system grown by the kubelet. */
+const persistentDiskExpand = (request: number): Expansion => {
+  const capacity = Math.ceil(request / GIB) * GIB;
+  if (capacity > 64 * TIB) return { infeasible: rpcInvalid(`disk size ${capacity} exceeds the maximum of 64 TiB`) };
+  return { capacityBytes: capacity, nodeExpansionRequired: true };
+};
+
+/** Filestore's ControllerExpandVolume for an instance: up to the tier's maximum; no node step (NFS). */
+const instanceExpand = (maxBytes: number, tier: string) => (request: number): Expansion => {
+  const capacity = Math.ceil(request / GIB) * GIB;
+  if (capacity > maxBytes) return { infeasible: rpcInvalid(`Request bytes ${capacity} is more than maximum instance size bytes ${maxBytes} for tier ${tier}`) };
+  return { capacityBytes: capacity, nodeExpansionRequired: false };
+};
+
+/** Filestore's ControllerExpandVolume for a multishare share: whole GiB, at most 1 TiB. */
+const multishareExpand = (request: number): Expansion => {
+  if (request % GIB !== 0) return { infeasible: rpcInvalid(`requested size(bytes) ${request} is not a multiple of 1GiB`) };
+  if (request > TIB) return { infeasible: rpcInvalid(`Request bytes ${request} is greater than maximum share size bytes ${TIB}`) };
+  return { capacityBytes: request, nodeExpansionRequired: false };
+};
+
+const TIERS: Readonly<Record<string, { min: number; max: number }>> = {
+  standard: { min: 100 * GIB, max: 63.9 * TIB }, basic_hdd: { min: 100 * GIB, max: 63.9 * TIB },
+  premium: { min: 2.5 * TIB, max: 63.9 * TIB }, basic_ssd: { min: 2.5 * TIB, max: 63.9 * TIB },
+  enterprise: { min: TIB, max: 10 * TIB },
+};
+
+/**
+ * The rules a StorageClass's driver applies, from its provisioner and parameters: GKE's own classes
+ * and any a platform team adds with the same drivers. Undefined for a driver the stack does not play.
+ */
+export function driverRules(provisioner: string, parameters: Readonly<Record<string, string>>): DriverRules | undefined {
+  if (provisioner === PD_DRIVER) return { provision: persistentDisk, expand: persistentDiskExpand };
+  if (provisioner !== FILESTORE_DRIVER) return undefined;
+  if (parameters['multishare'] === 'true') return { provision: multishare, expand: multishareExpand };
+  const tier = parameters['tier'] ?? 'standard';
+  const limits = TIERS[tier] ?? TIERS['standard'] ?? { min: 100 * GIB, max: 63.9 * TIB };
+  return { provision: instanceTier(limits.min, limits.max, tier), expand: instanceExpand(limits.max, tier) };
+}
+
 export const GKE_STORAGE_CLASSES: readonly StackStorageClass[] = [
-  { name: 'standard-rwo', provisioner: PD_DRIVER, parameters: { type: 'pd-balanced' }, default: true, accessModes: ['ReadWriteOnce'], provision: persistentDisk },
-  { name: 'premium-rwo', provisioner: PD_DRIVER, parameters: { type: 'pd-ssd' }, accessModes: ['ReadWriteOnce'], provision: persistentDisk },
-  { name: 'standard-rwx', provisioner: FILESTORE_DRIVER, parameters: { tier: 'standard', network: 'default' }, accessModes: ['ReadWriteMany', 'ReadWriteOnce'], provision: instanceTier(100 * GIB, 63.9 * TIB, 'standard') },
-  { name: 'premium-rwx', provisioner: FILESTORE_DRIVER, parameters: { tier: 'premium', network: 'default' }, accessModes: ['ReadWriteMany', 'ReadWriteOnce'], provision: instanceTier(2.5 * TIB, 63.9 * TIB, 'premium') },
-  { name: 'enterprise-rwx', provisioner: FILESTORE_DRIVER, parameters: { tier: 'enterprise', network: 'default' }, accessModes: ['ReadWriteMany', 'ReadWriteOnce'], provision: instanceTier(TIB, 10 * TIB, 'enterprise') },
+  { name: 'standard-rwo', provisioner: PD_DRIVER, parameters: { type: 'pd-balanced' }, default: true, accessModes: ['ReadWriteOnce'] },
+  { name: 'premium-rwo', provisioner: PD_DRIVER, parameters: { type: 'pd-ssd' }, accessModes: ['ReadWriteOnce'] },
+  { name: 'standard-rwx', provisioner: FILESTORE_DRIVER, parameters: { tier: 'standard', network: 'default' }, accessModes: ['ReadWriteMany', 'ReadWriteOnce'] },
+  { name: 'premium-rwx', provisioner: FILESTORE_DRIVER, parameters: { tier: 'premium', network: 'default' }, accessModes: ['ReadWriteMany', 'ReadWriteOnce'] },
+  { name: 'enterprise-rwx', provisioner: FILESTORE_DRIVER, parameters: { tier: 'enterprise', network: 'default' }, accessModes: ['ReadWriteMany', 'ReadWriteOnce'] },
   {
     name: 'enterprise-multishare-rwx', provisioner: FILESTORE_DRIVER,
     parameters: { tier: 'enterprise', multishare: 'true', 'instance-storageclass-label': 'enterprise-multishare-rwx', network: 'default' },
-    accessModes: ['ReadWriteMany', 'ReadWriteOnce'], provision: multishare,
+    accessModes: ['ReadWriteMany', 'ReadWriteOnce'],
   },
 ];
 

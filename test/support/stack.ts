@@ -69,6 +69,12 @@ export async function partitionStores(kind: 'mongodb' | 'redis', action: 'cut' |
   if (!response.ok) throw new Error(`cannot ${action} ${kind}: ${await response.text()}`);
 }
 
+/** Holds or releases a step of the resizes of a namespace's claims (the CSI resizer's, or the kubelet's file-system step). */
+export async function holdResizes(step: 'controller' | 'node', action: 'hold' | 'release', namespace: string): Promise<void> {
+  const response = await fetch(`${inject('stackControl')}/resizes/${step}/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`cannot ${action} ${step} resizes: ${await response.text()}`);
+}
+
 /** Polls until `check` returns a value other than undefined, or fails naming what it waited for. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

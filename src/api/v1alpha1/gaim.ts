@@ -42,6 +42,7 @@ export const Messages = {
   nfsImmutable: 'nfs is immutable: the volume\'s server and path cannot change',
   nfsSizeImmutable: 'size cannot change with nfs: a claim without a StorageClass cannot be resized, and the share\'s capacity is its Filestore instance\'s (size is only recorded on the volume)',
   storageSize: 'must be a positive size in whole units, such as 10Gi, 500Mi or 1Ti',
+  volumesOnlyGrow: 'volumes only grow: storage cannot be smaller than before (a claim cannot shrink; to use less space, restore into a new Gaim)',
   image: 'must be a container image reference such as mongo:7.0 or registry.example.com/redis:7.2',
 } as const;
 
@@ -64,6 +65,18 @@ const image = () => pattern(IMAGE_PATTERN, Messages.image).max(512);
 /** A free-form JSON object kept exactly as given (x-kubernetes-preserve-unknown-fields). */
 const freeForm = (description: string) => z.record(z.string(), z.unknown()).optional().meta({ description });
 
+/**
+ * A transition rule: a size set before may only grow (quantities compared as quantities: 1Ti > 900Gi).
+ * A size set where there was none is checked by the operator against the claim it has.
+ */
+function growOnly(field: string) {
+  return {
+    rule: `!has(self.${field}) || !has(oldSelf.${field}) || quantity(self.${field}).compareTo(quantity(oldSelf.${field})) >= 0`,
+    message: Messages.volumesOnlyGrow,
+    fieldPath: `.${field}`,
+  };
+}
+
 export const GaimNameSchema = pattern(GAIM_NAME_PATTERN, Messages.gaimName);
 
 export const MongoDBSpecSchema = z.strictObject({
@@ -74,7 +87,10 @@ export const MongoDBSpecSchema = z.strictObject({
   storage: storageSize().optional().meta({
     description: "Size of each MongoDB data volume, such as 10Gi. Defaults to the tier's size from the app registry.",
   }),
-}).meta({ description: 'The GAIM\'s MongoDB: one database per environment (lco-gaim-{env}) with collections content_sessions and notifications.' });
+}).meta({
+  description: 'The GAIM\'s MongoDB: one database per environment (lco-gaim-{env}) with collections content_sessions and notifications.',
+  'x-kubernetes-validations': [growOnly('storage')],
+});
 
 export const RedisSpecSchema = z.strictObject({
   enabled: z.boolean().default(true).meta({
@@ -84,7 +100,10 @@ export const RedisSpecSchema = z.strictObject({
   storage: storageSize().optional().meta({
     description: "Size of the Redis append-only-file volume, such as 2Gi. Defaults to the tier's size from the app registry.",
   }),
-}).meta({ description: 'The GAIM\'s Redis: task stream gaim:tasks:{env} with consumer group gaim:workers:{env} and a dead-letter stream per environment.' });
+}).meta({
+  description: 'The GAIM\'s Redis: task stream gaim:tasks:{env} with consumer group gaim:workers:{env} and a dead-letter stream per environment.',
+  'x-kubernetes-validations': [growOnly('storage')],
+});
 
 export const NfsShareSchema = z.strictObject({
   server: pattern(NFS_SERVER_PATTERN, 'must be a DNS name or IPv4 address').max(253).meta({
@@ -124,6 +143,7 @@ export const LanceDBStorageSchema = z.strictObject({
       { rule: '!has(self.nfs) || !has(oldSelf.nfs) || self.nfs == oldSelf.nfs', message: Messages.nfsImmutable, fieldPath: '.nfs' },
       { rule: '!has(self.nfs) || !has(oldSelf.nfs) || (has(self.size) == has(oldSelf.size) && (!has(self.size) || self.size == oldSelf.size))',
         message: Messages.nfsSizeImmutable, fieldPath: '.size' },
+      growOnly('size'),
     ],
   });
 
@@ -228,6 +248,16 @@ export const GaimStatusSchema = z.strictObject({
     description: 'Steps a store could not do when it was last seeded, though it is seeded (such as an app user on a server that cannot create users with roles). Seeded shows the first as its reason.',
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['store'],
+  }),
+  claims: z.array(z.strictObject({
+    name: z.string().min(1).max(253).meta({ description: 'The PersistentVolumeClaim.' }),
+    store: z.enum(['mongodb', 'redis', 'lancedb']).meta({ description: 'Whose data it holds: mongodb, redis or lancedb.' }),
+    requested: z.string().max(64).optional().meta({ description: 'The claim\'s request (spec.resources.requests.storage).' }),
+    capacity: z.string().max(64).optional().meta({ description: 'What the volume has (status.capacity.storage); below requested while a resize is under way.' }),
+  })).max(8).optional().meta({
+    description: 'Each data claim\'s requested and actual size. While they differ, the store\'s condition says how far the resize is (Resizing, FileSystemResizePending).',
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['name'],
   }),
   endpoints: z.strictObject({
     mongodb: z.string().optional().meta({ description: 'In-cluster MongoDB address (host:port).' }),
