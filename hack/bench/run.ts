@@ -99,7 +99,7 @@ try {
     await client.create(Resources.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-mongodb-credentials`, namespace: ns, labels },
       stringData: { 'root-username': decodeURIComponent(mongo.username), 'root-password': decodeURIComponent(mongo.password), 'app-username': `${name}-app`, 'app-password': 'app-password' } });
     await client.create(Resources.secret, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `${name}-redis-credentials`, namespace: ns, labels },
-      stringData: { password: decodeURIComponent(redis.password) } });
+      stringData: { password: decodeURIComponent(redis.password), 'operator-password': decodeURIComponent(redis.password) } });
   };
   const manifest = (ns: string, name: string): KubeObject => ({
     apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name, namespace: ns },

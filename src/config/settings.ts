@@ -56,6 +56,7 @@ export const SETTINGS = {
     help: 'Filestore servers a Gaim may name in spec.lancedb.storage.nfs (exact, case-insensitive; not resolved). Empty: static NFS shares are refused.' },
   GAIM_NFS_PATH_TEMPLATE: { schema: z.string().regex(/^\/[^\s]*\{namespace\}[^\s]*$/, { message: 'expected an absolute path with {namespace} (and optionally {gaim}), such as /vol1/gaims/{namespace}' }),
     help: 'Where on an allowed server a Gaim\'s share may be: this path ({namespace} and {gaim} filled in) or below it. Required with GAIM_NFS_SERVERS.' },
+  GAIM_ROTATION_GRACE_SECONDS: { schema: int(1, 30 * 86400), default: '86400', help: 'After a credential rotation, how long the previous app credentials keep working (apps holding them have this long to re-read the Secret).' },
   GAIM_STORE_ADDRESS_MAP: { schema: z.string().startsWith('/', { message: 'expected an absolute path' }), help: 'Out-of-cluster runs (the local stack): a JSON file mapping each store Service\'s host:port to where it listens; re-read when it changes.' },
   GAIM_MONGODB_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s MongoDB at this host:port instead of its Service.' },
   GAIM_REDIS_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s Redis at this host:port instead of its Service.' },
@@ -99,6 +100,8 @@ export interface Settings {
   /** Static NFS shares a Gaim may name: on these servers, at or below the rendered template. */
   readonly nfs: NfsAllowList;
   readonly seedJob: SeedJobSettings;
+  /** How long previous app credentials keep working after a rotation, in seconds. */
+  readonly rotationGraceSeconds: number;
 }
 
 export interface NfsAllowList {
@@ -200,6 +203,7 @@ export function parseSettings(env: Env = process.env): Settings {
     },
     overrides: { mongodb: read(env, 'GAIM_MONGODB_ADDRESS_OVERRIDE'), redis: read(env, 'GAIM_REDIS_ADDRESS_OVERRIDE'), addressMap: read(env, 'GAIM_STORE_ADDRESS_MAP') },
     nfs: { servers: nfsServers, pathTemplate: nfsServers.length === 0 ? undefined : nfsPathTemplate },
+    rotationGraceSeconds: required(read(env, 'GAIM_ROTATION_GRACE_SECONDS'), 'GAIM_ROTATION_GRACE_SECONDS'),
     seedJob: {
       image: required(read(env, 'GAIM_OPERATOR_IMAGE'), 'GAIM_OPERATOR_IMAGE'),
       storageUid: required(read(env, 'GAIM_STORAGE_UID'), 'GAIM_STORAGE_UID'),

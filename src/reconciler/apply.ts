@@ -10,7 +10,7 @@ import { resourceOf, Resources, type Resource } from '../kube/resources.js';
 import { Message } from '../messages.js';
 import { needsApply, withAppliedHash } from '../resources/compare.js';
 import { Reason } from '../status/reasons.js';
-import type { Plan } from './plan.js';
+import type { Plan, SecretCompletion } from './plan.js';
 import { decode, type Credentials } from './secrets.js';
 
 export interface ApplyDeps {
@@ -24,6 +24,10 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileC
   const created = new Map<string, Record<string, string>>();
   for (const secret of plan.create) {
     if (await createSecret(secret, deps, context)) created.set(secret.metadata?.name ?? '', decode(secret));
+  }
+  for (const completion of plan.complete) {
+    await completeSecret(completion, deps, context);
+    created.set(completion.name, completion.values);
   }
   for (const desired of plan.apply) await applyObject(desired, deps, context);
   for (const { resource, name, namespace } of plan.remove) await deleteObject(resource, name, namespace, deps.client, context.signal);
@@ -40,6 +44,16 @@ async function createSecret(secret: KubeObject, deps: ApplyDeps, context: Reconc
   } catch (error: unknown) {
     if (isConflict(error)) return false; // someone created it a moment ago: theirs stays; the next reconcile reads it
     throw new OperatorError('kubernetes', `${Message.createSecret(name)}: ${errorMessage(error)}`, { cause: error, reason: Reason.SecretFailed });
+  }
+}
+
+/** Adds keys an existing Secret lacks; the keys it has are not in the patch, so they stay as they are. */
+async function completeSecret({ name, namespace, add }: SecretCompletion, deps: ApplyDeps, context: ReconcileContext): Promise<void> {
+  try {
+    await deps.client.mergePatch(Resources.secret, name, namespace, { stringData: add }, context.signal);
+    context.log.info({ secret: name, added: Object.keys(add) }, 'completed credentials');
+  } catch (error: unknown) {
+    throw new OperatorError('kubernetes', `${Message.updateSecret(name)}: ${errorMessage(error)}`, { cause: error, reason: Reason.SecretFailed });
   }
 }
 

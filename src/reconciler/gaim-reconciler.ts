@@ -23,6 +23,7 @@ import { claimSizes, observe } from './observe.js';
 import { admit, credentialsProblem, plan } from './plan.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from './seed.js';
+import { rotateCredentials } from './rotate.js';
 import { readCredentials } from './secrets.js';
 import { retainVolumes } from './volumes.js';
 import { LedgerExpectations } from './expectations.js';
@@ -32,7 +33,7 @@ export interface GaimReconcilerDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly firestore: PlatformFirestore;
-  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs'>;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds'>;
   readonly backoff: BackoffPolicy;
   /** This cluster's name in Firestore's per-environment entries. */
   readonly clusterName: string;
@@ -123,18 +124,24 @@ export class GaimReconciler implements Reconciler {
     await growClaims(gaim, grow, this.deps, context);
     await retainVolumes(gaim, observed, this.deps.client, context);
 
-    const seeding = await seedStores(gaim, observed.stores, new Map([...credentials, ...created]), this.deps, context);
+    const current = new Map([...credentials, ...created]);
+    const seeding = await seedStores(gaim, observed.stores, current, this.deps, context);
+    const rotation = await rotateCredentials(gaim, observed.stores, current, this.deps, context);
     const first = seeding.errors[0];
+    const recheckAfterMs = Math.min(
+      observed.stores.storage.reason === 'ClaimPending' || seeding.details.length > 0 ? RECHECK_MS : Infinity, rotation.recheckAfterMs ?? Infinity);
     return {
       stores: observed.stores,
       claims: claimSizes(observed.claims),
+      rotation: { ...(rotation.handled === undefined ? {} : { handled: rotation.handled }), ...(rotation.rotatedAt === undefined ? {} : { rotatedAt: rotation.rotatedAt }) },
       seeding: {
         seeded: seeding.seeded, pending: seeding.pending, failed: seeding.errors.map((e) => e.errorType),
         justSeeded: seeding.justSeeded, details: seeding.details, warnings: seeding.warnings,
       },
       ...(seeding.retrying ? { retrying: true } : {}),
-      // A Pending claim and a seed Job without a pod change only in their events: look again.
-      ...(observed.stores.storage.reason === 'ClaimPending' || seeding.details.length > 0 ? { recheckAfterMs: RECHECK_MS } : {}),
+      // A Pending claim and a seed Job without a pod change only in their events, and a grace period
+      // ends with no event at all: look again.
+      ...(recheckAfterMs === Infinity ? {} : { recheckAfterMs }),
       ...(first === undefined ? {} : {
         error: new OperatorError(first.errorType, seeding.errors.map((e) => e.message).join('; '), { cause: first, reason: first.reason }),
       }),

@@ -44,6 +44,16 @@ describe('plan', () => {
     expect(names(new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', redisKeys]]))).toEqual([]);
   });
 
+  it('adds the operator\'s Redis password to a Secret made before it existed, and leaves every other key alone', () => {
+    const complete = (redis: Record<string, string>) => plan(gaim(), observed(), new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', redis]]), BUILT_IN_TIERS.small, 'ops').complete;
+    const [added, ...more] = complete(redisKeys);
+    expect(more).toEqual([]);
+    expect(added).toMatchObject({ name: 'marvin-redis-credentials', namespace: 'team', values: { password: 'p' } });
+    expect(Object.keys(added?.add ?? {})).toEqual(['operator-password']);
+    expect(added?.add['operator-password']).toMatch(/^[\w-]{43}$/);
+    expect(complete({ ...redisKeys, 'operator-password': 'o' })).toEqual([]);
+  });
+
   it('removes the workloads of a store switched off, and applies nothing of it', () => {
     const off = gaim(undefined, { redis: { enabled: false } });
     const workloads = [{ resource: Resources.statefulSet, name: 'marvin-redis', namespace: 'team' }];

@@ -8,6 +8,7 @@ import { Message } from '../messages.js';
 import { desiredObjects, desiredSecrets } from '../resources/desired.js';
 import { objectNames } from '../resources/meta.js';
 import { MongoSecretKeys } from '../resources/mongodb.js';
+import { generatePassword } from '../resources/mongodb.js';
 import { RedisSecretKeys } from '../resources/redis.js';
 import type { TierSizes } from '../resources/tiers.js';
 import { Reason } from '../status/reasons.js';
@@ -15,12 +16,30 @@ import type { ObjectRef, Observed } from './observe.js';
 import type { Credentials } from './secrets.js';
 import { shareRefusal } from './share-policy.js';
 
-const SECRET_KEYS = { mongodb: Object.values(MongoSecretKeys), redis: Object.values(RedisSecretKeys) } as const;
+/** The keys a credentials Secret must hold: without one of them the data cannot be reached. */
+const SECRET_KEYS = {
+  mongodb: [MongoSecretKeys.rootUsername, MongoSecretKeys.rootPassword, MongoSecretKeys.appUsername, MongoSecretKeys.appPassword],
+  redis: [RedisSecretKeys.password],
+} as const;
 const credentialSecretName = (gaim: Gaim, store: 'mongodb' | 'redis') => (store === 'mongodb' ? objectNames(gaim).mongodbSecret : objectNames(gaim).redisSecret);
+
+export interface SecretCompletion {
+  readonly name: string;
+  readonly namespace: string;
+  /** The keys to add. */
+  readonly add: Readonly<Record<string, string>>;
+  /** All the Secret's values once they are added. */
+  readonly values: Readonly<Record<string, string>>;
+}
 
 export interface Plan {
   /** Credentials Secrets to create (missing ones only: an existing Secret is never changed). */
   readonly create: readonly KubeObject[];
+  /**
+   * Keys to add to existing Secrets: the Redis operator user's password, which Secrets made before it
+   * existed lack (the user lives only in the pod's arguments, so a new password is never minted over data).
+   */
+  readonly complete: readonly SecretCompletion[];
   /** Objects to server-side apply, in order (volumes before their users). */
   readonly apply: readonly KubeObject[];
   /** Objects to delete: the workloads of stores switched off. */
@@ -70,7 +89,16 @@ export function credentialsProblem(gaim: Gaim, observed: Observed, credentials: 
 export function plan(gaim: Gaim, observed: Observed, credentials: Credentials, sizes: TierSizes, operatorNamespace: string): Plan {
   return {
     create: desiredSecrets(gaim).filter((secret) => credentials.get(secret.metadata?.name ?? '') === undefined),
+    complete: missingOperatorPassword(gaim, credentials),
     apply: desiredObjects(gaim, sizes, observed.sizes, operatorNamespace),
     remove: observed.disabledWorkloads,
   };
+}
+
+function missingOperatorPassword(gaim: Gaim, credentials: Credentials): Plan['complete'] {
+  const name = objectNames(gaim).redisSecret;
+  const data = credentials.get(name);
+  if (!gaim.spec.redis.enabled || data === undefined || (data[RedisSecretKeys.operatorPassword] ?? '') !== '') return [];
+  const add = { [RedisSecretKeys.operatorPassword]: generatePassword() };
+  return [{ name, namespace: gaim.metadata.namespace, add, values: { ...data, ...add } }];
 }

@@ -21,6 +21,7 @@ export interface Outcome {
   readonly error?: OperatorError;
   readonly stores?: StoresReadiness;
   readonly claims?: readonly ClaimSize[];
+  readonly rotation?: NonNullable<StatusInput['rotation']>;
   readonly seeding?: NonNullable<StatusInput['seeding']>;
   readonly suspended?: boolean;
   /** A retry is under way (a new seed Job runs): the ledger is neither reset nor counted. */
@@ -63,6 +64,7 @@ export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError |
     ...(retryNow === undefined ? {} : { retryNowHandled: retryNow }),
     ...(outcome.stores === undefined ? {} : { stores: outcome.stores, endpoints: endpointsOf(gaim) }),
     ...(outcome.claims === undefined ? {} : { claims: outcome.claims }),
+    ...(outcome.rotation === undefined ? {} : { rotation: outcome.rotation }),
     ...(outcome.seeding === undefined ? {} : { seeding: outcome.seeding }),
     ...(outcome.suspended === true ? { suspended: true } : {}),
     ...(error === undefined ? {} : { error: { type: error.errorType, message: error.message, reason: error.reason } }),

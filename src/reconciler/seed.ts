@@ -12,7 +12,7 @@ import type { KubeClient } from '../kube/client.js';
 import { Message } from '../messages.js';
 import { objectNames } from '../resources/meta.js';
 import { MongoSecretKeys } from '../resources/mongodb.js';
-import { RedisSecretKeys } from '../resources/redis.js';
+import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../resources/redis.js';
 import { seedFingerprint, storageFingerprint } from '../resources/seed-job.js';
 import { seedMongoDB } from '../seeders/mongodb.js';
 import { seedRedis } from '../seeders/redis.js';
@@ -140,7 +140,8 @@ async function seedMongo(gaim: Gaim, credentials: Credentials, deps: SeedDeps, c
 }
 
 async function seedRedisStore(gaim: Gaim, credentials: Credentials, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
-  const secret = secretValues(credentials, objectNames(gaim).redisSecret, [RedisSecretKeys.password]);
-  await seedRedis({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), password: secret[RedisSecretKeys.password] }, gaim.spec.environments, context.signal);
+  const secret = secretValues(credentials, objectNames(gaim).redisSecret, [RedisSecretKeys.operatorPassword]);
+  await seedRedis({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: secret[RedisSecretKeys.operatorPassword] },
+    gaim.spec.environments, context.signal);
   return { done: true };
 }

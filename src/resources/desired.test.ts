@@ -172,10 +172,21 @@ describe('the store pods, as the official images run them', () => {
     expect(redisMaxMemoryMiB('1Gi')).toBe(716);
   });
 
-  it('probes Redis with the password from REDISCLI_AUTH, which comes from the Secret', () => {
+  it('probes Redis as the operator\'s own user, whose password a rotation of the apps\' never changes, from REDISCLI_AUTH', () => {
     const redis = container(byKind(objects(), 'StatefulSet', 'marvin-redis')[0]);
-    expect(redis?.['env']).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'marvin-redis-credentials', key: 'password' } } });
+    expect(redis?.['env']).toContainEqual({ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: 'marvin-redis-credentials', key: 'operator-password' } } });
+    expect(JSON.stringify(redis?.['readinessProbe'])).toContain('redis-cli --user gaim-operator ping');
     expect(JSON.stringify(redis?.['readinessProbe'])).not.toMatch(/-a\b|REDIS_PASSWORD|--pass/);
+  });
+
+  it('gives Redis two users: the apps\' default user, who cannot administer the server, and the operator\'s', () => {
+    const list = args('marvin-redis');
+    const users = list.flatMap((arg, i) => (arg === '--user' ? [list.slice(i + 1, list.findIndex((a, j) => j > i && a.startsWith('--')))] : []));
+    expect(users).toEqual([
+      ['default', 'on', '>$(REDIS_PASSWORD)', '~*', '&*', '+@all', '-@admin'],
+      ['gaim-operator', 'on', '>$(REDIS_OPERATOR_PASSWORD)', '~*', '&*', '+@all'],
+    ]);
+    expect(list).not.toContain('--requirepass');
   });
 
   it('puts no credential into any command, argument, probe or annotation of anything it writes', () => {

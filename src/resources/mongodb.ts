@@ -13,14 +13,19 @@ export const MongoSecretKeys = {
   rootPassword: 'root-password',
   appUsername: 'app-username',
   appPassword: 'app-password',
+  /** During a rotation only (resources/rotation.ts): the app user being introduced, and the one leaving. */
+  pendingUsername: 'pending-app-username',
+  pendingPassword: 'pending-app-password',
+  previousUsername: 'previous-app-username',
+  previousPassword: 'previous-app-password',
 } as const;
 
 /** A fresh credential: 32 random bytes, URL-safe, so it needs no escaping in a connection string. */
 export const generatePassword = (): string => randomBytes(32).toString('base64url');
 
 /**
- * The credentials Secret, with newly generated passwords. Created once; the operator never
- * changes it afterwards, so whatever it holds (generated or rotated by a person) stays.
+ * The credentials Secret, with newly generated passwords. Created once; afterwards the operator
+ * changes only the app user, and only when asked to rotate it.
  */
 export function mongodbSecret(gaim: Gaim): KubeObject {
   return {

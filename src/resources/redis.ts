@@ -7,16 +7,31 @@ import { headlessService, statefulSet, type StoreTemplate } from './stateful-sto
 import type { StoreSize } from './tiers.js';
 
 export const REDIS_PORT = 6379;
-export const RedisSecretKeys = { password: 'password' } as const;
+/**
+ * Keys of the Redis credentials Secret. Apps use `password` (Redis's `default` user, so a plain AUTH
+ * works); the operator and the probe have a user of their own, so rotating the apps' password never
+ * locks out the operator doing it, nor fails a running pod's probe. The pending and previous
+ * passwords exist only during a rotation (see resources/rotation.ts).
+ */
+export const RedisSecretKeys = {
+  password: 'password',
+  operatorPassword: 'operator-password',
+  pendingPassword: 'pending-password',
+  previousPassword: 'previous-password',
+} as const;
 
-/** Created once, never changed by the operator afterwards. */
+/** The apps' Redis user (AUTH with a password alone) and the operator's own. */
+export const REDIS_APP_USER = 'default';
+export const REDIS_OPERATOR_USER = 'gaim-operator';
+
+/** Created once; afterwards the operator only adds a missing operator password and rotates on request. */
 export function redisSecret(gaim: Gaim): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Secret',
     metadata: ownedMeta(gaim, objectNames(gaim).redisSecret, 'redis'),
     type: 'Opaque',
-    stringData: { [RedisSecretKeys.password]: generatePassword() },
+    stringData: { [RedisSecretKeys.password]: generatePassword(), [RedisSecretKeys.operatorPassword]: generatePassword() },
   };
 }
 
@@ -31,7 +46,7 @@ export function redisMaxMemoryMiB(memory: string): number {
 
 export function redisObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined): KubeObject[] {
   const names = objectNames(gaim);
-  const password = { secretKeyRef: { name: names.redisSecret, key: RedisSecretKeys.password } };
+  const secretRef = (key: string) => ({ secretKeyRef: { name: names.redisSecret, key } });
   const template: StoreTemplate = {
     component: 'redis',
     name: names.redis,
@@ -45,18 +60,23 @@ export function redisObjects(gaim: Gaim, size: StoreSize, existingClaimSize: str
       name: 'redis',
       image: gaim.spec.redis.image,
       imagePullPolicy: 'IfNotPresent',
-      // $(REDIS_PASSWORD) is expanded by the kubelet from the Secret: the pod spec shows only the
-      // reference, and redis-server overwrites its process title (argv) once started.
+      // $(VAR) is expanded by the kubelet from the Secret: the pod spec shows only the reference, and
+      // redis-server overwrites its process title (argv) once started. The apps' user may do anything
+      // but administer the server (ACL, CONFIG, SHUTDOWN…): it cannot lock the operator out.
       // noeviction: a task queue must refuse writes when full, never drop queued tasks silently.
-      args: ['--requirepass', '$(REDIS_PASSWORD)', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--protected-mode', 'no',
+      args: ['--user', REDIS_APP_USER, 'on', '>$(REDIS_PASSWORD)', '~*', '&*', '+@all', '-@admin',
+        '--user', REDIS_OPERATOR_USER, 'on', '>$(REDIS_OPERATOR_PASSWORD)', '~*', '&*', '+@all',
+        '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--protected-mode', 'no',
         '--maxmemory', `${redisMaxMemoryMiB(size.memory)}mb`, '--maxmemory-policy', 'noeviction'],
       env: [
-        { name: 'REDIS_PASSWORD', valueFrom: password },
-        // redis-cli (the probe) reads its password from here: never on a command line.
-        { name: 'REDISCLI_AUTH', valueFrom: password },
+        { name: 'REDIS_PASSWORD', valueFrom: secretRef(RedisSecretKeys.password) },
+        { name: 'REDIS_OPERATOR_PASSWORD', valueFrom: secretRef(RedisSecretKeys.operatorPassword) },
+        // redis-cli (the probe) reads its password from here: never on a command line. The operator's
+        // user, whose password a rotation of the apps' never changes.
+        { name: 'REDISCLI_AUTH', valueFrom: secretRef(RedisSecretKeys.operatorPassword) },
       ],
       readinessProbe: {
-        exec: { command: ['sh', '-c', 'redis-cli ping | grep -q PONG'] },
+        exec: { command: ['sh', '-c', `redis-cli --user ${REDIS_OPERATOR_USER} ping | grep -q PONG`] },
         periodSeconds: 10,
         timeoutSeconds: 5,
         failureThreshold: 3,

@@ -3,6 +3,7 @@ import type { Environment } from '../api/v1alpha1/gaim.js';
 import { databaseName, MONGO_COLLECTIONS } from '../datamodel.js';
 import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
 import { Message } from '../messages.js';
+import { mongoUserCommands, type RotationState } from '../resources/rotation.js';
 
 /** Indexes that serve the data model's access patterns, named explicitly so they are recognised later. */
 export const MONGO_INDEXES: Readonly<Record<string, readonly { name: string; key: Record<string, 1 | -1> }[]>> = {
@@ -55,6 +56,39 @@ export function appUserPlan(existingRoles: readonly { role: string; db: string }
  * is closed when `signal` aborts.
  */
 export async function seedMongoDB(target: MongoTarget, environments: readonly Environment[], appUser: { username: string; password: string }, signal?: AbortSignal): Promise<MongoSeedReport> {
+  const report = { created: [] as string[], notes: [] as string[], appUser: 'exists' as AppUserOutcome };
+  await withMongo(target, Message.seedMongoDB, signal, async (client) => {
+    for (const env of environments) await seedDatabase(client.db(databaseName(env)), report);
+    report.appUser = await seedAppUser(client.db('admin'), environments, appUser);
+  });
+  return report;
+}
+
+/**
+ * A credential rotation's apply or expire step on the app users (commands from resources/rotation.ts):
+ * `unsupported` where the server cannot create users with roles (FerretDB), having changed nothing.
+ */
+export async function rotateAppUsers(target: MongoTarget, step: 'apply' | 'expire', state: RotationState, environments: readonly Environment[], signal?: AbortSignal): Promise<'done' | 'unsupported'> {
+  let outcome: 'done' | 'unsupported' = 'done';
+  await withMongo(target, Message.rotateCredentials('mongodb'), signal, async (client) => {
+    const admin = client.db('admin');
+    const pending = state.pending?.username;
+    const info = pending === undefined ? undefined : await admin.command({ usersInfo: { user: pending, db: 'admin' } }) as { users?: unknown[] };
+    for (const command of mongoUserCommands(step, state, (info?.users?.length ?? 0) > 0, environments.map(role))) {
+      try {
+        await admin.command(command);
+      } catch (error: unknown) {
+        if (isNotImplemented(error)) { outcome = 'unsupported'; return; }
+        if ('dropUser' in command && (error as { code?: unknown } | null)?.code === USER_NOT_FOUND) continue; // dropped before an interruption
+        throw error;
+      }
+    }
+  });
+  return outcome;
+}
+
+/** One client for `work`, closed afterwards or when `signal` aborts; errors become OperatorErrors. */
+async function withMongo(target: MongoTarget, what: string, signal: AbortSignal | undefined, work: (client: MongoClient) => Promise<void>): Promise<void> {
   const client = new MongoClient(`mongodb://${target.address}/`, {
     auth: { username: target.username, password: target.password },
     authSource: 'admin',
@@ -65,20 +99,20 @@ export async function seedMongoDB(target: MongoTarget, environments: readonly En
   });
   const abort = () => { void client.close(true); };
   signal?.addEventListener('abort', abort, { once: true });
-  const report = { created: [] as string[], notes: [] as string[], appUser: 'exists' as AppUserOutcome };
   try {
     signal?.throwIfAborted();
-    for (const env of environments) await seedDatabase(client.db(databaseName(env)), report);
-    report.appUser = await seedAppUser(client.db('admin'), environments, appUser);
-    return report;
+    await work(client);
   } catch (error: unknown) {
     const timedOut = error instanceof MongoNetworkTimeoutError || (signal !== undefined && abortedByDeadline(signal));
-    throw new OperatorError(timedOut ? 'timeout' : 'mongodb', `${Message.seedMongoDB}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'MongoDBTimeout' : 'MongoDBSeedFailed' });
+    throw new OperatorError(timedOut ? 'timeout' : 'mongodb', `${what}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'MongoDBTimeout' : 'MongoDBSeedFailed' });
   } finally {
     signal?.removeEventListener('abort', abort);
     await client.close();
   }
 }
+
+/** MongoDB's UserNotFound. */
+const USER_NOT_FOUND = 11;
 
 async function seedDatabase(db: Db, report: { created: string[]; notes: string[] }): Promise<void> {
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));

@@ -3,6 +3,7 @@ import type { Environment } from '../api/v1alpha1/gaim.js';
 import { consumerGroup, deadLetterStream, taskStream } from '../datamodel.js';
 import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
 import { Message } from '../messages.js';
+import { redisAclCommand } from '../resources/rotation.js';
 
 /**
  * Creates an empty stream only when the key does not exist: XADD a marker entry and XDEL it in one
@@ -15,10 +16,11 @@ local id = redis.call('XADD', KEYS[1], '*', 'seeded_by', 'gaim-operator')
 redis.call('XDEL', KEYS[1], id)
 return 1`;
 
-/** Where a GAIM's Redis listens, and the password from its Secret. */
+/** Where a GAIM's Redis listens, and the user (Redis's default user without one) to connect as. */
 export interface RedisTarget {
   /** host:port */
   readonly address: string;
+  readonly username?: string;
   readonly password: string;
 }
 
@@ -33,19 +35,8 @@ export interface RedisSeedReport {
  * `signal` aborts.
  */
 export async function seedRedis(target: RedisTarget, environments: readonly Environment[], signal?: AbortSignal): Promise<RedisSeedReport> {
-  const separator = target.address.lastIndexOf(':');
-  const redis = new Redis({
-    host: target.address.slice(0, separator), port: Number(target.address.slice(separator + 1)), password: target.password,
-    lazyConnect: true, connectTimeout: 10_000, commandTimeout: 10_000,
-    maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false,
-  });
-  redis.on('error', () => undefined); // failures surface through the commands' rejections
-  const abort = () => { redis.disconnect(); };
-  signal?.addEventListener('abort', abort, { once: true });
   const created: string[] = [];
-  try {
-    signal?.throwIfAborted();
-    await redis.connect();
+  await withRedis(target, Message.seedRedis, signal, async (redis) => {
     for (const env of environments) {
       try {
         await redis.xgroup('CREATE', taskStream(env), consumerGroup(env), '0', 'MKSTREAM');
@@ -55,10 +46,40 @@ export async function seedRedis(target: RedisTarget, environments: readonly Envi
       }
       if ((await redis.eval(CREATE_EMPTY_STREAM, 1, deadLetterStream(env))) === 1) created.push(deadLetterStream(env));
     }
-    return { created };
+  });
+  return { created };
+}
+
+/**
+ * Makes `user` accept exactly `passwords` (a credential rotation's apply and expire steps: see
+ * resources/rotation.ts). Connections already authenticated stay so; only new AUTHs are checked.
+ */
+export async function setUserPasswords(target: RedisTarget, user: string, passwords: readonly string[], signal?: AbortSignal): Promise<void> {
+  const [command, ...args] = redisAclCommand(user, passwords);
+  await withRedis(target, Message.rotateCredentials('redis'), signal, async (redis) => {
+    await redis.call(command ?? 'ACL', ...args);
+  });
+}
+
+/** One connection for `work`, dropped afterwards or when `signal` aborts; errors become OperatorErrors. */
+async function withRedis(target: RedisTarget, what: string, signal: AbortSignal | undefined, work: (redis: Redis) => Promise<void>): Promise<void> {
+  const separator = target.address.lastIndexOf(':');
+  const redis = new Redis({
+    host: target.address.slice(0, separator), port: Number(target.address.slice(separator + 1)),
+    ...(target.username === undefined ? {} : { username: target.username }), password: target.password,
+    lazyConnect: true, connectTimeout: 10_000, commandTimeout: 10_000,
+    maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false,
+  });
+  redis.on('error', () => undefined); // failures surface through the commands' rejections
+  const abort = () => { redis.disconnect(); };
+  signal?.addEventListener('abort', abort, { once: true });
+  try {
+    signal?.throwIfAborted();
+    await redis.connect();
+    await work(redis);
   } catch (error: unknown) {
     const timedOut = isTimeout(error) || (signal !== undefined && abortedByDeadline(signal));
-    throw new OperatorError(timedOut ? 'timeout' : 'redis', `${Message.seedRedis}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'RedisTimeout' : 'RedisSeedFailed' });
+    throw new OperatorError(timedOut ? 'timeout' : 'redis', `${what}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'RedisTimeout' : 'RedisSeedFailed' });
   } finally {
     signal?.removeEventListener('abort', abort);
     redis.disconnect();

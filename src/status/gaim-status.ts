@@ -39,6 +39,8 @@ export interface StatusInput {
   /** The retry ledger after this attempt. */
   readonly ledger?: Ledger;
   readonly retryNowHandled?: string;
+  /** Credential rotation: the request every store switched for, and when; undefined keeps the previous. */
+  readonly rotation?: { readonly handled?: string; readonly rotatedAt?: string } | undefined;
   /** Whether gaims/{gaimId} in Firestore reflects this status; undefined when not attempted. */
   readonly firestore?: { readonly ok: boolean; readonly message: string } | undefined;
   /** What seeding achieved this time; undefined when seeding did not run. */
@@ -117,6 +119,8 @@ export function buildStatus(input: StatusInput): GaimStatus {
     ...(seedWarnings.length === 0 ? {} : { seedWarnings }),
     ...ledgerFields(input.ledger ?? { retryCount: previous.retryCount ?? 0, ...pick(previous) }),
     ...(input.retryNowHandled === undefined ? (previous.retryNowHandled === undefined ? {} : { retryNowHandled: previous.retryNowHandled }) : { retryNowHandled: input.retryNowHandled }),
+    ...keep('rotateCredentialsHandled', input.rotation?.handled ?? previous.rotateCredentialsHandled),
+    ...keep('credentialsRotatedAt', input.rotation?.rotatedAt ?? previous.credentialsRotatedAt),
   };
 }
 

@@ -45,5 +45,10 @@ export const Reason = {
   VolumeExpansionNotAllowed: 'VolumeExpansionNotAllowed',
   VolumeResizeFailed: 'VolumeResizeFailed',
   VolumeExpansionRequested: 'VolumeExpansionRequested',
+  CredentialsRotationStarted: 'CredentialsRotationStarted',
+  CredentialsAccepted: 'CredentialsAccepted',
+  CredentialsSwitched: 'CredentialsSwitched',
+  PreviousCredentialsRemoved: 'PreviousCredentialsRemoved',
+  CredentialsRotationUnsupported: 'CredentialsRotationUnsupported',
 } as const;
 export type Reason = (typeof Reason)[keyof typeof Reason];

@@ -51,7 +51,7 @@ interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: SecurityContext;
   ports?: { containerPort: number }[];
-  readinessProbe?: { periodSeconds?: number };
+  readinessProbe?: { periodSeconds?: number; exec?: { command?: string[] } };
 }
 export interface Pod extends KubeObject {
   spec?: {
@@ -344,6 +344,7 @@ export class StackKubelet {
       dataDir,
       podDir: await this.#podDir(pod),
       probePassword: env['REDISCLI_AUTH'],
+      ...probeUser(container),
     });
     const claims = (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim === undefined ? [] : [`${pod.metadata?.namespace ?? ''}/${v.persistentVolumeClaim.claimName}`]));
     for (const key of claims) {
@@ -515,3 +516,11 @@ function run(command: readonly string[], options: { cwd: string; env: NodeJS.Pro
   });
 }
 
+
+/** The user the readiness probe's redis-cli logs in as (`--user NAME` in its command), if any. */
+function probeUser(container: Container): { probeUser?: string } {
+  const words = (container.readinessProbe?.exec?.command ?? []).join(' ').split(/\s+/);
+  const at = words.indexOf('--user');
+  const user = at === -1 ? undefined : words[at + 1];
+  return user === undefined ? {} : { probeUser: user };
+}

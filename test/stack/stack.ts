@@ -519,6 +519,8 @@ export class Stack {
       '--appendonly', 'no',
       '--dir', data,
       '--requirepass', this.storePassword,
+      // The operator's own user, as a Gaim's Redis pod defines it (the benchmark's Gaims use this server).
+      '--user', 'gaim-operator', 'on', `>${this.storePassword}`, '~*', '&*', '+@all',
     ]);
     await this.#wait('redis-server', async () => {
       const client = new Redis(this.env.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -33,6 +33,8 @@ export interface StoreSpec {
   readonly podDir: string;
   /** For the readiness probe, as the pod's probe authenticates (REDISCLI_AUTH for Redis). */
   readonly probePassword: string | undefined;
+  /** The user the probe logs in as (redis-cli --user); Redis's default user without one. */
+  readonly probeUser?: string;
 }
 
 export interface RunningStore {
@@ -89,6 +91,7 @@ export class StoreRuntimes {
       }
     }
     const redis = new Redis({ host: '127.0.0.1', port: running.port, ...(running.spec.probePassword === undefined ? {} : { password: running.spec.probePassword }),
+      ...(running.spec.probeUser === undefined ? {} : { username: running.spec.probeUser }),
       lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
     redis.on('error', () => undefined);
     try {

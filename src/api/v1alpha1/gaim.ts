@@ -234,6 +234,8 @@ export const GaimStatusSchema = z.strictObject({
     'x-kubernetes-list-map-keys': ['type'],
   }),
   retryNowHandled: z.string().max(1024).optional().meta({ description: 'The last value of the gaim.livingcontent.io/retry-now annotation acted on.' }),
+  rotateCredentialsHandled: z.string().max(1024).optional().meta({ description: 'The last value of the gaim.livingcontent.io/rotate-credentials annotation for which every store switched to new app credentials.' }),
+  credentialsRotatedAt: z.string().optional().meta({ description: 'When the newest app credentials in the Secrets became current (RFC 3339).' }),
   seeded: z.strictObject({
     mongodb: z.string().optional().meta({ description: 'Fingerprint of the environments MongoDB was last seeded for.' }),
     redis: z.string().optional().meta({ description: 'Fingerprint of the environments Redis was last seeded for.' }),
