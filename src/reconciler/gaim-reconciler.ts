@@ -53,6 +53,8 @@ const CACHE_LAG_RETRY_MS = 250;
 export class GaimReconciler implements Reconciler {
   readonly #writeBack: FirestoreWriteBack;
   readonly #expectations = new LedgerExpectations();
+  /** Volumes set to Retain whose change the (label-selected) volume cache has not shown yet. */
+  readonly #retained = new Set<string>();
 
   constructor(private readonly deps: GaimReconcilerDeps) {
     this.#writeBack = new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch);
@@ -122,7 +124,7 @@ export class GaimReconciler implements Reconciler {
     await checkExpandable(grow, this.deps.client, context.signal);
     const created = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace), this.deps, context);
     await growClaims(gaim, grow, this.deps, context);
-    await retainVolumes(gaim, observed, this.deps.client, context);
+    await retainVolumes(gaim, observed, this.deps.client, context, this.#retained);
 
     const current = new Map([...credentials, ...created]);
     const seeding = await seedStores(gaim, observed.stores, current, this.deps, context);

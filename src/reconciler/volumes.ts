@@ -19,16 +19,27 @@ import type { Observed } from './observe.js';
 
 type Volume = KubeObject & { spec?: { storageClassName?: string; persistentVolumeReclaimPolicy?: string; nfs?: unknown } };
 
-/** Sets Retain on the volume of every bound claim of a Retain Gaim that does not have it yet. */
-export async function retainVolumes(gaim: Gaim, observed: Observed, client: KubeClient, context: ReconcileContext): Promise<void> {
+/**
+ * Sets Retain on the volume of every bound claim of a Retain Gaim that does not have it yet.
+ * `patched` remembers volumes patched but not yet seen with Retain in the cache: the cache selects
+ * volumes by the labels this patch adds, so until its watch delivers the volume, the claim's policy
+ * reads as unknown, and without the memory every reconcile in between would patch it again.
+ */
+export async function retainVolumes(gaim: Gaim, observed: Observed, client: KubeClient, context: ReconcileContext, patched: Set<string>): Promise<void> {
   if (gaim.spec.deletionPolicy !== 'Retain') return;
   for (const claim of observed.claims) {
-    if (claim.volumeName === undefined || claim.reclaimPolicy === 'Retain') continue;
+    if (claim.volumeName === undefined) continue;
+    if (claim.reclaimPolicy === 'Retain') {
+      patched.delete(claim.volumeName);
+      continue;
+    }
+    if (claim.reclaimPolicy === undefined && patched.has(claim.volumeName)) continue;
     const component = claim.store === 'lancedb' ? 'lancedb' : claim.store;
     await patchVolume(claim.volumeName, {
       metadata: { labels: { ...labels(gaim, component), [Labels.gaimNamespace]: gaim.metadata.namespace } },
       spec: { persistentVolumeReclaimPolicy: 'Retain' },
     }, client, context.signal);
+    patched.add(claim.volumeName);
     context.log.info({ volume: claim.volumeName, claim: claim.name }, 'deletionPolicy Retain: the volume is kept whatever happens to its claim');
   }
 }

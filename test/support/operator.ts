@@ -56,10 +56,11 @@ export async function reconcileCount(operator: OperatorProcess): Promise<number>
 
 /**
  * Waits until the operator stops reconciling: its reconcile count unchanged over `quietMs`. The
- * reconcile that its own last status write triggers may land just after a test saw Synced, so one
- * window that moves is not a loop; a reconcile that keeps going round never settles and times out.
+ * reconcile that its own last status write triggers may land just after a test saw Synced, and on a
+ * loaded machine a cache may still catch up or a Firestore write be retried, so a window that moves is
+ * not a loop; a reconcile that keeps going round never settles and times out.
  */
-export async function settlesQuietly(operator: OperatorProcess, quietMs = 3000, timeoutMs = 30_000): Promise<number> {
+export async function settlesQuietly(operator: OperatorProcess, quietMs = 3000, timeoutMs = 90_000): Promise<number> {
   return eventually(`the operator to stop reconciling (no reconcile for ${String(quietMs / 1000)}s)`, async () => {
     const before = await reconcileCount(operator);
     await new Promise((resolve) => setTimeout(resolve, quietMs));
