@@ -2,6 +2,7 @@
 // A bad value stops start-up with one line naming the variable and what is wrong.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { PINNED_IMAGES, type StoreImages } from './images.js';
 import { z } from 'zod';
 
 const int = (min: number, max: number) => {
@@ -56,6 +57,9 @@ export const SETTINGS = {
     help: 'Filestore servers a Gaim may name in spec.lancedb.storage.nfs (exact, case-insensitive; not resolved). Empty: static NFS shares are refused.' },
   GAIM_NFS_PATH_TEMPLATE: { schema: z.string().regex(/^\/[^\s]*\{namespace\}[^\s]*$/, { message: 'expected an absolute path with {namespace} (and optionally {gaim}), such as /vol1/gaims/{namespace}' }),
     help: 'Where on an allowed server a Gaim\'s share may be: this path ({namespace} and {gaim} filled in) or below it. Required with GAIM_NFS_SERVERS.' },
+  GAIM_MONGODB_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.mongodb, help: 'MongoDB image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
+  GAIM_REDIS_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.redis, help: 'Redis image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
+  GAIM_MAX_CONCURRENT_ROLLOUTS: { schema: int(1, 1000), default: '2', help: 'At most this many store StatefulSets roll (a changed pod template of an existing store) at once, cluster-wide; the others keep their running form until a slot frees.' },
   GAIM_ROTATION_GRACE_SECONDS: { schema: int(1, 30 * 86400), default: '86400', help: 'After a credential rotation, how long the previous app credentials keep working (apps holding them have this long to re-read the Secret).' },
   GAIM_STORE_ADDRESS_MAP: { schema: z.string().startsWith('/', { message: 'expected an absolute path' }), help: 'Out-of-cluster runs (the local stack): a JSON file mapping each store Service\'s host:port to where it listens; re-read when it changes.' },
   GAIM_MONGODB_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s MongoDB at this host:port instead of its Service.' },
@@ -100,6 +104,10 @@ export interface Settings {
   /** Static NFS shares a Gaim may name: on these servers, at or below the rendered template. */
   readonly nfs: NfsAllowList;
   readonly seedJob: SeedJobSettings;
+  /** Store images of Gaims whose spec names none. */
+  readonly images: StoreImages;
+  /** Store rollouts allowed in flight at once, cluster-wide. */
+  readonly maxConcurrentRollouts: number;
   /** How long previous app credentials keep working after a rotation, in seconds. */
   readonly rotationGraceSeconds: number;
 }
@@ -204,6 +212,8 @@ export function parseSettings(env: Env = process.env): Settings {
     overrides: { mongodb: read(env, 'GAIM_MONGODB_ADDRESS_OVERRIDE'), redis: read(env, 'GAIM_REDIS_ADDRESS_OVERRIDE'), addressMap: read(env, 'GAIM_STORE_ADDRESS_MAP') },
     nfs: { servers: nfsServers, pathTemplate: nfsServers.length === 0 ? undefined : nfsPathTemplate },
     rotationGraceSeconds: required(read(env, 'GAIM_ROTATION_GRACE_SECONDS'), 'GAIM_ROTATION_GRACE_SECONDS'),
+    images: { mongodb: required(read(env, 'GAIM_MONGODB_IMAGE'), 'GAIM_MONGODB_IMAGE'), redis: required(read(env, 'GAIM_REDIS_IMAGE'), 'GAIM_REDIS_IMAGE') },
+    maxConcurrentRollouts: required(read(env, 'GAIM_MAX_CONCURRENT_ROLLOUTS'), 'GAIM_MAX_CONCURRENT_ROLLOUTS'),
     seedJob: {
       image: required(read(env, 'GAIM_OPERATOR_IMAGE'), 'GAIM_OPERATOR_IMAGE'),
       storageUid: required(read(env, 'GAIM_STORAGE_UID'), 'GAIM_STORAGE_UID'),

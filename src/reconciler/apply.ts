@@ -11,17 +11,28 @@ import { Message } from '../messages.js';
 import { needsApply, withAppliedHash } from '../resources/compare.js';
 import { Reason } from '../status/reasons.js';
 import type { Plan, SecretCompletion } from './plan.js';
+import { changesTemplate, type RolloutSlots } from './rollouts.js';
 import { decode, type Credentials } from './secrets.js';
 
 export interface ApplyDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly fieldManager: string;
+  /** Without it (tests of one Gaim), rollouts are not limited. */
+  readonly rollouts?: RolloutSlots;
 }
 
-/** Makes the plan so; returns the credentials it created, by Secret name (seeding needs their values). */
-export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileContext): Promise<Credentials> {
+export interface Applied {
+  /** The credentials it created or completed, by Secret name (seeding needs their values). */
+  readonly created: Credentials;
+  /** StatefulSets whose changed template waits for a rollout slot: they keep their running form. */
+  readonly waiting: readonly { readonly name: string; readonly inFlight: number }[];
+}
+
+/** Makes the plan so, except the rollouts that must wait for a slot. */
+export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileContext): Promise<Applied> {
   const created = new Map<string, Record<string, string>>();
+  const waiting: { name: string; inFlight: number }[] = [];
   for (const secret of plan.create) {
     if (await createSecret(secret, deps, context)) created.set(secret.metadata?.name ?? '', decode(secret));
   }
@@ -29,9 +40,12 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileC
     await completeSecret(completion, deps, context);
     created.set(completion.name, completion.values);
   }
-  for (const desired of plan.apply) await applyObject(desired, deps, context);
+  for (const desired of plan.apply) {
+    const refused = await applyObject(desired, deps, context);
+    if (refused !== undefined) waiting.push(refused);
+  }
   for (const { resource, name, namespace } of plan.remove) await deleteObject(resource, name, namespace, deps.client, context.signal);
-  return created;
+  return { created, waiting };
 }
 
 /** Credentials are created once; an existing Secret is never changed. True when this call created it. */
@@ -57,14 +71,24 @@ async function completeSecret({ name, namespace, add }: SecretCompletion, deps: 
   }
 }
 
-async function applyObject(desired: KubeObject, deps: ApplyDeps, context: ReconcileContext): Promise<void> {
+/** Applies one object if it differs; a rollout without a free slot is not applied, and says so. */
+async function applyObject(desired: KubeObject, deps: ApplyDeps, context: ReconcileContext): Promise<{ name: string; inFlight: number } | undefined> {
   const resource = resourceOf(desired);
-  const observed = deps.caches.get<KubeObject>(resource, objectKey(desired));
-  if (!needsApply(desired, observed)) return;
+  const key = objectKey(desired);
+  const observed = deps.caches.get<KubeObject>(resource, key);
+  if (!needsApply(desired, observed)) return undefined;
+  const rollouts = resource === Resources.statefulSet && changesTemplate(desired, observed) ? deps.rollouts : undefined;
+  if (rollouts !== undefined) {
+    const slot = rollouts.tryAcquire(key);
+    if (!slot.granted) return { name: desired.metadata?.name ?? '', inFlight: slot.inFlight };
+  }
   try {
-    await deps.client.apply(resource, withAppliedHash(desired), { fieldManager: deps.fieldManager, signal: context.signal });
-    context.log.info({ kind: desired.kind, name: desired.metadata?.name, created: observed === undefined }, 'applied');
+    const applied = await deps.client.apply(resource, withAppliedHash(desired), { fieldManager: deps.fieldManager, signal: context.signal });
+    rollouts?.started(key, applied.metadata?.generation ?? 1);
+    context.log.info({ kind: desired.kind, name: desired.metadata?.name, created: observed === undefined, rollout: rollouts !== undefined }, 'applied');
+    return undefined;
   } catch (error: unknown) {
+    rollouts?.release(key);
     throw new OperatorError('kubernetes', `${Message.applyObject(desired.kind ?? '', desired.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error, reason: Reason.ApplyFailed });
   }
 }

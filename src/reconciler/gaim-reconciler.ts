@@ -14,6 +14,9 @@ import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
+import { Message } from '../messages.js';
+import { objectNames } from '../resources/meta.js';
+import type { StoresReadiness } from '../status/gaim-status.js';
 import { holdOff, RETRY_NOW } from '../status/retry-ledger.js';
 import { applyPlan } from './apply.js';
 import { applyFinalizer, finalize, hasFinalizer } from './finalizer.js';
@@ -25,6 +28,7 @@ import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from './seed.js';
 import { rotateCredentials } from './rotate.js';
 import { readCredentials } from './secrets.js';
+import { RolloutSlots } from './rollouts.js';
 import { retainVolumes } from './volumes.js';
 import { LedgerExpectations } from './expectations.js';
 import { FirestoreWriteBack } from './write-back.js';
@@ -33,7 +37,7 @@ export interface GaimReconcilerDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly firestore: PlatformFirestore;
-  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds'>;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts'>;
   readonly backoff: BackoffPolicy;
   /** This cluster's name in Firestore's per-environment entries. */
   readonly clusterName: string;
@@ -47,6 +51,8 @@ export interface GaimReconcilerDeps {
 
 /** How often to look at a claim that stays Pending, or a seed Job that gets no pod. */
 const RECHECK_MS = 15_000;
+/** How often a rollout waiting for a slot asks again (a slot frees with no event on this Gaim). */
+const ROLLOUT_RECHECK_MS = 5_000;
 /** How soon to look again when the cache has not caught up with the operator's own status write. */
 const CACHE_LAG_RETRY_MS = 250;
 
@@ -55,9 +61,11 @@ export class GaimReconciler implements Reconciler {
   readonly #expectations = new LedgerExpectations();
   /** Volumes set to Retain whose change the (label-selected) volume cache has not shown yet. */
   readonly #retained = new Set<string>();
+  readonly #rollouts: RolloutSlots;
 
   constructor(private readonly deps: GaimReconcilerDeps) {
     this.#writeBack = new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch);
+    this.#rollouts = new RolloutSlots(deps.settings.maxConcurrentRollouts, deps.caches);
   }
 
   async reconcile(key: string, context: ReconcileContext): Promise<ReconcileResult> {
@@ -122,19 +130,25 @@ export class GaimReconciler implements Reconciler {
     });
     const grow = planGrowth(gaim, observed, sizes);
     await checkExpandable(grow, this.deps.client, context.signal);
-    const created = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace), this.deps, context);
+    const { created, waiting } = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, this.deps.settings.images),
+      { ...this.deps, rollouts: this.#rollouts }, context);
     await growClaims(gaim, grow, this.deps, context);
     await retainVolumes(gaim, observed, this.deps.client, context, this.#retained);
 
     const current = new Map([...credentials, ...created]);
-    const seeding = await seedStores(gaim, observed.stores, current, this.deps, context);
-    const rotation = await rotateCredentials(gaim, observed.stores, current, this.deps, context);
+    // A store still on its previous form (its rollout waits) is not seeded or rotated with what the new
+    // form brings (the Redis operator user, say): those wait for the rollout.
+    const onCurrentForm = waitingFor(observed.stores, waiting.map((w) => w.name), gaim);
+    const seeding = await seedStores(gaim, onCurrentForm, current, this.deps, context);
+    const rotation = await rotateCredentials(gaim, onCurrentForm, current, this.deps, context);
     const first = seeding.errors[0];
     const recheckAfterMs = Math.min(
-      observed.stores.storage.reason === 'ClaimPending' || seeding.details.length > 0 ? RECHECK_MS : Infinity, rotation.recheckAfterMs ?? Infinity);
+      observed.stores.storage.reason === 'ClaimPending' || seeding.details.length > 0 ? RECHECK_MS : Infinity,
+      rotation.recheckAfterMs ?? Infinity, waiting.length > 0 ? ROLLOUT_RECHECK_MS : Infinity);
     return {
       stores: observed.stores,
       claims: claimSizes(observed.claims),
+      rolloutsWaiting: waiting.map((w) => Message.rolloutWaits(w.name, w.inFlight, this.deps.settings.maxConcurrentRollouts)),
       rotation: { ...(rotation.handled === undefined ? {} : { handled: rotation.handled }), ...(rotation.rotatedAt === undefined ? {} : { rotatedAt: rotation.rotatedAt }) },
       seeding: {
         seeded: seeding.seeded, pending: seeding.pending, failed: seeding.errors.map((e) => e.errorType),
@@ -149,4 +163,13 @@ export class GaimReconciler implements Reconciler {
       }),
     };
   }
+}
+
+/** The stores' readiness for seeding and rotation: a store whose rollout waits is not on its current form. */
+function waitingFor(stores: StoresReadiness, waiting: readonly string[], gaim: Gaim): StoresReadiness {
+  if (waiting.length === 0) return stores;
+  const names = objectNames(gaim);
+  const hold = (store: 'mongodb' | 'redis', name: string) => (waiting.includes(name) && stores[store] !== 'disabled'
+    ? { ready: false, reason: 'RolloutWaiting', message: Message.rolloutWaits(name, 0, 0) } : stores[store]);
+  return { ...stores, mongodb: hold('mongodb', names.mongodb), redis: hold('redis', names.redis) };
 }

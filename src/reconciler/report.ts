@@ -22,6 +22,7 @@ export interface Outcome {
   readonly stores?: StoresReadiness;
   readonly claims?: readonly ClaimSize[];
   readonly rotation?: NonNullable<StatusInput['rotation']>;
+  readonly rolloutsWaiting?: readonly string[];
   readonly seeding?: NonNullable<StatusInput['seeding']>;
   readonly suspended?: boolean;
   /** A retry is under way (a new seed Job runs): the ledger is neither reset nor counted. */
@@ -65,6 +66,7 @@ export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError |
     ...(outcome.stores === undefined ? {} : { stores: outcome.stores, endpoints: endpointsOf(gaim) }),
     ...(outcome.claims === undefined ? {} : { claims: outcome.claims }),
     ...(outcome.rotation === undefined ? {} : { rotation: outcome.rotation }),
+    ...(outcome.rolloutsWaiting === undefined ? {} : { rolloutsWaiting: outcome.rolloutsWaiting }),
     ...(outcome.seeding === undefined ? {} : { seeding: outcome.seeding }),
     ...(outcome.suspended === true ? { suspended: true } : {}),
     ...(error === undefined ? {} : { error: { type: error.errorType, message: error.message, reason: error.reason } }),

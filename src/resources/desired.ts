@@ -1,6 +1,8 @@
 import type { Gaim } from '../api/v1alpha1/gaim.js';
+import { PINNED_IMAGES, type StoreImages } from '../config/images.js';
 import type { KubeObject } from '../kube/objects.js';
 import { connectionsConfigMap } from './connections.js';
+import { storeImage } from './images.js';
 import { lancedbObjects } from './lancedb.js';
 import { mongodbObjects, mongodbSecret } from './mongodb.js';
 import { storesNetworkPolicy } from './network-policy.js';
@@ -21,11 +23,11 @@ export interface CurrentSizes {
  * of the spec, the tier's sizes and what cannot change in place. Secrets are separate: they are
  * created once and never applied again.
  */
-export function desiredObjects(gaim: Gaim, sizes: TierSizes, current: CurrentSizes, operatorNamespace: string): KubeObject[] {
+export function desiredObjects(gaim: Gaim, sizes: TierSizes, current: CurrentSizes, operatorNamespace: string, images: StoreImages = PINNED_IMAGES): KubeObject[] {
   return [
     ...lancedbObjects(gaim, current.lancedbClaim),
-    ...(gaim.spec.mongodb.enabled ? mongodbObjects(gaim, sizes.mongodb, current.mongodbClaim) : []),
-    ...(gaim.spec.redis.enabled ? redisObjects(gaim, sizes.redis, current.redisClaim) : []),
+    ...(gaim.spec.mongodb.enabled ? mongodbObjects(gaim, sizes.mongodb, current.mongodbClaim, storeImage('mongodb', gaim.spec.mongodb.image, images)) : []),
+    ...(gaim.spec.redis.enabled ? redisObjects(gaim, sizes.redis, current.redisClaim, storeImage('redis', gaim.spec.redis.image, images)) : []),
     connectionsConfigMap(gaim),
     storesNetworkPolicy(gaim, operatorNamespace),
   ];

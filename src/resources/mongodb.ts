@@ -66,7 +66,7 @@ export function startupBudgetSeconds(volume: string): number {
 
 const STARTUP_PERIOD_SECONDS = 10;
 
-export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined): KubeObject[] {
+export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined, image: string): KubeObject[] {
   const names = objectNames(gaim);
   const secretRef = (key: string) => ({ secretKeyRef: { name: names.mongodbSecret, key } });
   const volume = existingClaimSize ?? gaim.spec.mongodb.storage ?? size.storage;
@@ -82,7 +82,7 @@ export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: s
     extraVolumes: [{ name: 'configdb', emptyDir: {} }],
     container: {
       name: 'mongodb',
-      image: gaim.spec.mongodb.image,
+      image,
       imagePullPolicy: 'IfNotPresent',
       args: ['--bind_ip_all', '--wiredTigerCacheSizeGB', String(wiredTigerCacheGB(size.memory))],
       env: [

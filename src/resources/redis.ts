@@ -44,7 +44,7 @@ export function redisMaxMemoryMiB(memory: string): number {
   return Math.floor(((parseQuantity(memory) ?? 2 ** 28) * 0.7) / 2 ** 20);
 }
 
-export function redisObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined): KubeObject[] {
+export function redisObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined, image: string): KubeObject[] {
   const names = objectNames(gaim);
   const secretRef = (key: string) => ({ secretKeyRef: { name: names.redisSecret, key } });
   const template: StoreTemplate = {
@@ -58,7 +58,7 @@ export function redisObjects(gaim: Gaim, size: StoreSize, existingClaimSize: str
     existingClaimSize,
     container: {
       name: 'redis',
-      image: gaim.spec.redis.image,
+      image,
       imagePullPolicy: 'IfNotPresent',
       // $(VAR) is expanded by the kubelet from the Secret: the pod spec shows only the reference, and
       // redis-server overwrites its process title (argv) once started. The apps' user may do anything

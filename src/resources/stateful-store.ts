@@ -1,5 +1,6 @@
 // The shape MongoDB and Redis share: a headless Service and a one-replica StatefulSet with a data
 // claim, a restricted security context, and resources from the tier.
+import { fingerprint } from '../hash.js';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { KubeObject } from '../kube/objects.js';
 import { labels, ownedMeta, selectorLabels, type Component } from './meta.js';
@@ -33,7 +34,16 @@ export function headlessService(gaim: Gaim, t: StoreTemplate): KubeObject {
   };
 }
 
+/** On each store StatefulSet: a fingerprint of its pod template, to tell a rollout from other changes. */
+export const TEMPLATE_HASH = 'gaim.livingcontent.io/template-hash';
+
 export function statefulSet(gaim: Gaim, t: StoreTemplate): KubeObject {
+  const object = storeStatefulSet(gaim, t);
+  const template = (object['spec'] as { template: unknown }).template;
+  return { ...object, metadata: { ...object.metadata, annotations: { [TEMPLATE_HASH]: fingerprint(template, 16) } } };
+}
+
+function storeStatefulSet(gaim: Gaim, t: StoreTemplate): KubeObject {
   const retain = gaim.spec.deletionPolicy === 'Retain';
   return {
     apiVersion: 'apps/v1',

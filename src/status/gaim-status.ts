@@ -39,6 +39,8 @@ export interface StatusInput {
   /** The retry ledger after this attempt. */
   readonly ledger?: Ledger;
   readonly retryNowHandled?: string;
+  /** Rollouts that wait for a slot, each said in a sentence; undefined or empty: none. */
+  readonly rolloutsWaiting?: readonly string[] | undefined;
   /** Credential rotation: the request every store switched for, and when; undefined keeps the previous. */
   readonly rotation?: { readonly handled?: string; readonly rotatedAt?: string } | undefined;
   /** Whether gaims/{gaimId} in Firestore reflects this status; undefined when not attempted. */
@@ -103,7 +105,8 @@ export function buildStatus(input: StatusInput): GaimStatus {
     set({ type: 'Ready', status: 'True', reason: Reason.Ready, message: 'all stores are ready' });
   } else {
     syncStatus = 'Synced';
-    message = 'all stores are ready and seeded';
+    // A store whose new form waits for a rollout slot runs its previous form meanwhile: still Synced.
+    message = ['all stores are ready and seeded', ...(input.rolloutsWaiting ?? [])].join('; ');
     set({ type: 'Ready', status: 'True', reason: Reason.Ready, message });
   }
 

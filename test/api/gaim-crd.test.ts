@@ -91,10 +91,12 @@ describe('the Gaim CRD', () => {
       deletionPolicy: 'Retain',
       suspend: false,
       tenantIds: [],
-      mongodb: { enabled: true, image: 'mongo:7.0' },
-      redis: { enabled: true, image: 'redis:7.2' },
+      mongodb: { enabled: true },
+      redis: { enabled: true },
       lancedb: { embeddingDimensions: { video: 1408, audio: 1408 } },
     });
+    // No image default: the operator's pinned one applies, and follows the operator's version.
+    expect(spec['mongodb']).not.toHaveProperty('image');
   });
 
   it('teaches a new user through kubectl explain', async () => {

@@ -2,6 +2,7 @@
 // Ready by kwok), a Bound LanceDB claim and Ready=True; reverts drift; writes nothing when nothing
 // changed; keeps credentials; deletes by the deletion policy.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { PINNED_IMAGES } from '../../src/config/images.js';
 import { isNotFound } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources, type Resource } from '../../src/kube/resources.js';
@@ -56,7 +57,7 @@ describe('provisioning', () => {
     await eventually('the Service to come back', async () => ((await exists(Resources.service, 'marvin-redis', ns)) ? true : undefined));
     await eventually('the StatefulSet image to be reverted', async () => {
       const sts = await suite.client.get<Sts>(Resources.statefulSet, 'marvin-mongodb', ns);
-      return sts.spec.template.spec.containers[0]?.image === 'mongo:7.0' ? true : undefined;
+      return sts.spec.template.spec.containers[0]?.image === PINNED_IMAGES.mongodb ? true : undefined;
     });
 
     // A tier change updates resources, and the Gaim is Synced again at the new generation.

@@ -55,16 +55,19 @@ export async function reconcileCount(operator: OperatorProcess): Promise<number>
 }
 
 /**
- * Waits until the operator stops reconciling: its reconcile count unchanged over `quietMs`. The
- * reconcile that its own last status write triggers may land just after a test saw Synced, and on a
- * loaded machine a cache may still catch up or a Firestore write be retried, so a window that moves is
- * not a loop; a reconcile that keeps going round never settles and times out.
+ * Waits until the operator has settled: no API write (leases and events aside) over `quietMs`. Its
+ * own last status write may trigger one more reconcile just after a test saw Synced, and on a loaded
+ * machine a cache may still be catching up, so one window that moves is not a loop; an operator that
+ * keeps writing never settles and times out. Writes, not reconciles, are counted: the operator
+ * watches every namespace of a stack that earlier test files used, and their leftovers may still send
+ * events (each a reconcile that finds nothing to do and writes nothing; in CI the reconcile count of
+ * a lone Gaim's operator moved for 90 s while it wrote nothing new).
  */
 export async function settlesQuietly(operator: OperatorProcess, quietMs = 3000, timeoutMs = 90_000): Promise<number> {
-  return eventually(`the operator to stop reconciling (no reconcile for ${String(quietMs / 1000)}s)`, async () => {
-    const before = await reconcileCount(operator);
+  return eventually(`the operator to stop writing (no write for ${String(quietMs / 1000)}s)`, async () => {
+    const before = await apiWrites(operator);
     await new Promise((resolve) => setTimeout(resolve, quietMs));
-    return (await reconcileCount(operator)) === before ? before : undefined;
+    return (await apiWrites(operator)) === before ? before : undefined;
   }, timeoutMs);
 }
 

@@ -83,7 +83,7 @@ export const MongoDBSpecSchema = z.strictObject({
   enabled: z.boolean().default(true).meta({
     description: 'Provision a MongoDB for this GAIM. When false, no MongoDB objects are created and none are seeded.',
   }),
-  image: image().default('mongo:7.0').meta({ description: 'MongoDB server image (the official mongo image or a mirror of it).' }),
+  image: image().optional().meta({ description: 'MongoDB server image (the official mongo image or a mirror of it). Without one, the operator\'s pinned default (GAIM_MONGODB_IMAGE), which an operator upgrade may move.' }),
   storage: storageSize().optional().meta({
     description: "Size of each MongoDB data volume, such as 10Gi. Defaults to the tier's size from the app registry.",
   }),
@@ -96,7 +96,7 @@ export const RedisSpecSchema = z.strictObject({
   enabled: z.boolean().default(true).meta({
     description: 'Provision a Redis for this GAIM. When false, no Redis objects are created and none are seeded.',
   }),
-  image: image().default('redis:7.2').meta({ description: 'Redis server image.' }),
+  image: image().optional().meta({ description: 'Redis server image. Without one, the operator\'s pinned default (GAIM_REDIS_IMAGE), which an operator upgrade may move.' }),
   storage: storageSize().optional().meta({
     description: "Size of the Redis append-only-file volume, such as 2Gi. Defaults to the tier's size from the app registry.",
   }),

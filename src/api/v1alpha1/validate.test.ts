@@ -33,10 +33,12 @@ describe('parseGaim', () => {
       deletionPolicy: 'Retain',
       suspend: false,
       tenantIds: [],
-      mongodb: { enabled: true, image: 'mongo:7.0' },
-      redis: { enabled: true, image: 'redis:7.2' },
+      mongodb: { enabled: true },
+      redis: { enabled: true },
       lancedb: { embeddingDimensions: { video: 1408, audio: 1408 } },
     });
+    // No image default in the CRD: the operator's pinned one applies (config/images.ts).
+    expect(result.gaim.spec.mongodb.image).toBeUndefined();
   });
 
   it('reports every problem as a terminal validation error naming its field', () => {

@@ -1,0 +1,15 @@
+// The store images a Gaim gets when its spec names none: pinned by version and digest, here and
+// nowhere else (the settings GAIM_MONGODB_IMAGE and GAIM_REDIS_IMAGE default to these; the chart's
+// values repeat them, checked by a unit test). A new operator version that changes them rolls every
+// tenant's stores, gradually (GAIM_MAX_CONCURRENT_ROLLOUTS).
+
+export interface StoreImages {
+  readonly mongodb: string;
+  readonly redis: string;
+}
+
+export const PINNED_IMAGES: StoreImages = {
+  mongodb: 'mongo:7.0.41@sha256:b096b4cb9269f3ebcf363be63f1c50920f786879d03a1890347a3bf33f1f0df0',
+  redis: 'redis:7.2.16@sha256:cbbf906f1c3abe4959f4c2bed45706eae7f89802a8a9fe105f252032f4eb864a',
+};
+
