@@ -3,9 +3,10 @@
 import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
 import type { BackoffPolicy } from '../controller/backoff.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult } from '../controller/result.js';
-import type { OperatorError } from '../errors.js';
+import { errorMessage, type OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
+import { isNotFound } from '../kube/errors.js';
 import { objectKey } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
@@ -100,14 +101,25 @@ export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, con
     context.log.warn({ errorType: error.errorType, error: error.message, retryCount: settled.ledger.retryCount, nextRetryAt: settled.ledger.nextRetryAt }, 'reconcile failed');
   }
 
+  let ledgerKept = true;
   try {
     const status = buildStatus(statusInput(gaim, outcome, error, settled.ledger, written?.state, now));
     if (await writeStatus(gaim, status, deps, signal, context)) deps.expectations.expect(objectKey(gaim), settled.ledger);
   } catch (statusError: unknown) {
+    if (isNotFound(statusError)) {
+      // The Gaim (or its whole namespace) is gone and the cache has not heard yet: nothing to
+      // converge; its delete event, if one comes, ends it. Retrying would go round at the first
+      // retry's delay for as long as the cache keeps it, since no ledger can be written.
+      context.log.info({ error: errorMessage(statusError) }, 'the gaim is gone; not retrying');
+      return done();
+    }
     context.log.warn({ err: statusError }, Message.writeStatus);
     if (error === undefined) throw statusError;
+    ledgerKept = false;
   }
-  if (error !== undefined) return { kind: 'error', error, ...(settled.delayMs === undefined ? {} : { retryAfterMs: settled.delayMs }) };
+  // Without a written ledger the next attempt would compute the same first delay: let the work
+  // queue's own per-item backoff grow instead.
+  if (error !== undefined) return { kind: 'error', error, ...(settled.delayMs === undefined || !ledgerKept ? {} : { retryAfterMs: settled.delayMs }) };
   const again = Math.min(written?.retryMs ?? Infinity, outcome.recheckAfterMs ?? Infinity);
   return Number.isFinite(again) ? requeueAfter(again) : done();
 }

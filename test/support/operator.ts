@@ -64,11 +64,17 @@ export async function reconcileCount(operator: OperatorProcess): Promise<number>
  * a lone Gaim's operator moved for 90 s while it wrote nothing new).
  */
 export async function settlesQuietly(operator: OperatorProcess, quietMs = 3000, timeoutMs = 90_000): Promise<number> {
-  return eventually(`the operator to stop writing (no write for ${String(quietMs / 1000)}s)`, async () => {
-    const before = await apiWrites(operator);
-    await new Promise((resolve) => setTimeout(resolve, quietMs));
-    return (await apiWrites(operator)) === before ? before : undefined;
-  }, timeoutMs);
+  try {
+    return await eventually(`the operator to stop writing (no write for ${String(quietMs / 1000)}s)`, async () => {
+      const before = await apiWrites(operator);
+      await new Promise((resolve) => setTimeout(resolve, quietMs));
+      return (await apiWrites(operator)) === before ? before : undefined;
+    }, timeoutMs);
+  } catch (error: unknown) {
+    // What it kept doing: its last log lines, without the fields every line has.
+    const last = operator.records.slice(-15).map(({ at: _at, time: _time, pid: _pid, hostname: _host, level: _level, ...rest }) => JSON.stringify(rest));
+    throw new Error(`${error instanceof Error ? error.message : String(error)}; the operator's last log lines:\n${last.join('\n')}`, { cause: error });
+  }
 }
 
 export interface GaimObject extends KubeObject {

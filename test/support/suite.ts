@@ -73,8 +73,12 @@ async function removeNamespaces(client: KubeClient, namespaces: readonly string[
   await Promise.all(namespaces.map(async (ns) => {
     createdNamespaces.delete(ns);
     const gaims = await client.list(Resources.gaim, { namespace: ns }).catch(() => ({ items: [] }));
+    // Deleted here, not left to the namespace controller: it deletes a namespace's contents later, when
+    // the next file's operator may already run and would put its finalizer back on a Gaim it sees
+    // without one, then fail (and write status) against a namespace that refuses new objects.
     for (const gaim of gaims.items) {
       await client.mergePatch(Resources.gaim, gaim.metadata?.name ?? '', ns, { metadata: { finalizers: null } }).catch(() => undefined);
+      await client.delete(Resources.gaim, gaim.metadata?.name ?? '', ns).catch(() => undefined);
     }
     await client.delete(Resources.namespace, ns).catch(() => undefined);
   }));
