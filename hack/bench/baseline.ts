@@ -12,7 +12,7 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { resourceOf, Resources } from '../../src/kube/resources.js';
 import { desiredObjects } from '../../src/resources/desired.js';
 import { objectNames } from '../../src/resources/meta.js';
-import { claimReadiness, statefulSetReadiness } from '../../src/resources/readiness.js';
+import { statefulSetReadiness } from '../../src/resources/readiness.js';
 import { seedStorageJob, storageFingerprint } from '../../src/resources/seed-job.js';
 import { BUILT_IN_TIERS } from '../../src/resources/tiers.js';
 import { seedFirestoreConfig } from '../../src/firestore/config-docs.js';
@@ -63,7 +63,9 @@ export async function convergeBare(gaim: Gaim, ctx: BaselineContext): Promise<vo
   await seedFirestoreConfig(ctx.firestore, gaim.spec.gaimId, gaim.spec.environments, gaim.spec.config);
 
   const storage = (async () => {
-    await watches.claims.until((c) => key(c) === `${ns}/${names.lancedbClaim}` && claimReadiness(c).ready);
+    // As the operator does: the Job is the claim's first consumer (WaitForFirstConsumer binds the
+    // claim only once its pod is scheduled), so it starts as soon as the claim exists.
+    await watches.claims.until((c) => key(c) === `${ns}/${names.lancedbClaim}`);
     const job = asBaseline(seedStorageJob(gaim, storageFingerprint(gaim), 1, ctx.seedPlacement));
     await client.create(Resources.job, job);
     await watches.jobs.until((j) => key(j) === key(job) && (j.status?.succeeded ?? 0) > 0);
