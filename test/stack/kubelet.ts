@@ -18,7 +18,7 @@ import { pino } from 'pino';
 import { Informer } from '../../src/controller/informer.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { isConflict, isNotFound } from '../../src/kube/errors.js';
-import { MANAGED_SELECTOR } from '../../src/kube/labels.js';
+import { Labels, MANAGED_BY } from '../../src/kube/labels.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { microTime } from '../../src/kube/time.js';
@@ -68,6 +68,7 @@ interface Terminated { exitCode: number; reason: string; message: string; starte
 
 const now = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const COMPONENT = 'app.kubernetes.io/component';
+const RUNS_PODS_OF = `${Labels.managedBy} in (${MANAGED_BY},gaim-bench-baseline)`;
 
 export interface KubeletOptions {
   readonly client: KubeClient;
@@ -129,7 +130,8 @@ export class StackKubelet {
     const informer = new Informer<Pod>({
       client,
       resource: Resources.pod,
-      labelSelector: MANAGED_SELECTOR,
+      // The operator's pods, and the benchmark's bare client's (the same objects under its own manager).
+      labelSelector: RUNS_PODS_OF,
       inactivityMs: 300_000,
       watchTimeoutSeconds: 300,
       retry: { baseMs: 500, capMs: 5000, jitter: 0.2 },
