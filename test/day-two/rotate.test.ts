@@ -5,10 +5,10 @@
 // shown: FerretDB cannot create users with roles (the unit tests in src/resources/rotation.test.ts
 // cover its command sequence); here the operator says so and leaves MongoDB's Secret as it was.
 import { readFile } from 'node:fs/promises';
-import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
+import { redisAnswers } from '../stack/store-runtime.js';
 import { createGaim } from '../support/gaims.js';
 import { isSynced, recordGaim, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, eventually, partitionStores, stackEnv } from '../support/stack.js';
@@ -30,17 +30,7 @@ describe('rotating credentials', () => {
   const accepts = async (ns: string, gaim: string, password: string): Promise<boolean> => {
     const map = JSON.parse(await readFile(stackEnv().STORE_ADDRESS_MAP, 'utf8')) as Record<string, string>;
     const [host = '', port = ''] = (map[`${gaim}-redis.${ns}.svc.cluster.local:6379`] ?? '').split(':');
-    const redis = new Redis({ host, port: Number(port), password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      await redis.ping();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      redis.disconnect();
-    }
+    return redisAnswers({ host, port: Number(port), password });
   };
   const reasons = async (ns: string) => (await suite.client.list<Event>(Resources.event, { namespace: ns })).items.map((e) => e.reason ?? '');
 

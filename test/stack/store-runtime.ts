@@ -90,19 +90,7 @@ export class StoreRuntimes {
         await client.close();
       }
     }
-    const redis = new Redis({ host: '127.0.0.1', port: running.port, ...(running.spec.probePassword === undefined ? {} : { password: running.spec.probePassword }),
-      ...(running.spec.probeUser === undefined ? {} : { username: running.spec.probeUser }),
-      lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 });
-    redis.on('error', () => undefined);
-    try {
-      await redis.connect();
-      await redis.ping();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      redis.disconnect();
-    }
+    return redisAnswers({ host: '127.0.0.1', port: running.port, username: running.spec.probeUser, password: running.spec.probePassword });
   }
 
   /**
@@ -151,5 +139,23 @@ export class StoreRuntimes {
     };
     this.#writing = this.#writing.then(write, write);
     await this.#writing;
+  }
+}
+
+/** Whether a new connection logs in to a Redis (as `username`, or the default user) and gets a PONG. */
+export async function redisAnswers(at: { host: string; port: number; username?: string | undefined; password?: string | undefined }): Promise<boolean> {
+  const redis = new Redis({
+    host: at.host, port: at.port, ...(at.password === undefined ? {} : { password: at.password }), ...(at.username === undefined ? {} : { username: at.username }),
+    lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
   }
 }

@@ -42,7 +42,7 @@ export const Messages = {
   nfsImmutable: 'nfs is immutable: the volume\'s server and path cannot change',
   nfsSizeImmutable: 'size cannot change with nfs: a claim without a StorageClass cannot be resized, and the share\'s capacity is its Filestore instance\'s (size is only recorded on the volume)',
   storageSize: 'must be a positive size in whole units, such as 10Gi, 500Mi or 1Ti',
-  volumesOnlyGrow: 'volumes only grow: storage cannot be smaller than before (a claim cannot shrink; to use less space, restore into a new Gaim)',
+  volumesOnlyGrow: 'volumes only grow: storage cannot be smaller than before (a claim cannot shrink)',
   image: 'must be a container image reference such as mongo:7.0 or registry.example.com/redis:7.2',
 } as const;
 
