@@ -78,7 +78,7 @@ bin/node:
 
 .PHONY: tools
 tools: ## Build or link every pinned tool into ./bin (cached in ~/.cache/gaim-operator).
-	hack/tools/install.sh node redis-server lua kube kwok ferretdb helm
+	hack/tools/install.sh node redis-server lua kube kwok ferretdb helm snapshot
 
 IMG ?= ghcr.io/livingcontent/gaim-operator:$(shell node -p "require('./package.json').version")
 

@@ -8,7 +8,7 @@ import tseslint from 'typescript-eslint';
  * `controller/` knows nothing of Gaims. Entries ending in `/` are folders; others are modules of src/.
  */
 const LAYERS = [
-  ['errors.ts', 'messages.ts', 'hash.ts', 'version.ts', 'node-version.ts'],
+  ['errors.ts', 'messages.ts', 'hash.ts', 'version.ts', 'node-version.ts', 'cron.ts'],
   ['api/'],
   ['datamodel.ts', 'config/'],
   ['kube/'],
@@ -18,7 +18,7 @@ const LAYERS = [
   ['status/'],
   ['seeders/', 'firestore/'],
   ['reconciler/'],
-  ['commands/', 'operator.ts', 'main.ts'],
+  ['commands/', 'plugin/', 'operator.ts', 'main.ts', 'kubectl-gaim.ts'],
 ];
 
 /**
@@ -27,14 +27,16 @@ const LAYERS = [
  */
 const ADAPTERS = {
   mongodb: ['seeders/mongodb.ts'],
-  ioredis: ['seeders/redis.ts'],
+  ioredis: ['seeders/redis.ts', 'seeders/redis-queues.ts'],
   '@google-cloud/firestore': ['firestore/'],
-  '@lancedb/lancedb': ['seeders/lancedb.ts'],
+  'google-auth-library': ['firestore/'],
+  '@lancedb/lancedb': ['seeders/lancedb.ts', 'seeders/lancedb-maintenance.ts'],
   'apache-arrow': ['seeders/lancedb.ts'],
   '@kubernetes/client-node': ['kube/'],
   undici: ['kube/'],
   'prom-client': ['observability/'],
   pino: ['observability/logger.ts'],
+  'cron-parser': ['cron.ts'],
 };
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// gaim-operator: one executable, subcommands `run` (the controller), and `prepare-share` and
-// `seed-storage` (the seed Job's init container and container).
+// gaim-operator: one executable, subcommands `run` (the controller), `prepare-share` and
+// `seed-storage` (the seed Job's init container and container), and `maintain-storage` (the
+// maintenance Job's container).
 import './node-version.js';
 import { parseArgs } from 'node:util';
 import { settingsHelp } from './config/settings.js';
@@ -18,6 +19,11 @@ Commands:
   seed-storage   Create the LanceDB layout and empty tables (the seed Job's container).
                  --root DIR (default /data)  --environments local,stage,prod
                  --video-dimensions N (default 1408)  --audio-dimensions N (default 1408)
+  maintain-storage
+                 Compact every LanceDB table and remove its versions older than the given age;
+                 report rows, versions, fragments and bytes per table (the maintenance Job).
+                 --root DIR (default /data)  --environments local,stage,prod
+                 --cleanup-older-than SECONDS
 
 Settings (environment variables, validated at start-up):
 ${settingsHelp()}
@@ -42,7 +48,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined && values['help'] !== true ? 2 : 0;
   }
-  if (command !== 'run' && command !== 'seed-storage' && command !== 'prepare-share') {
+  if (command !== 'run' && command !== 'seed-storage' && command !== 'prepare-share' && command !== 'maintain-storage') {
     console.error(`gaim-operator: unknown command "${command}" (see gaim-operator --help)`);
     return 2;
   }
@@ -50,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
   // Each command loads only what it needs: a seed Job's start-up skips the controller's libraries.
   if (command === 'seed-storage') return (await import('./commands/seed-storage.js')).seedStorage(argv.slice(1));
   if (command === 'prepare-share') return (await import('./commands/prepare-share.js')).prepareShareCommand(argv.slice(1));
+  if (command === 'maintain-storage') return (await import('./commands/maintain-storage.js')).maintainStorage(argv.slice(1));
   return (await import('./commands/run.js')).run();
 }
 

@@ -43,6 +43,10 @@ if status.syncStatus == "Failed" then
     -- Terminal: nothing changes until the spec does.
     hs.status = "Degraded"
     hs.message = status.errorType .. ": " .. message
+  elseif status.degraded == true then
+    -- Still retrying, but the same error failed GAIM_DEGRADED_AFTER_FAILURES times in a row: not progress.
+    hs.status = "Degraded"
+    hs.message = "The same " .. (status.errorType or "error") .. " error " .. tostring(status.sameErrorStreak or 0) .. " times in a row (still retrying): " .. message
   else
     -- Retrying with backoff.
     hs.status = "Progressing"

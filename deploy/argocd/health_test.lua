@@ -25,6 +25,8 @@ local cases = {
   { "progressing while provisioning", gaim({ status = { observedGeneration = 2, syncStatus = "Progressing", message = "MongoDBReady: 0/1 pods ready",
       conditions = { { type = "Ready", status = "False", reason = "Progressing" } } } }), "Progressing", "Progressing: MongoDBReady" },
   { "retrying a transient failure is Progressing", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "redis", retryCount = 3, message = "cannot seed redis" } }), "Progressing", "attempt 3" },
+  { "the same transient error too many times in a row is Degraded", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "storage", retryCount = 9, sameErrorStreak = 6, degraded = true, message = "cannot seed lancedb" } }), "Degraded", "same storage error 6 times in a row" },
+  { "a streak below the threshold is still Progressing", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "storage", retryCount = 4, sameErrorStreak = 4, degraded = false, message = "cannot seed lancedb" } }), "Progressing", "attempt 4" },
   { "a validation error is Degraded", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "validation", message = "spec.tier: invalid" } }), "Degraded", "validation: spec.tier" },
   { "a conflict is Degraded", gaim({ status = { observedGeneration = 2, syncStatus = "Failed", errorType = "conflict", message = "namespace already has Gaim x" } }), "Degraded", "conflict" },
   { "suspended is Suspended", gaim({ spec = { suspend = true } }), "Suspended", "suspend" },

@@ -3,9 +3,12 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
+import { memoryChartSvg, type MemoryTimeline, type PhaseMemory } from './memory.js';
 
 export interface BenchResult {
   readonly when: string;
+  /** The command as run, with any BENCH_* knobs that made it a trial rather than the full benchmark. */
+  readonly command?: string;
   readonly machine: { readonly cpus: number; readonly node: string };
   readonly workers: number;
   readonly convergence: readonly {
@@ -22,6 +25,11 @@ export interface BenchResult {
     readonly crMs: Stats;
     readonly firestoreMs: Stats;
     readonly bothMs: Stats;
+    /** This side's own status write seen on its watch, sampled between the operator's. */
+    readonly floorSamples?: number;
+    readonly floorMs?: Stats;
+    /** The operator's p99 (both) over the floor's. */
+    readonly p99Ratio?: number;
   };
   readonly quiet: {
     readonly gaims: number;
@@ -44,13 +52,23 @@ export interface BenchResult {
     readonly externalBytes: number;
     /** The same Gaims after the resync, the latency samples and a quiet minute. */
     readonly settled?: { readonly rssBytes: number; readonly heapBytes: number; readonly heapTotalBytes: number };
+    readonly nodeOptions?: string;
+    /** Flags on `node` in the image's entry point. */
+    readonly nodeArgs?: string;
+    /** Peak and last RSS of each phase of the timeline. */
+    readonly phases?: readonly PhaseMemory[];
+    /** The operator restarted with every Gaim there: all reconciled at once. */
+    readonly coldStart?: { readonly gaims: number; readonly seconds: number; readonly quietRssBytes: number };
+    readonly scale?: { readonly gaims: number; readonly convergeSeconds: number; readonly quietRssBytes: number };
+    readonly timeline?: MemoryTimeline;
   };
+  readonly commit?: { readonly sha: string; readonly dirty: boolean };
   readonly durationSeconds: number;
 }
 
 interface Stats { readonly p50: number; readonly p95: number; readonly p99: number; readonly max: number }
 
-const TARGETS = { ratio: 1.3, p99Ms: 200, rssMiB: 200 };
+const TARGETS = { ratio: 1.3, p99Ms: 200, rssMiB: 200, peakRssMiB: 200, quietRssMiB: 160, idleRssMiB: 100, latencyRatio: 3 };
 const mib = (bytes: number) => bytes / 1024 / 1024;
 const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
@@ -65,18 +83,40 @@ export function rows(r: BenchResult): string[][] {
   const ms = (s: Stats) => `${s.p50.toFixed(0)} / ${s.p95.toFixed(0)} / ${s.p99.toFixed(0)} ms`;
   out.push([`reaction latency p50/p95/p99, CR Synced (${String(l.samples)} samples, ${String(l.missed)} missed)`, ms(l.crMs), '', '']);
   out.push(['reaction latency p50/p95/p99, Firestore synced', ms(l.firestoreMs), '', '']);
-  out.push(['reaction latency p50/p95/p99, both', ms(l.bothMs), `p99 ≤ ${String(TARGETS.p99Ms)} ms`, verdict(l.bothMs.p99 <= TARGETS.p99Ms)]);
+  out.push(['reaction latency p50/p95/p99, both', ms(l.bothMs), '', '']);
+  if (l.floorMs !== undefined && l.p99Ratio !== undefined) {
+    out.push([`latency floor p50/p95/p99: a status write seen on the watch (${String(l.floorSamples ?? 0)} samples)`, ms(l.floorMs), '', '']);
+    out.push(['reaction latency p99 ÷ floor p99', l.p99Ratio.toFixed(2), `≤ ${String(TARGETS.latencyRatio)}`, verdict(l.p99Ratio <= TARGETS.latencyRatio)]);
+  }
   const q = r.quiet;
   out.push([`quiet resync of ${String(q.gaims)} unchanged Gaims (${String(q.reconciles)} reconciles): the operator's API writes`, String(q.apiWrites), '0', verdict(q.apiWrites === 0)]);
   out.push([`quiet resync: Firestore documents written (of ${String(q.firestoreDocuments)})`, String(q.firestoreDocumentsWritten), '0', verdict(q.firestoreDocumentsWritten === 0)]);
   const m = r.memory;
-  out.push([`operator memory at ${String(m.gaims)} Gaims: RSS (heap used)`, `${mib(m.rssBytes).toFixed(0)} MiB (${mib(m.heapBytes).toFixed(0)} MiB)`, `≤ ${String(TARGETS.rssMiB)} MB`, verdict(m.rssBytes <= TARGETS.rssMiB * 1e6)]);
+  const phases = m.phases ?? [];
+  const peakOf = (match: (name: string) => boolean) => Math.max(...phases.filter((p) => match(p.name)).map((p) => p.peakRssMiB));
+  const upTo = m.gaims;
+  const busy = (name: string) => name.startsWith('converge +') || name === `converge to ${String(upTo)}` || name.startsWith('cold start');
+  if (phases.length > 0) {
+    const peak = peakOf(busy);
+    out.push([`operator RSS, peak of every sample while converging up to ${String(upTo)} Gaims and at their cold start`, `${peak.toFixed(0)} MiB`, `≤ ${String(TARGETS.peakRssMiB)} MiB`, verdict(peak <= TARGETS.peakRssMiB)]);
+    const cold = phases.find((p) => p.name.startsWith('cold start'));
+    if (cold !== undefined && m.coldStart !== undefined) out.push([`  cold start: ${String(m.coldStart.gaims)} Gaims reconciled at once in ${m.coldStart.seconds.toFixed(0)} s; its peak RSS (heap used)`, `${cold.peakRssMiB.toFixed(0)} MiB (${cold.peakHeapUsedMiB.toFixed(0)} MiB)`, '', '']);
+  }
+  out.push([`operator memory at ${String(m.gaims)} Gaims right after converging: RSS (heap used)`, `${mib(m.rssBytes).toFixed(0)} MiB (${mib(m.heapBytes).toFixed(0)} MiB)`, '', '']);
   out.push([`  of which V8 heap reserved / external (buffers)`, `${mib(m.heapTotalBytes).toFixed(0)} MiB / ${mib(m.externalBytes).toFixed(0)} MiB`, '', '']);
   if (m.settled !== undefined) {
-    out.push([`  the same, after a quiet minute: RSS (heap used / reserved)`, `${mib(m.settled.rssBytes).toFixed(0)} MiB (${mib(m.settled.heapBytes).toFixed(0)} / ${mib(m.settled.heapTotalBytes).toFixed(0)} MiB)`,
-      `≤ ${String(TARGETS.rssMiB)} MB`, verdict(m.settled.rssBytes <= TARGETS.rssMiB * 1e6)]);
+    out.push([`operator RSS at ${String(m.gaims)} Gaims, quiet (after the resync, the latency samples and a quiet minute): RSS (heap used / reserved)`, `${mib(m.settled.rssBytes).toFixed(0)} MiB (${mib(m.settled.heapBytes).toFixed(0)} / ${mib(m.settled.heapTotalBytes).toFixed(0)} MiB)`,
+      `≤ ${String(TARGETS.quietRssMiB)} MiB`, verdict(mib(m.settled.rssBytes) <= TARGETS.quietRssMiB)]);
   }
-  out.push(['operator memory idle, no Gaims: RSS (heap used)', `${mib(m.idleRssBytes).toFixed(0)} MiB (${mib(m.idleHeapBytes).toFixed(0)} MiB)`, '', '']);
+  if (m.coldStart !== undefined) out.push([`  the same, a quiet minute after the cold start`, `${mib(m.coldStart.quietRssBytes).toFixed(0)} MiB`, `≤ ${String(TARGETS.quietRssMiB)} MiB`, verdict(mib(m.coldStart.quietRssBytes) <= TARGETS.quietRssMiB)]);
+  out.push(['operator memory idle, no Gaims: RSS (heap used)', `${mib(m.idleRssBytes).toFixed(0)} MiB (${mib(m.idleHeapBytes).toFixed(0)} MiB)`, `≤ ${String(TARGETS.idleRssMiB)} MiB`, verdict(mib(m.idleRssBytes) <= TARGETS.idleRssMiB)]);
+  if (m.scale !== undefined && m.settled !== undefined) {
+    const at = m.scale.gaims;
+    const peak = peakOf((name) => name === `converge to ${String(at)}`);
+    const perGaim = (mib(m.scale.quietRssBytes) - mib(m.settled.rssBytes)) / (at - m.gaims) * 1024;
+    out.push([`at ${String(at)} Gaims: peak RSS while converging the extra ${String(at - m.gaims)} / quiet RSS`, `${peak.toFixed(0)} MiB / ${mib(m.scale.quietRssBytes).toFixed(0)} MiB`, '', '']);
+    out.push([`  growth per Gaim, quiet (${String(m.gaims)} → ${String(at)})`, `${perGaim.toFixed(0)} KiB`, '', '']);
+  }
   return out;
 }
 
@@ -90,7 +130,8 @@ function markdown(r: BenchResult, header: string[], body: string[][]): string {
   return [
     `# gaim-operator benchmark`,
     '',
-    `${r.when}, ${String(r.machine.cpus)} CPUs, Node ${r.machine.node}, ${String(r.workers)} workers; took ${(r.durationSeconds / 60).toFixed(1)} min. Command: \`make bench\`.`,
+    `${r.when}, ${String(r.machine.cpus)} CPUs, Node ${r.machine.node}, ${String(r.workers)} workers; took ${(r.durationSeconds / 60).toFixed(1)} min. Command: \`${r.command ?? 'make bench'}\`.`
+      + `${r.commit === undefined ? '' : ` Commit ${r.commit.sha.slice(0, 12)}${r.commit.dirty ? ' (with uncommitted changes)' : ''}.`}${r.memory.nodeOptions === undefined ? '' : ` NODE_OPTIONS: \`${r.memory.nodeOptions}\`.`}${r.memory.nodeArgs === undefined ? '' : ` Entry point: \`node ${r.memory.nodeArgs}\`.`}`,
     '',
     `| ${header.join(' | ')} |`,
     `| ${header.map(() => '---').join(' | ')} |`,
@@ -100,6 +141,7 @@ function markdown(r: BenchResult, header: string[], body: string[][]): string {
     '',
     '![convergence time against N](convergence.png)',
     '',
+    ...(r.memory.timeline === undefined ? [] : ['![operator memory through the benchmark](memory.png)', '']),
   ].join('\n');
 }
 
@@ -143,5 +185,8 @@ export async function writeReport(r: BenchResult, dir: string): Promise<string> 
   await writeFile(join(dir, 'latest.json'), `${JSON.stringify(r, null, 2)}\n`);
   await writeFile(join(dir, 'latest.md'), markdown(r, header, body));
   await writeFile(join(dir, 'convergence.png'), new Resvg(chartSvg(r), { font: { loadSystemFonts: true } }).render().asPng());
-  return `${table(header, body)}\n\nwritten: ${join(dir, 'latest.json')}, latest.md, convergence.png`;
+  if (r.memory.timeline !== undefined) {
+    await writeFile(join(dir, 'memory.png'), new Resvg(memoryChartSvg(r.memory.timeline, TARGETS.peakRssMiB, TARGETS.quietRssMiB), { font: { loadSystemFonts: true } }).render().asPng());
+  }
+  return `${table(header, body)}\n\nwritten: ${join(dir, 'latest.json')}, latest.md, convergence.png${r.memory.timeline === undefined ? '' : ', memory.png'}`;
 }

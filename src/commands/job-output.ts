@@ -1,9 +1,9 @@
-// How the seed Job's commands end: a JSON report on stdout when they succeed; when they fail, the
-// message on stderr and in the termination log (what `kubectl describe pod` and the operator read),
-// and an exit code that says which kind of failure it was (SeedExit).
+// How the seed and maintenance Jobs' commands end: a JSON report on stdout when they succeed; when
+// they fail, the message on stderr and in the termination log (what `kubectl describe pod` and the
+// operator read), and an exit code that says which kind of failure it was (SeedExit).
 import { writeFile } from 'node:fs/promises';
 import { errorMessage, OperatorError } from '../errors.js';
-import { SeedExit, TERMINATION_LOG } from '../resources/seed-storage-args.js';
+import { SeedExit, TERMINATION_LOG, TERMINATION_MESSAGE_LIMIT } from '../resources/seed-storage-args.js';
 
 /**
  * Where the termination message goes: the container's terminationMessagePath, which the kubelet
@@ -19,9 +19,17 @@ export async function runJobCommand(name: string, work: () => Promise<Record<str
   } catch (error: unknown) {
     const message = errorMessage(error);
     console.error(`gaim-operator ${name}: ${message}`);
-    await writeFile(terminationLog(), message.slice(0, 4000)).catch(() => undefined);
+    await writeTerminationMessage(message.slice(0, TERMINATION_MESSAGE_LIMIT));
     return exitCodeOf(error);
   }
+}
+
+/**
+ * Writes the termination message; a command whose success carries news for the operator (a
+ * maintenance report) calls it itself. Best effort: outside a pod there may be nowhere to write.
+ */
+export async function writeTerminationMessage(text: string): Promise<void> {
+  await writeFile(terminationLog(), text).catch(() => undefined);
 }
 
 function exitCodeOf(error: unknown): number {
@@ -29,5 +37,6 @@ function exitCodeOf(error: unknown): number {
   if (error.errorType === 'validation') return SeedExit.usage;
   if (error.reason === 'SharePermissionDenied') return SeedExit.permission;
   if (error.reason === 'TableSchemaMismatch') return SeedExit.schema;
+  if (error.reason === 'FilesystemUnsupported') return SeedExit.filesystem;
   return SeedExit.failed;
 }

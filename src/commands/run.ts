@@ -2,7 +2,9 @@
 import { parseSettings, SettingsError } from '../config/settings.js';
 import { connectFirestore } from '../firestore/client.js';
 import { createLogger } from '../observability/logger.js';
-import { FIELD_MANAGER, runOperator } from '../operator.js';
+import { backupController, FIELD_MANAGER, gaimController, operatorWatches, runOperator } from '../operator.js';
+import { BackupReconciler } from '../reconciler/backup-reconciler.js';
+import { QueueProber, QueueSamples } from '../reconciler/queue-prober.js';
 import { GaimReconciler } from '../reconciler/gaim-reconciler.js';
 import { packageVersion } from '../version.js';
 
@@ -28,12 +30,23 @@ export async function run(): Promise<number> {
   }
   try {
     const firestore = connectFirestore(settings, log);
-    const reason = await runOperator(settings, log, ({ caches, client, events, leaderEpoch }) => new GaimReconciler({
-      caches, client, events, firestore, settings, leaderEpoch,
-      backoff: settings.backoff,
-      clusterName: settings.clusterName,
-      fieldManager: FIELD_MANAGER,
-      operatorNamespace: settings.leaderElection.namespace,
+    const queues = new QueueSamples();
+    const reason = await runOperator(settings, log, (apis) => ({
+      watched: operatorWatches(apis),
+      leaderTasks: [({ client, events, metrics, log: taskLog }) => ({ caches, enqueue, signal }) =>
+        new QueueProber({ client, events, metrics, log: taskLog, settings }, queues).run(caches, (key) => { enqueue('gaim', key); }, signal)],
+      controllers: [
+        gaimController(settings, ({ caches, client, events, leaderEpoch, metrics }) => new GaimReconciler({
+          caches, client, events, firestore, settings, leaderEpoch, metrics, queues,
+          backoff: settings.backoff,
+          clusterName: settings.clusterName,
+          fieldManager: FIELD_MANAGER,
+          operatorNamespace: settings.leaderElection.namespace,
+        })),
+        backupController(settings, ({ caches, client, events, metrics }) => new BackupReconciler({
+          caches, client, events, metrics, settings, apis, fieldManager: FIELD_MANAGER,
+        })),
+      ],
     }), stop.signal, packageVersion());
     await firestore.close();
     log.info({ reason }, 'stopped');

@@ -13,3 +13,14 @@ export const PINNED_IMAGES: StoreImages = {
   redis: 'redis:7.2.16@sha256:cbbf906f1c3abe4959f4c2bed45706eae7f89802a8a9fe105f252032f4eb864a',
 };
 
+
+/** The shortest startup budget of a store pod, in seconds, when the settings name none. */
+export const DEFAULT_STARTUP_BASE_SECONDS = 300;
+
+/** What the operator's settings decide of a store's pods: its default image and its startup budget. */
+export interface StoreForm {
+  readonly images: StoreImages;
+  readonly startupBaseSeconds: number;
+}
+
+export const DEFAULT_STORE_FORM: StoreForm = { images: PINNED_IMAGES, startupBaseSeconds: DEFAULT_STARTUP_BASE_SECONDS };

@@ -60,6 +60,17 @@ export const SETTINGS = {
   GAIM_MONGODB_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.mongodb, help: 'MongoDB image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
   GAIM_REDIS_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.redis, help: 'Redis image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
   GAIM_MAX_CONCURRENT_ROLLOUTS: { schema: int(1, 1000), default: '2', help: 'At most this many store StatefulSets roll (a changed pod template of an existing store) at once, cluster-wide; the others keep their running form until a slot frees.' },
+  GAIM_STORE_STARTUP_BASE_SECONDS: { schema: int(10, 3600), default: '300', help: 'Shortest startup budget of a MongoDB or Redis pod (it grows by a minute per 10 GiB of volume, to at most 4 h): a pod not ready within it fails its store, and MongoDB\'s startup probe gives up after it.' },
+  GAIM_MONGODB_FCV_BURN_IN_SECONDS: { schema: int(0, 90 * 86400), default: '86400', help: 'After a MongoDB major upgrade, how long the new version must run ready without interruption before the operator raises its featureCompatibilityVersion (until then the image can be reverted).' },
+  GAIM_SNAPSHOT_CLASS_MONGODB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of MongoDB\'s data claims in backups (default: the default class of the claim\'s driver).' },
+  GAIM_SNAPSHOT_CLASS_REDIS: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of Redis\'s data claims in backups (default: the default class of the claim\'s driver).' },
+  GAIM_SNAPSHOT_CLASS_LANCEDB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of the LanceDB claims in backups (default: the default class of the claim\'s driver; Filestore multishare shares cannot be snapshotted).' },
+  GAIM_VOLUME_GROUP_SNAPSHOTS: { schema: z.enum(['auto', 'off'], { error: 'expected auto or off' }), default: 'auto', help: 'auto: where the cluster serves groupsnapshot.storage.k8s.io and a driver has a default VolumeGroupSnapshotClass, a backup takes that driver\'s claims in one VolumeGroupSnapshot (one instant); off: one VolumeSnapshot per claim.' },
+  GAIM_BACKUP_TIMEOUT_SECONDS: { schema: int(10, 86_400), default: '3600', help: 'A backup whose snapshots are not all ready this long after it started fails (or, with spec.backup.requireAll false, completes with those that are).' },
+  GAIM_BACKUP_WORKERS: { schema: int(1, 16), default: '2', help: 'GaimBackups reconciled concurrently.' },
+  GAIM_DEGRADED_AFTER_FAILURES: { schema: int(1, 1000), default: '5', help: 'After this many failed attempts in a row with the same retryable error, a Gaim says status.degraded: true (Argo CD: Degraded) while it keeps retrying.' },
+  GAIM_QUEUE_SAMPLE_SECONDS: { schema: int(0, 3600), default: '30', help: 'How often each Gaim\'s task queues are sampled (with 10% jitter); 0 turns the prober (and the queue auto-pilot) off.' },
+  GAIM_QUEUE_SAMPLE_CONCURRENCY: { schema: int(1, 64), default: '2', help: 'Gaims whose queues are sampled at once.' },
   GAIM_ROTATION_GRACE_SECONDS: { schema: int(1, 30 * 86400), default: '86400', help: 'After a credential rotation, how long the previous app credentials keep working (apps holding them have this long to re-read the Secret).' },
   GAIM_STORE_ADDRESS_MAP: { schema: z.string().startsWith('/', { message: 'expected an absolute path' }), help: 'Out-of-cluster runs (the local stack): a JSON file mapping each store Service\'s host:port to where it listens; re-read when it changes.' },
   GAIM_MONGODB_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s MongoDB at this host:port instead of its Service.' },
@@ -110,6 +121,21 @@ export interface Settings {
   readonly maxConcurrentRollouts: number;
   /** How long previous app credentials keep working after a rotation, in seconds. */
   readonly rotationGraceSeconds: number;
+  /** How long a new MongoDB major version runs ready before its featureCompatibilityVersion is raised, in seconds. */
+  readonly mongodbFcvBurnInSeconds: number;
+  readonly backups: BackupSettings;
+  readonly degradedAfterFailures: number;
+  readonly queueSampling: { readonly intervalMs: number; readonly concurrency: number };
+  /** The shortest startup budget of a store pod, in seconds (it grows with the volume). */
+  readonly storeStartupBaseSeconds: number;
+}
+
+export interface BackupSettings {
+  /** VolumeSnapshotClass per store; undefined: the default class of the claim's driver. */
+  readonly snapshotClasses: Readonly<Record<'mongodb' | 'redis' | 'lancedb', string | undefined>>;
+  readonly groupSnapshots: 'auto' | 'off';
+  readonly timeoutSeconds: number;
+  readonly workers: number;
 }
 
 export interface NfsAllowList {
@@ -214,6 +240,19 @@ export function parseSettings(env: Env = process.env): Settings {
     rotationGraceSeconds: required(read(env, 'GAIM_ROTATION_GRACE_SECONDS'), 'GAIM_ROTATION_GRACE_SECONDS'),
     images: { mongodb: required(read(env, 'GAIM_MONGODB_IMAGE'), 'GAIM_MONGODB_IMAGE'), redis: required(read(env, 'GAIM_REDIS_IMAGE'), 'GAIM_REDIS_IMAGE') },
     maxConcurrentRollouts: required(read(env, 'GAIM_MAX_CONCURRENT_ROLLOUTS'), 'GAIM_MAX_CONCURRENT_ROLLOUTS'),
+    degradedAfterFailures: required(read(env, 'GAIM_DEGRADED_AFTER_FAILURES'), 'GAIM_DEGRADED_AFTER_FAILURES'),
+    queueSampling: {
+      intervalMs: required(read(env, 'GAIM_QUEUE_SAMPLE_SECONDS'), 'GAIM_QUEUE_SAMPLE_SECONDS') * 1000,
+      concurrency: required(read(env, 'GAIM_QUEUE_SAMPLE_CONCURRENCY'), 'GAIM_QUEUE_SAMPLE_CONCURRENCY'),
+    },
+    backups: {
+      snapshotClasses: { mongodb: read(env, 'GAIM_SNAPSHOT_CLASS_MONGODB'), redis: read(env, 'GAIM_SNAPSHOT_CLASS_REDIS'), lancedb: read(env, 'GAIM_SNAPSHOT_CLASS_LANCEDB') },
+      groupSnapshots: required(read(env, 'GAIM_VOLUME_GROUP_SNAPSHOTS'), 'GAIM_VOLUME_GROUP_SNAPSHOTS'),
+      timeoutSeconds: required(read(env, 'GAIM_BACKUP_TIMEOUT_SECONDS'), 'GAIM_BACKUP_TIMEOUT_SECONDS'),
+      workers: required(read(env, 'GAIM_BACKUP_WORKERS'), 'GAIM_BACKUP_WORKERS'),
+    },
+    mongodbFcvBurnInSeconds: required(read(env, 'GAIM_MONGODB_FCV_BURN_IN_SECONDS'), 'GAIM_MONGODB_FCV_BURN_IN_SECONDS'),
+    storeStartupBaseSeconds: required(read(env, 'GAIM_STORE_STARTUP_BASE_SECONDS'), 'GAIM_STORE_STARTUP_BASE_SECONDS'),
     seedJob: {
       image: required(read(env, 'GAIM_OPERATOR_IMAGE'), 'GAIM_OPERATOR_IMAGE'),
       storageUid: required(read(env, 'GAIM_STORAGE_UID'), 'GAIM_STORAGE_UID'),

@@ -5,6 +5,7 @@ import { objectKey, type KubeObject } from '../kube/objects.js';
 import type { Resource } from '../kube/resources.js';
 import type { Logger } from '../observability/logger.js';
 import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { cacheStrings } from './intern.js';
 import { isAborted } from './signals.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -24,6 +25,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** `old` is the cached object an update replaced. */
   readonly onEvent: (event: InformerEvent, object: T, old?: T) => void;
   readonly onRelist?: () => void;
+  /** What of each object the cache keeps (after managedFields are dropped); everything by default. */
+  readonly transform?: (object: T) => T;
 }
 
 /**
@@ -111,12 +114,12 @@ export class Informer<T extends KubeObject> {
     const { items, resourceVersion } = await this.options.client.list<T>(this.options.resource, {
       ...(this.options.namespace === undefined ? {} : { namespace: this.options.namespace }),
       ...(this.options.labelSelector === undefined ? {} : { labelSelector: this.options.labelSelector }),
+      transform: (item) => this.#keep(item),
       signal,
     });
     if (this.#synced) this.options.onRelist?.();
     const seen = new Set<string>();
-    for (const item of items) {
-      const object = slim(item);
+    for (const object of items) {
       const key = objectKey(object);
       seen.add(key);
       const cached = this.#store.get(key);
@@ -136,9 +139,15 @@ export class Informer<T extends KubeObject> {
     return resourceVersion;
   }
 
+  /** What the cache keeps of an object: slimmed, transformed, then its strings interned (of what is kept only). */
+  #keep(object: T): T {
+    const slimmed = slim(object);
+    return cacheStrings.internAll(this.options.transform === undefined ? slimmed : this.options.transform(slimmed));
+  }
+
   #apply(event: WatchEvent<T>): void {
     if (event.type === 'BOOKMARK') return;
-    const object = slim(event.object);
+    const object = this.#keep(event.object);
     const key = objectKey(object);
     if (event.type === 'DELETED') {
       this.#store.delete(key);
@@ -153,9 +162,18 @@ export class Informer<T extends KubeObject> {
   }
 }
 
-/** Drops managedFields before caching: the operator never reads them and they are most of an object's size. */
+/** kubectl's copy of the whole object it applied: often the largest annotation; nothing reads it. */
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops managedFields and kubectl's last-applied copy before caching, as controller-runtime's cache
+ * transforms do: the operator never reads them, and together they are most of an object's size.
+ */
 function slim<T extends KubeObject>(object: T): T {
-  if (object.metadata?.managedFields === undefined) return object;
-  const { managedFields: _dropped, ...metadata } = object.metadata;
-  return { ...object, metadata };
+  const metadata = object.metadata;
+  if (metadata === undefined || (metadata.managedFields === undefined && metadata.annotations?.[LAST_APPLIED] === undefined)) return object;
+  const { managedFields: _dropped, ...rest } = metadata;
+  if (rest.annotations?.[LAST_APPLIED] === undefined) return { ...object, metadata: rest };
+  const { [LAST_APPLIED]: _copy, ...annotations } = rest.annotations;
+  return { ...object, metadata: { ...rest, annotations } };
 }

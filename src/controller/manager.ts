@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Settings } from '../config/settings.js';
 import type { KubeClient } from '../kube/client.js';
-import { Labels, MANAGED_SELECTOR } from '../kube/labels.js';
 import { objectKey, splitKey, type KubeObject } from '../kube/objects.js';
-import { Resources, type Resource } from '../kube/resources.js';
+import type { Resource } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
 import { Informer, type InformerEvent } from './informer.js';
@@ -20,43 +19,95 @@ export interface Caches {
   list<T extends KubeObject>(resource: Resource, namespace?: string): T[];
 }
 
+/** A change seen by a cache, handed to every controller to find the keys it must reconcile. */
+export interface CacheChange {
+  readonly event: InformerEvent;
+  readonly resource: Resource;
+  readonly object: KubeObject;
+  /** The cached object an update replaced. */
+  readonly old?: KubeObject;
+}
+
+/**
+ * One controller: a kind whose objects are its work-queue keys, a reconciler, and which changes of
+ * other cached kinds concern which of its objects. Each has its own queue and workers.
+ */
+export interface ControllerSpec {
+  /** The `controller` label of its metrics: gaim, gaimbackup. */
+  readonly name: string;
+  readonly primary: Resource;
+  readonly workers: number;
+  readonly reconciler: (caches: Caches) => Reconciler;
+  /** Keys (`namespace/name` of `primary` objects) to reconcile after a change of another kind, or its own delete. */
+  readonly keysFor: (change: CacheChange, caches: Caches) => readonly string[];
+}
+
+/** A kind cached for the controllers: all of it, or only objects with a label selector. */
+export interface WatchedKind {
+  readonly resource: Resource;
+  readonly labelSelector?: string;
+  /** What of each object to keep in the cache (fields nothing reads cost memory at 1,000 Gaims). */
+  readonly transform?: (object: KubeObject) => KubeObject;
+}
+
+/**
+ * Work that runs beside the controllers while this replica leads (controller-runtime's Runnable that
+ * needs leader election): until `signal` aborts. It may ask a controller to reconcile a key.
+ */
+export type LeaderTask = (context: { readonly caches: Caches; readonly enqueue: (controller: string, key: string) => void; readonly signal: AbortSignal }) => Promise<void>;
+
 export interface ManagerOptions {
   readonly client: KubeClient;
   readonly settings: Settings;
   readonly log: Logger;
   readonly metrics: Metrics;
-  /** Kinds the operator creates; cached only for objects with its managed-by label. */
-  readonly ownedKinds: readonly Resource[];
-  readonly reconciler: (caches: Caches) => Reconciler;
+  readonly controllers: readonly ControllerSpec[];
+  /** Kinds cached besides the controllers' own (owned kinds, label-selected). */
+  readonly watched: readonly WatchedKind[];
+  readonly leaderTasks?: readonly LeaderTask[];
 }
 
 /** Why `run` returned. Losing leadership ends the process, as in controller-runtime: it restarts as a candidate. */
 export type StopReason = 'shutdown' | 'lost-leadership';
 
+interface Running {
+  readonly spec: ControllerSpec;
+  readonly queue: WorkQueue;
+  /** The reconciler of the current term of leadership. */
+  reconciler?: Reconciler;
+}
+
+/** A reconcile longer than this is logged (a store or Firestore slow to answer holds the Gaim's key). */
+const SLOW_RECONCILE_SECONDS = 10;
+
 /**
- * Wires watches, the work queue, leader election and workers: the machinery every reconcile runs
+ * Wires watches, the work queues, leader election and workers: the machinery every reconcile runs
  * on. Caches run on every replica (a standby is ready to lead at once); workers only on the leader.
  */
 export class Manager {
   readonly #informers = new Map<Resource, Informer<KubeObject>[]>();
-  readonly queue: WorkQueue;
+  readonly #controllers: Running[];
   #workersRunning = false;
   #inFlight = 0;
 
   constructor(private readonly options: ManagerOptions) {
     const { settings, metrics } = options;
-    this.queue = new WorkQueue({
-      backoff: settings.backoff,
-      retryQps: settings.retryQps,
-      retryBurst: settings.retryBurst,
-      metrics: metrics.queue(),
+    this.#controllers = options.controllers.map((spec) => {
+      metrics.maxConcurrent.set({ controller: spec.name }, spec.workers);
+      metrics.activeWorkers.set({ controller: spec.name }, 0);
+      return {
+        spec,
+        queue: new WorkQueue({ backoff: settings.backoff, retryQps: settings.retryQps, retryBurst: settings.retryBurst, metrics: metrics.queue(spec.name) }),
+      };
     });
-    metrics.maxConcurrent.set({ controller: 'gaim' }, settings.workers);
     const namespaces = settings.watchNamespaces.length === 0 ? [undefined] : settings.watchNamespaces;
-    this.#informers.set(Resources.gaim, namespaces.map((ns) => this.#informer(Resources.gaim, ns, undefined, (event, gaim, old) => { this.#onGaim(event, gaim, old); })));
-    for (const kind of options.ownedKinds) {
-      const scopes = kind.namespaced ? namespaces : [undefined];
-      this.#informers.set(kind, scopes.map((ns) => this.#informer(kind, ns, MANAGED_SELECTOR, (_event, object) => { this.#onOwned(object); })));
+    const kinds: WatchedKind[] = [...new Map([...options.controllers.map((c) => ({ resource: c.primary })), ...options.watched]
+      .map((kind) => [kind.resource, kind])).values()];
+    for (const { resource, labelSelector, transform } of kinds) {
+      const scopes = resource.namespaced ? namespaces : [undefined];
+      this.#informers.set(resource, scopes.map((ns) => this.#informer(resource, ns, labelSelector, transform, (event, object, old) => {
+        this.#dispatch({ event, resource, object, ...(old === undefined ? {} : { old }) });
+      })));
     }
   }
 
@@ -84,12 +135,13 @@ export class Manager {
     return undefined;
   }
 
-  #informer(resource: Resource, namespace: string | undefined, labelSelector: string | undefined, onEvent: (event: InformerEvent, object: KubeObject, old?: KubeObject) => void): Informer<KubeObject> {
+  #informer(resource: Resource, namespace: string | undefined, labelSelector: string | undefined, transform: ((object: KubeObject) => KubeObject) | undefined, onEvent: (event: InformerEvent, object: KubeObject, old?: KubeObject) => void): Informer<KubeObject> {
     return new Informer({
       client: this.options.client,
       resource,
       ...(namespace === undefined ? {} : { namespace }),
       ...(labelSelector === undefined ? {} : { labelSelector }),
+      ...(transform === undefined ? {} : { transform }),
       inactivityMs: this.options.settings.watchInactivityMs,
       watchTimeoutSeconds: Math.max(60, Math.round(this.options.settings.watchInactivityMs / 1000 / 2)),
       retry: { baseMs: 500, capMs: 30_000, jitter: 0.2 },
@@ -99,28 +151,26 @@ export class Manager {
     });
   }
 
-  #onGaim(event: InformerEvent, gaim: KubeObject, old?: KubeObject): void {
-    // The operator's own status writes come back as updates; they change nothing to act on.
-    if (event === 'update' && old !== undefined && !specOrMetadataChanged(old, gaim)) return;
-    this.queue.add(objectKey(gaim));
-    if (event === 'delete') {
-      this.queue.forget(objectKey(gaim));
-      // One Gaim per namespace: a Gaim refused for a sibling may now own the namespace.
-      const namespace = gaim.metadata?.namespace;
-      for (const sibling of this.caches.list(Resources.gaim, namespace)) this.queue.add(objectKey(sibling));
-    }
-  }
-
-  /** An owned object changed: its Gaim may need to act (a deleted Service, a StatefulSet now Ready). */
-  #onOwned(object: KubeObject): void {
-    const labels = object.metadata?.labels ?? {};
-    const name = labels[Labels.gaim];
-    const namespace = object.metadata?.namespace ?? labels[Labels.gaimNamespace];
-    if (name === undefined || namespace === undefined) return;
+  /** A change goes to every controller: its own objects as keys, the rest through keysFor. */
+  #dispatch(change: CacheChange): void {
     // Cluster-scoped objects (PersistentVolumes) are watched cluster-wide: keep to our namespaces.
     const watched = this.options.settings.watchNamespaces;
-    if (watched.length > 0 && !watched.includes(namespace)) return;
-    this.queue.add(`${namespace}/${name}`);
+    for (const running of this.#controllers) {
+      const { spec, queue } = running;
+      if (change.resource === spec.primary) {
+        const key = objectKey(change.object);
+        // The operator's own status writes come back as updates; they change nothing to act on.
+        if (change.event === 'update' && change.old !== undefined
+          && !wakesOnUpdate(change.old, change.object, running.reconciler?.observedUpdate?.(key, change.object.metadata?.resourceVersion) === true)) continue;
+        queue.add(key);
+        if (change.event === 'delete') queue.forget(key);
+      }
+      for (const key of spec.keysFor(change, this.caches)) {
+        const namespace = key.slice(0, Math.max(0, key.indexOf('/')));
+        if (watched.length > 0 && !watched.includes(namespace)) continue;
+        queue.add(key);
+      }
+    }
   }
 
   /** Grows with every change of leader (the Lease's transition count when this replica took it). */
@@ -136,7 +186,7 @@ export class Manager {
     const informers = [...this.#informers.values()].flat().map((i) => i.run(informersStop.signal));
     try {
       await Promise.all([...this.#informers.values()].flat().map((i) => i.waitForSync(signal)));
-      log.info({ gaims: this.caches.list(Resources.gaim).length }, 'caches synced');
+      log.info({ cached: Object.fromEntries([...this.#informers].map(([r, i]) => [r.plural, i.reduce((n, x) => n + x.size, 0)])) }, 'caches synced');
       if (!settings.leaderElection.enabled) {
         onLeading(true);
         await this.#lead(signal, signal);
@@ -168,90 +218,114 @@ export class Manager {
    */
   async #lead(leading: AbortSignal, shutdown: AbortSignal): Promise<void> {
     const { settings, log, metrics } = this.options;
-    const reconciler = this.options.reconciler(this.caches);
     const work = new AbortController();
-    for (const gaim of this.caches.list(Resources.gaim)) this.queue.add(objectKey(gaim));
-    const resync = settings.resyncMs > 0
-      ? setInterval(() => { for (const gaim of this.caches.list(Resources.gaim)) this.queue.add(objectKey(gaim)); }, settings.resyncMs)
-      : undefined;
-    resync?.unref();
-    const workers = Array.from({ length: settings.workers }, () => this.#worker(reconciler, work.signal));
+    const workers: Promise<void>[] = [];
+    const resyncs: NodeJS.Timeout[] = [];
+    for (const running of this.#controllers) {
+      const { spec, queue } = running;
+      const reconciler = spec.reconciler(this.caches);
+      running.reconciler = reconciler;
+      const everyObject = () => { for (const object of this.caches.list(spec.primary)) queue.add(objectKey(object)); };
+      everyObject();
+      if (settings.resyncMs > 0) {
+        const timer = setInterval(everyObject, settings.resyncMs);
+        timer.unref();
+        resyncs.push(timer);
+      }
+      for (let i = 0; i < spec.workers; i++) workers.push(this.#worker(running, reconciler, work.signal));
+    }
+    const enqueue = (controller: string, key: string) => { this.#controllers.find((c) => c.spec.name === controller)?.queue.add(key); };
+    // Leader tasks stop as soon as leading ends (they hold no work a shutdown should wait for).
+    const taskStop = new AbortController();
+    const tasks = (this.options.leaderTasks ?? []).map((task) => task({ caches: this.caches, enqueue, signal: taskStop.signal })
+      .catch((error: unknown) => { if (!taskStop.signal.aborted) log.error({ err: error }, 'a leader task failed'); }));
     this.#workersRunning = true;
-    log.info({ workers: settings.workers }, 'workers started');
+    log.info({ workers: Object.fromEntries(this.#controllers.map((c) => [c.spec.name, c.spec.workers])) }, 'workers started');
 
     await new Promise<void>((resolve) => {
       if (leading.aborted) resolve();
       else leading.addEventListener('abort', () => { resolve(); }, { once: true });
     });
-    clearInterval(resync);
-    this.queue.shutDown();
+    for (const timer of resyncs) clearInterval(timer);
+    taskStop.abort(new Error('not leading'));
+    for (const { queue } of this.#controllers) queue.shutDown();
     this.#workersRunning = false;
     if (!shutdown.aborted) work.abort(new Error('leadership lost'));
     log.info({ inFlight: this.#inFlight }, 'stopping: no new work; waiting for in-flight reconciles');
-    const drained = Promise.all(workers).then(() => 'drained' as const);
+    const drained = Promise.all([...workers, ...tasks]).then(() => 'drained' as const);
     const outcome = await Promise.race([drained, sleep(settings.shutdownTimeoutMs, 'timeout' as const, { ref: false })]);
     if (outcome === 'timeout') {
       log.warn({ inFlight: this.#inFlight }, 'shutdown timeout: aborting in-flight reconciles');
       work.abort(new Error('shutdown timeout'));
       await drained;
     }
-    metrics.activeWorkers.set({ controller: 'gaim' }, 0);
+    for (const { spec } of this.#controllers) metrics.activeWorkers.set({ controller: spec.name }, 0);
   }
 
-  async #worker(reconciler: Reconciler, signal: AbortSignal): Promise<void> {
+  async #worker({ spec, queue }: Running, reconciler: Reconciler, signal: AbortSignal): Promise<void> {
     const { metrics, log } = this.options;
-    const labels = { controller: 'gaim' };
-    for (let key = await this.queue.get(); key !== undefined; key = await this.queue.get()) {
+    const labels = { controller: spec.name };
+    for (let key = await queue.get(); key !== undefined; key = await queue.get()) {
       this.#inFlight += 1;
       metrics.activeWorkers.inc(labels);
       const stopTimer = metrics.reconcileTime.startTimer(labels);
       let result: ReconcileResult;
       try {
         const { namespace, name } = splitKey(key);
-        const reconcileLog = log.child({ gaim: name, namespace, reconcileId: randomUUID() });
+        const reconcileLog = log.child({ [spec.name]: name, namespace, reconcileId: randomUUID() });
         // Every reconcile has a deadline: a store that never answers must not hold a worker forever.
         const deadline = AbortSignal.any([signal, AbortSignal.timeout(this.options.settings.reconcileTimeoutMs)]);
-        result = await reconciler.reconcile(key, { signal: deadline, stop: signal, attempt: this.queue.failures(key), log: reconcileLog });
+        result = await reconciler.reconcile(key, { signal: deadline, stop: signal, attempt: queue.failures(key), log: reconcileLog });
       } catch (error: unknown) {
         result = { kind: 'error', error: asOperatorError(error) };
       }
-      stopTimer();
+      const seconds = stopTimer();
+      // A reconcile holds its key: nothing else happens to that Gaim until it ends. Say when that is long.
+      if (seconds >= SLOW_RECONCILE_SECONDS) log.warn({ key, seconds: Math.round(seconds), result: result.kind }, 'slow reconcile');
       switch (result.kind) {
         case 'done':
-          this.queue.forget(key);
+          queue.forget(key);
           metrics.reconcileTotal.inc({ ...labels, result: 'success' });
           break;
         case 'requeue':
-          this.queue.forget(key);
-          this.queue.addAfter(key, result.afterMs);
+          queue.forget(key);
+          queue.addAfter(key, result.afterMs);
           metrics.reconcileTotal.inc({ ...labels, result: 'requeue_after' });
           break;
         case 'error':
           metrics.reconcileTotal.inc({ ...labels, result: 'error' });
           if (result.error.terminal) {
             // Retrying cannot help: wait for the object to change.
-            this.queue.forget(key);
+            queue.forget(key);
             metrics.terminalErrors.inc({ ...labels, error_type: result.error.errorType });
             log.info({ key, errorType: result.error.errorType, error: result.error.message }, 'terminal reconcile error; not retrying until the object changes');
           } else {
             metrics.reconcileErrors.inc({ ...labels, error_type: result.error.errorType });
             let delay: number;
             if (result.retryAfterMs === undefined) {
-              delay = this.queue.addRateLimited(key);
+              delay = queue.addRateLimited(key);
             } else {
               delay = result.retryAfterMs;
-              metrics.queueRetries.inc({ name: 'gaim', controller: 'gaim' });
-              this.queue.addAfter(key, delay);
+              metrics.queueRetries.inc({ name: spec.name, controller: spec.name });
+              queue.addAfter(key, delay);
             }
             log.info({ key, errorType: result.error.errorType, error: result.error.message, retryInMs: delay }, 'reconcile failed; retrying');
           }
           break;
       }
-      this.queue.done(key);
+      queue.done(key);
       metrics.activeWorkers.dec(labels);
       this.#inFlight -= 1;
     }
   }
+}
+
+/**
+ * Whether an update of a controller's own object wakes it: not when only its status changed (that
+ * is mostly the operator's own write coming back), unless a reconcile waits for exactly that echo.
+ */
+export function wakesOnUpdate(old: KubeObject, current: KubeObject, awaitsEcho: boolean): boolean {
+  return awaitsEcho || specOrMetadataChanged(old, current);
 }
 
 /** True unless only the status (or nothing the reconcile reads) changed. */

@@ -18,6 +18,12 @@ export const requeueAfter = (afterMs: number): ReconcileResult => ({ kind: 'requ
 export interface Reconciler {
   /** Converges one object, named by `namespace/name`. Must be idempotent and level-based. */
   reconcile(key: string, context: ReconcileContext): Promise<ReconcileResult>;
+  /**
+   * Told of each update of a primary object the cache shows. Status-only updates are dropped (they
+   * are mostly the operator's own writes coming back); true wakes the key anyway: a reconcile of it
+   * was put off until the cache showed this version.
+   */
+  observedUpdate?(key: string, resourceVersion: string | undefined): boolean;
 }
 
 export interface ReconcileContext {

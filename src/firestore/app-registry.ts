@@ -24,7 +24,8 @@ export class AppRegistry {
   #readAt = 0;
   #reading: Promise<Entries> | undefined;
 
-  constructor(private readonly firestore: Firestore | undefined, private readonly log: Logger, private readonly breaker = new FirestoreBreaker(), private readonly ttlMs = 60_000) {}
+  /** `firestore` gives the client (loaded on first use); without one, the built-in sizes. */
+  constructor(private readonly firestore: (() => Promise<Firestore>) | undefined, private readonly log: Logger, private readonly breaker = new FirestoreBreaker(), private readonly ttlMs = 60_000) {}
 
   /** One read serves every Gaim waiting for it; a caller whose `signal` aborts stops waiting, the read goes on. */
   async sizes(tier: Tier, signal?: AbortSignal): Promise<TierSizes> {
@@ -35,12 +36,13 @@ export class AppRegistry {
   }
 
   async #read(): Promise<Entries> {
-    const firestore = this.firestore;
-    if (firestore === undefined) return {};
+    const client = this.firestore;
+    if (client === undefined) return {};
     let snapshots;
     try {
       snapshots = await this.breaker.run(async () => {
         try {
+          const firestore = await client();
           return await withDeadline(firestore.getAll(...APPS.map((app) => firestore.doc(firestorePaths.app(app)))), Message.readRegistry);
         } catch (error: unknown) {
           throw classifyFirestoreError(error, Message.readRegistry);

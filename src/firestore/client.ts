@@ -1,11 +1,10 @@
-import { Firestore } from '@google-cloud/firestore';
+import type { Firestore } from '@google-cloud/firestore';
 import type { Environment, Gaim, GaimSpec } from '../api/v1alpha1/gaim.js';
 import type { Settings } from '../config/settings.js';
 import type { Logger } from '../observability/logger.js';
 import { AppRegistry } from './app-registry.js';
 import { FirestoreBreaker } from './breaker.js';
-import { seedFirestoreConfig } from './config-docs.js';
-import { syncToFirestore, type SyncOutcome, type SyncReport } from './sync.js';
+import type { SyncOutcome, SyncReport } from './sync.js';
 
 /**
  * The platform's Firestore, as the reconcile sees it: three narrow calls. Every call has a deadline
@@ -22,31 +21,22 @@ export interface PlatformFirestore {
   close(): Promise<void>;
 }
 
-/**
- * Production uses Application Default Credentials (Workload Identity); with FIRESTORE_EMULATOR_HOST
- * set, the client talks to the emulator without credentials.
- */
+/** The platform's Firestore of `settings` (see connection.ts for credentials and the emulator). */
 export function connectFirestore(settings: Settings, log: Logger): PlatformFirestore {
-  const { projectId, databaseId, emulatorHost } = settings.firestore;
-  if (emulatorHost !== undefined) {
-    // The emulator needs no credentials; stop google-auth from probing for the GCE metadata server
-    // (a DNS lookup of metadata.google.internal) on a machine that is not in Google Cloud.
-    process.env['METADATA_SERVER_DETECTION'] ??= 'none';
-  }
-  const firestore = new Firestore({
-    ...(projectId === undefined ? {} : { projectId }),
-    databaseId,
-    ...(emulatorHost === undefined ? {} : { host: emulatorHost, ssl: false }),
-    ignoreUndefinedProperties: true,
-    // Reconnect within seconds once Firestore is reachable again (gRPC's default backoff grows to
-    // two minutes), so an outage ends for the operator when it ends for Firestore.
-    grpcOptions: { 'grpc.initial_reconnect_backoff_ms': 500, 'grpc.max_reconnect_backoff_ms': 5000 },
-  });
+  // The SDK (gRPC, protobufs: about 20 MiB) is loaded when Firestore is first called, not at start-up.
+  let client: Promise<Firestore> | undefined;
+  const firestore = (): Promise<Firestore> => client ??= import('./connection.js').then(({ openFirestore }) => openFirestore(settings.firestore));
   const breaker = new FirestoreBreaker();
   return {
-    syncGaim: (gaim, report, signal) => breaker.run(() => syncToFirestore(firestore, gaim, report, signal)),
-    seedConfig: (gaimId, environments, config, signal) => breaker.run(() => seedFirestoreConfig(firestore, gaimId, environments, config, signal)),
+    syncGaim: (gaim, report, signal) => breaker.run(async () => {
+      const [{ syncToFirestore }, fs] = await Promise.all([import('./sync.js'), firestore()]);
+      return syncToFirestore(fs, gaim, report, signal);
+    }),
+    seedConfig: (gaimId, environments, config, signal) => breaker.run(async () => {
+      const [{ seedFirestoreConfig }, fs] = await Promise.all([import('./config-docs.js'), firestore()]);
+      return seedFirestoreConfig(fs, gaimId, environments, config, signal);
+    }),
     registry: new AppRegistry(firestore, log, breaker),
-    close: () => firestore.terminate(),
+    close: async () => { if (client !== undefined) await (await client).terminate(); },
   };
 }

@@ -1,7 +1,11 @@
-import firestorePackage from '@google-cloud/firestore';
 import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
 
-const { GrpcStatus } = firestorePackage;
+/**
+ * The gRPC status codes (grpc/status.proto; the SDK's GrpcStatus has the same numbers), written out
+ * so that this module, which every reconcile imports, does not load the SDK: it is loaded only when
+ * Firestore is first called (client.ts).
+ */
+const GrpcStatus = { CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
 
 /**
  * gRPC codes that mean "Firestore could not be reached or did not answer", not "Firestore refused":

@@ -26,6 +26,15 @@ export const Resources = {
   storageClass: { group: 'storage.k8s.io', version: 'v1', plural: 'storageclasses', kind: 'StorageClass', namespaced: false },
   clusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false },
   event: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
+  gaimBackup: { group: 'gaim.livingcontent.io', version: 'v1alpha1', plural: 'gaimbackups', kind: 'GaimBackup', namespaced: true },
+  // CSI snapshots: served where the cluster runs the snapshot-controller (GKE does), so watched only
+  // when discovery finds them.
+  volumeSnapshot: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true },
+  volumeSnapshotClass: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', kind: 'VolumeSnapshotClass', namespaced: false },
+  volumeSnapshotContent: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents', kind: 'VolumeSnapshotContent', namespaced: false },
+  volumeGroupSnapshot: { group: 'groupsnapshot.storage.k8s.io', version: 'v1', plural: 'volumegroupsnapshots', kind: 'VolumeGroupSnapshot', namespaced: true },
+  volumeGroupSnapshotClass: { group: 'groupsnapshot.storage.k8s.io', version: 'v1', plural: 'volumegroupsnapshotclasses', kind: 'VolumeGroupSnapshotClass', namespaced: false },
+  volumeGroupSnapshotContent: { group: 'groupsnapshot.storage.k8s.io', version: 'v1', plural: 'volumegroupsnapshotcontents', kind: 'VolumeGroupSnapshotContent', namespaced: false },
 } as const satisfies Record<string, Resource>;
 
 export function apiVersionOf(resource: Resource): string {

@@ -35,16 +35,42 @@ export class Metrics {
   readonly leaderStatus = new Gauge({ name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master', labelNames: ['name'] as const, registers: [this.registry] });
   readonly apiRequests = new Counter({ name: 'rest_client_requests_total', help: 'Number of HTTP requests to the Kubernetes API, partitioned by verb, resource and status code', labelNames: ['verb', 'resource', 'code'] as const, registers: [this.registry] });
   readonly apiLatency = new Histogram({ name: 'rest_client_request_duration_seconds', help: 'Kubernetes API request latency by verb', labelNames: ['verb'] as const, buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry] });
+  readonly backups = new Counter({ name: 'gaim_backups_total', help: 'GaimBackups that ended, by result (completed, failed)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly backupLastSuccess = new Gauge({ name: 'gaim_backup_last_success_timestamp_seconds', help: 'When the newest Completed GaimBackup of a Gaim completed (Unix seconds)', labelNames: ['namespace', 'gaim'] as const, registers: [this.registry] });
+  readonly backedUp = new Gauge({ name: 'gaim_backed_up', help: 'For a Gaim with a backup schedule: 1 when its newest Completed backup is at most two schedule periods old (its BackedUp condition), else 0', labelNames: ['namespace', 'gaim'] as const, registers: [this.registry] });
+  // Queue health, per Gaim and environment (no per-consumer series: bounded cardinality).
+  readonly streamLength = this.#queueGauge('gaim_stream_length', 'Entries in a Gaim\'s task stream');
+  readonly streamLag = this.#queueGauge('gaim_stream_lag', 'Task stream entries not yet delivered to the consumer group (absent when Redis cannot tell)');
+  readonly streamPending = this.#queueGauge('gaim_stream_pending', 'Tasks delivered and not acknowledged');
+  readonly streamOldestPending = this.#queueGauge('gaim_stream_oldest_pending_seconds', 'Age of the oldest pending task');
+  readonly streamMaxDeliveries = this.#queueGauge('gaim_stream_max_deliveries', 'The most deliveries of a pending task (among the oldest 100)');
+  readonly streamConsumersIdle = this.#queueGauge('gaim_stream_consumers_idle', 'Consumers of the task group idle for more than a minute');
+  readonly streamConsumers = this.#queueGauge('gaim_stream_consumers', 'Consumers of the task group');
+  readonly dlqLength = this.#queueGauge('gaim_dlq_length', 'Entries in a Gaim\'s dead-letter stream');
+  readonly queueActions = new Counter({ name: 'gaim_queue_actions_total', help: 'Auto-pilot actions on task queues: dead_lettered (a poison task moved to the DLQ), consumer_removed', labelNames: ['namespace', 'gaim', 'env', 'action'] as const, registers: [this.registry] });
+  readonly queueSamples = new Counter({ name: 'gaim_queue_samples_total', help: 'Queue samples taken, by result (ok, failed)', labelNames: ['result'] as const, registers: [this.registry] });
+  // LanceDB tables, as the last maintenance run left them (a handful per Gaim: 5 tables per environment).
+  readonly tableRows = this.#tableGauge('gaim_lancedb_table_rows', 'Rows of a LanceDB table after its last maintenance');
+  readonly tableVersions = this.#tableGauge('gaim_lancedb_table_versions', 'Versions a LanceDB table keeps after its last maintenance');
+  readonly tableFragments = this.#tableGauge('gaim_lancedb_table_fragments', 'Fragments of a LanceDB table after its last maintenance');
+  readonly tableBytes = this.#tableGauge('gaim_lancedb_table_bytes', 'Bytes a LanceDB table takes on the share after its last maintenance');
   readonly relists = new Counter({ name: 'gaim_informer_relists_total', help: 'Full relists after an expired watch, by resource', labelNames: ['resource'] as const, registers: [this.registry] });
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
-    this.maxConcurrent.set({ controller: CONTROLLER }, 0);
-    this.activeWorkers.set({ controller: CONTROLLER }, 0);
   }
 
+  #tableGauge(name: string, help: string): Gauge<'namespace' | 'gaim' | 'table'> {
+    return new Gauge({ name, help, labelNames: ['namespace', 'gaim', 'table'] as const, registers: [this.registry] });
+  }
+
+  #queueGauge(name: string, help: string): Gauge<'namespace' | 'gaim' | 'env'> {
+    return new Gauge({ name, help, labelNames: ['namespace', 'gaim', 'env'] as const, registers: [this.registry] });
+  }
+
+  /** The work queue of controller `name` (its queue has the controller's name, as in controller-runtime). */
   queue(name = CONTROLLER): QueueMetrics {
-    const labels = { name, controller: CONTROLLER };
+    const labels = { name, controller: name };
     return {
       depth: (value) => { this.queueDepth.set(labels, value); },
       added: () => { this.queueAdds.inc(labels); },

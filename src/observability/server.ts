@@ -18,7 +18,7 @@ function listen(server: Server, port: number, host: string): Promise<Server> {
   });
 }
 
-/** `/healthz` and `/readyz` on one port, `/metrics` on another, as controller-runtime serves them. */
+/** `/healthz` and `/readyz` on one port, `/metrics` (and `/debug/memory`) on another, as controller-runtime serves them. */
 export async function startServers(options: { host: string; healthPort: number; metricsPort: number; probes: Probes; registry: Registry }): Promise<() => Promise<void>> {
   const health = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
@@ -33,6 +33,11 @@ export async function startServers(options: { host: string; healthPort: number; 
     }
   });
   const metrics = createServer((req, res) => {
+    // The process's memory now, cheaply (the benchmark reads it every second; /metrics is far larger).
+    if ((req.url ?? '').split('?')[0] === '/debug/memory') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(process.memoryUsage()));
+      return;
+    }
     if ((req.url ?? '').split('?')[0] !== '/metrics') {
       res.writeHead(404).end();
       return;

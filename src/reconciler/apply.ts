@@ -11,6 +11,7 @@ import { Message } from '../messages.js';
 import { needsApply, withAppliedHash } from '../resources/compare.js';
 import { Reason } from '../status/reasons.js';
 import type { Plan, SecretCompletion } from './plan.js';
+import { immutableChange, type Recreations } from './recreate.js';
 import { changesTemplate, type RolloutSlots } from './rollouts.js';
 import { decode, type Credentials } from './secrets.js';
 
@@ -20,6 +21,8 @@ export interface ApplyDeps {
   readonly fieldManager: string;
   /** Without it (tests of one Gaim), rollouts are not limited. */
   readonly rollouts?: RolloutSlots;
+  /** StatefulSets being recreated for an immutable field; without it such a change is applied (and refused). */
+  readonly recreations?: Recreations;
 }
 
 export interface Applied {
@@ -27,12 +30,15 @@ export interface Applied {
   readonly created: Credentials;
   /** StatefulSets whose changed template waits for a rollout slot: they keep their running form. */
   readonly waiting: readonly { readonly name: string; readonly inFlight: number }[];
+  /** StatefulSets deleted (pods left running) to be created again with a new immutable field. */
+  readonly recreating: readonly string[];
 }
 
 /** Makes the plan so, except the rollouts that must wait for a slot. */
 export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileContext): Promise<Applied> {
   const created = new Map<string, Record<string, string>>();
   const waiting: { name: string; inFlight: number }[] = [];
+  const recreating: string[] = [];
   for (const secret of plan.create) {
     if (await createSecret(secret, deps, context)) created.set(secret.metadata?.name ?? '', decode(secret));
   }
@@ -41,11 +47,12 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileC
     created.set(completion.name, completion.values);
   }
   for (const desired of plan.apply) {
-    const refused = await applyObject(desired, deps, context);
-    if (refused !== undefined) waiting.push(refused);
+    const held = await applyObject(desired, deps, context);
+    if (held === 'recreating') recreating.push(desired.metadata?.name ?? '');
+    else if (held !== undefined) waiting.push(held);
   }
   for (const { resource, name, namespace } of plan.remove) await deleteObject(resource, name, namespace, deps.client, context.signal);
-  return { created, waiting };
+  return { created, waiting, recreating };
 }
 
 /** Credentials are created once; an existing Secret is never changed. True when this call created it. */
@@ -71,11 +78,24 @@ async function completeSecret({ name, namespace, add }: SecretCompletion, deps: 
   }
 }
 
-/** Applies one object if it differs; a rollout without a free slot is not applied, and says so. */
-async function applyObject(desired: KubeObject, deps: ApplyDeps, context: ReconcileContext): Promise<{ name: string; inFlight: number } | undefined> {
-  const resource = resourceOf(desired);
-  const key = objectKey(desired);
+/**
+ * Applies one object if it differs. A rollout without a free slot is not applied, and says so; a
+ * StatefulSet whose immutable fields change is deleted, its pods left running, and created again
+ * once the cache shows it gone (recreate.ts).
+ */
+async function applyObject(wanted: KubeObject, deps: ApplyDeps, context: ReconcileContext): Promise<{ name: string; inFlight: number } | 'recreating' | undefined> {
+  const resource = resourceOf(wanted);
+  const key = objectKey(wanted);
   const observed = deps.caches.get<KubeObject>(resource, key);
+  if (deps.recreations !== undefined && resource === Resources.statefulSet && needsApply(wanted, observed)) {
+    if (observed?.metadata?.deletionTimestamp !== undefined) return 'recreating'; // its pods are being orphaned
+    const field = immutableChange(wanted, observed);
+    if (observed !== undefined && field !== undefined) {
+      await deps.recreations.orphan(observed, field, deps.client, context);
+      return 'recreating';
+    }
+  }
+  const desired = observed === undefined && deps.recreations !== undefined && resource === Resources.statefulSet ? deps.recreations.restore(wanted) : wanted;
   if (!needsApply(desired, observed)) return undefined;
   const rollouts = resource === Resources.statefulSet && changesTemplate(desired, observed) ? deps.rollouts : undefined;
   if (rollouts !== undefined) {
@@ -85,6 +105,7 @@ async function applyObject(desired: KubeObject, deps: ApplyDeps, context: Reconc
   try {
     const applied = await deps.client.apply(resource, withAppliedHash(desired), { fieldManager: deps.fieldManager, signal: context.signal });
     rollouts?.started(key, applied.metadata?.generation ?? 1);
+    if (observed === undefined && resource === Resources.statefulSet) deps.recreations?.created(desired);
     context.log.info({ kind: desired.kind, name: desired.metadata?.name, created: observed === undefined, rollout: rollouts !== undefined }, 'applied');
     return undefined;
   } catch (error: unknown) {

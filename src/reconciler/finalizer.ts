@@ -16,6 +16,8 @@ import { setCondition } from '../status/conditions.js';
 import { Reason } from '../status/reasons.js';
 import { deleteObject } from './apply.js';
 import { releaseVolumes } from './volumes.js';
+import { createBackup } from './backups.js';
+import { finalBackupName } from '../resources/backup.js';
 import { writeStatus } from './report.js';
 
 export const FINALIZER = 'gaim.livingcontent.io/cleanup';
@@ -45,15 +47,47 @@ export async function applyFinalizer(client: KubeClient, gaim: KubeObject, prese
   }
 }
 
+/** A deletion that waits for its final backup: look again after this long (the backup's changes also wake it). */
+const FINAL_BACKUP_RECHECK_MS = 5_000;
+
+/**
+ * deletionPolicy Snapshot: a final GaimBackup (named by the Gaim's uid, so it is taken once) must
+ * complete before anything is deleted. Undefined once it has; the wait otherwise. A failed one stops
+ * the deletion with an error (deleting that GaimBackup takes a new one; changing the policy deletes
+ * without it).
+ */
+async function finalBackup(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<{ waitMs: number } | undefined> {
+  const name = finalBackupName(gaim);
+  const backup = deps.caches.get<KubeObject & { status?: { phase?: string; message?: string } }>(Resources.gaimBackup, `${gaim.metadata.namespace}/${name}`);
+  if (backup === undefined) {
+    await createBackup(gaim, name, 'final', {}, deps.client, context);
+    await markDeleting(gaim, deps, context, { reason: Reason.FinalBackupPending, message: `deleting: deletionPolicy Snapshot takes a final backup first: GaimBackup ${name}` });
+    return { waitMs: FINAL_BACKUP_RECHECK_MS };
+  }
+  const phase = backup.status?.phase;
+  if (phase === 'Completed') return undefined;
+  if (phase === 'Failed') {
+    throw new OperatorError('storage', `${Message.finalBackup(name)}: it failed: ${backup.status?.message ?? ''}; delete GaimBackup ${name} to take it again, or set deletionPolicy to Delete or Retain`,
+      { reason: Reason.FinalBackupFailed });
+  }
+  await markDeleting(gaim, deps, context, { reason: Reason.FinalBackupPending, message: `deleting: waiting for the final backup, GaimBackup ${name} (${phase ?? 'Pending'}), before the claims go` });
+  return { waitMs: FINAL_BACKUP_RECHECK_MS };
+}
+
 /**
  * Deletion: workloads go with the Gaim (garbage collection through owner references). With
  * deletionPolicy Retain, claims, volumes and Secrets lose their owner references first so the
- * collector cannot take them; with Delete, they are deleted too. Then the finalizer goes. Until it
- * does, the Gaim says Deleting.
+ * collector cannot take them; with Delete, they are deleted too; with Snapshot, a final GaimBackup
+ * completes first (and is kept), then as Delete. Then the finalizer goes. Until it does, the Gaim
+ * says Deleting. Returns how long to wait when the final backup is not done.
  */
-export async function finalize(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<void> {
+export async function finalize(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<{ waitMs: number } | undefined> {
   const names = objectNames(gaim);
   const ns = gaim.metadata.namespace;
+  if (gaim.spec.deletionPolicy === 'Snapshot') {
+    const waiting = await finalBackup(gaim, deps, context);
+    if (waiting !== undefined) return waiting;
+  }
   await markDeleting(gaim, deps, context);
   const claims = deps.caches.list<KubeObject>(Resources.persistentVolumeClaim, ns)
     .filter((c) => c.metadata?.labels?.[Labels.gaim] === gaim.metadata.name);
@@ -73,10 +107,11 @@ export async function finalize(gaim: Gaim, deps: FinalizeDeps, context: Reconcil
     for (const claim of claims) await deleteObject(Resources.persistentVolumeClaim, claim.metadata?.name ?? '', ns, deps.client, context.signal);
     for (const name of secrets) await deleteObject(Resources.secret, name, ns, deps.client, context.signal);
     if (volume !== undefined) await deleteObject(Resources.persistentVolume, names.lancedbVolume, undefined, deps.client, context.signal);
-    context.log.info({ claims: claims.length }, 'deletionPolicy Delete: deleted claims, volumes and secrets');
+    context.log.info({ claims: claims.length, policy: gaim.spec.deletionPolicy }, 'deleted claims, volumes and secrets');
   }
   await applyFinalizer(deps.client, gaim, false, deps.fieldManager, context.signal);
   context.log.info({ finalizer: FINALIZER }, 'finalized');
+  return undefined;
 }
 
 /** Takes the owner reference off a kept object, so garbage collection leaves it. */
@@ -88,12 +123,13 @@ async function release(resource: Resource, name: string, namespace: string, clie
   }
 }
 
-/** Ready=False, reason Deleting: what kubectl and Argo CD show while the finalizer runs. */
-async function markDeleting(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<void> {
+/** Ready=False, reason Deleting (or FinalBackupPending): what kubectl and Argo CD show while the finalizer runs. */
+async function markDeleting(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext, state?: { reason: string; message: string }): Promise<void> {
   const ready = gaim.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.reason === Reason.Deleting) return;
-  const message = `deleting: deletionPolicy ${gaim.spec.deletionPolicy} ${gaim.spec.deletionPolicy === 'Retain' ? 'keeps claims, volumes and Secrets' : 'removes claims, volumes and Secrets'}`;
-  const conditions = setCondition(gaim.status?.conditions ?? [], { type: 'Ready', status: 'False', reason: Reason.Deleting, message }, gaim.metadata.generation ?? 0, new Date());
+  const keeps = gaim.spec.deletionPolicy === 'Retain' ? 'keeps claims, volumes and Secrets' : gaim.spec.deletionPolicy === 'Snapshot' ? 'kept its final backup and removes claims, volumes and Secrets' : 'removes claims, volumes and Secrets';
+  const { reason, message } = state ?? { reason: Reason.Deleting, message: `deleting: deletionPolicy ${gaim.spec.deletionPolicy} ${keeps}` };
+  if (ready?.reason === reason && ready.message === message) return;
+  const conditions = setCondition(gaim.status?.conditions ?? [], { type: 'Ready', status: 'False', reason, message }, gaim.metadata.generation ?? 0, new Date());
   try {
     await writeStatus(gaim, { ...gaim.status, syncStatus: 'Progressing', message, conditions }, deps, context.signal, context);
   } catch (error: unknown) {

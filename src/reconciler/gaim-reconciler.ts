@@ -15,6 +15,7 @@ import type { EventRecorder } from '../kube/events.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
+import { Reason } from '../status/reasons.js';
 import { objectNames } from '../resources/meta.js';
 import type { StoresReadiness } from '../status/gaim-status.js';
 import { holdOff, RETRY_NOW } from '../status/retry-ledger.js';
@@ -29,15 +30,24 @@ import { seedStores } from './seed.js';
 import { rotateCredentials } from './rotate.js';
 import { readCredentials } from './secrets.js';
 import { RolloutSlots } from './rollouts.js';
+import { Recreations } from './recreate.js';
+import { StartupWatch } from './startup.js';
+import { tendFeatureCompatibility } from './feature-compatibility.js';
+import { tendBackups } from './backups.js';
+import { restore } from './restore.js';
+import { tendMaintenance } from './maintenance.js';
+import type { QueueSamples } from './queue-prober.js';
+import { statusWorthWriting } from '../resources/queue-health.js';
+import type { Metrics } from '../observability/metrics.js';
 import { retainVolumes } from './volumes.js';
-import { LedgerExpectations } from './expectations.js';
+import { StatusExpectations } from './expectations.js';
 import { FirestoreWriteBack } from './write-back.js';
 
 export interface GaimReconcilerDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly firestore: PlatformFirestore;
-  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts'>;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures'>;
   readonly backoff: BackoffPolicy;
   /** This cluster's name in Firestore's per-environment entries. */
   readonly clusterName: string;
@@ -47,25 +57,36 @@ export interface GaimReconcilerDeps {
   readonly fieldManager: string;
   /** Where the operator runs: its pods may reach the stores through the NetworkPolicy. */
   readonly operatorNamespace: string;
+  readonly metrics: Pick<Metrics, 'backupLastSuccess' | 'backedUp' | 'tableRows' | 'tableVersions' | 'tableFragments' | 'tableBytes'>;
+  /** The queue prober's latest samples; without it (tests of one Gaim), no queue status. */
+  readonly queues?: QueueSamples;
 }
 
 /** How often to look at a claim that stays Pending, or a seed Job that gets no pod. */
 const RECHECK_MS = 15_000;
 /** How often a rollout waiting for a slot asks again (a slot frees with no event on this Gaim). */
 const ROLLOUT_RECHECK_MS = 5_000;
+/** How soon to look again at a StatefulSet being recreated (its deletion waits for the garbage collector). */
+const RECREATE_RECHECK_MS = 2_000;
 /** How soon to look again when the cache has not caught up with the operator's own status write. */
 const CACHE_LAG_RETRY_MS = 250;
 
 export class GaimReconciler implements Reconciler {
   readonly #writeBack: FirestoreWriteBack;
-  readonly #expectations = new LedgerExpectations();
+  readonly #expectations = new StatusExpectations();
   /** Volumes set to Retain whose change the (label-selected) volume cache has not shown yet. */
   readonly #retained = new Set<string>();
   readonly #rollouts: RolloutSlots;
+  readonly #recreations = new Recreations();
+  readonly #startup = new StartupWatch();
 
   constructor(private readonly deps: GaimReconcilerDeps) {
     this.#writeBack = new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch);
     this.#rollouts = new RolloutSlots(deps.settings.maxConcurrentRollouts, deps.caches);
+  }
+
+  observedUpdate(key: string, resourceVersion: string | undefined): boolean {
+    return this.#expectations.observed(key, resourceVersion);
   }
 
   async reconcile(key: string, context: ReconcileContext): Promise<ReconcileResult> {
@@ -73,9 +94,13 @@ export class GaimReconciler implements Reconciler {
     if (object === undefined) {
       this.#writeBack.forget(key);
       this.#expectations.forget(key);
+      this.#startup.forget(key.split('/')[0] ?? '');
+      const [namespace = '', gaim = ''] = key.split('/');
+      this.deps.metrics.backupLastSuccess.remove({ namespace, gaim });
+      this.deps.metrics.backedUp.remove({ namespace, gaim });
       return done(); // deleted and finalized; nothing left to converge
     }
-    const reporting = { ...this.deps, writeBack: this.#writeBack, expectations: this.#expectations };
+    const reporting = { ...this.deps, writeBack: this.#writeBack, expectations: this.#expectations, degradedAfterFailures: this.deps.settings.degradedAfterFailures };
 
     const parsed = parseGaim(object);
     if (!parsed.ok) {
@@ -90,16 +115,16 @@ export class GaimReconciler implements Reconciler {
     if (gaim.metadata.deletionTimestamp !== undefined) {
       if (!hasFinalizer(object)) return done();
       try {
-        await finalize(gaim, this.deps, context);
-        return done();
+        const waiting = await finalize(gaim, this.deps, context);
+        return waiting === undefined ? done() : requeueAfter(waiting.waitMs);
       } catch (error: unknown) {
         return report(gaim, { error: asOperatorError(error, 'kubernetes', context.signal) }, reporting, context, { toFirestore: false });
       }
     }
 
     // The retry ledger lives in status: honour nextRetryAt across restarts, unless the spec changed
-    // or someone asked for a retry now. First make sure the cache shows the ledger this operator wrote.
-    if (!this.#expectations.satisfied(key, ledgerOf(gaim))) return requeueAfter(CACHE_LAG_RETRY_MS);
+    // or someone asked for a retry now. First make sure the cache shows the status this operator wrote.
+    if (!this.#expectations.satisfied(key, gaim.metadata.resourceVersion)) return requeueAfter(CACHE_LAG_RETRY_MS);
     const retryNow = gaim.metadata.annotations?.[RETRY_NOW];
     const retryNowRequested = retryNow !== undefined && retryNow !== gaim.status?.retryNowHandled;
     const wait = holdOff(ledgerOf(gaim), gaim.status?.observedGeneration !== gaim.metadata.generation, retryNowRequested, new Date());
@@ -122,32 +147,56 @@ export class GaimReconciler implements Reconciler {
     const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
     const refusal = admit(gaim, observed, this.deps.settings.nfs);
     if (refusal !== undefined) throw refusal;
-    const credentials = await readCredentials(gaim, this.deps.client, context.signal);
-    const drifted = credentialsProblem(gaim, observed, credentials);
-    if (drifted !== undefined) throw drifted;
     const sizes = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
       throw asOperatorError(error, 'firestore', context.signal);
     });
+    // spec.restoreFrom: the claims and credentials come from the backup, before anything could make new ones.
+    const restoredFrom = await restore(gaim, sizes, this.deps, context);
+    const credentials = await readCredentials(gaim, this.deps.client, context.signal);
+    const drifted = credentialsProblem(gaim, observed, credentials);
+    if (drifted !== undefined) throw drifted;
     const grow = planGrowth(gaim, observed, sizes);
     await checkExpandable(grow, this.deps.client, context.signal);
-    const { created, waiting } = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, this.deps.settings.images),
-      { ...this.deps, rollouts: this.#rollouts }, context);
+    const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds };
+    const { created, waiting, recreating } = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
+      { ...this.deps, rollouts: this.#rollouts, recreations: this.#recreations }, context);
     await growClaims(gaim, grow, this.deps, context);
     await retainVolumes(gaim, observed, this.deps.client, context, this.#retained);
+    const startup = await this.#startup.check(gaim, observed, this.deps, context);
 
     const current = new Map([...credentials, ...created]);
-    // A store still on its previous form (its rollout waits) is not seeded or rotated with what the new
-    // form brings (the Redis operator user, say): those wait for the rollout.
-    const onCurrentForm = waitingFor(observed.stores, waiting.map((w) => w.name), gaim);
+    // A store still on its previous form (its rollout waits, or it is being recreated) is not seeded or
+    // rotated with what the new form brings (the Redis operator user, say): those wait for it.
+    const onCurrentForm = waitingFor(startup.stores, [...waiting.map((w) => w.name), ...recreating], gaim);
     const seeding = await seedStores(gaim, onCurrentForm, current, this.deps, context);
     const rotation = await rotateCredentials(gaim, onCurrentForm, current, this.deps, context);
-    const first = seeding.errors[0];
+    const versions = await tendFeatureCompatibility(gaim, onCurrentForm, current, this.deps, context)
+      .catch((error: unknown) => ({ error: asOperatorError(error, 'mongodb', context.signal) }));
+    const backups = await tendBackups(gaim, this.deps, context).catch((error: unknown) => ({ error: asOperatorError(error, 'kubernetes', context.signal) }));
+    const storageSeeded = observed.stores.storage.ready && seeding.seeded.storage !== undefined && !seeding.pending.includes('storage');
+    const maintenance = await tendMaintenance(gaim, storageSeeded, this.deps, context).catch((error: unknown) => ({ error: asOperatorError(error, 'kubernetes', context.signal) }));
+    const errors = [...startup.errors, ...seeding.errors, ...('error' in versions ? [versions.error] : []), ...('error' in backups ? [backups.error] : []),
+      ...('error' in maintenance ? [maintenance.error] : [])];
+    const version = 'error' in versions ? {} : versions;
+    const first = errors[0];
     const recheckAfterMs = Math.min(
       observed.stores.storage.reason === 'ClaimPending' || seeding.details.length > 0 ? RECHECK_MS : Infinity,
-      rotation.recheckAfterMs ?? Infinity, waiting.length > 0 ? ROLLOUT_RECHECK_MS : Infinity);
+      rotation.recheckAfterMs ?? Infinity, waiting.length > 0 ? ROLLOUT_RECHECK_MS : Infinity,
+      recreating.length > 0 ? RECREATE_RECHECK_MS : Infinity, startup.recheckAfterMs ?? Infinity, version.recheckAfterMs ?? Infinity,
+      'error' in backups ? Infinity : backups.recheckAfterMs ?? Infinity, 'error' in maintenance ? Infinity : maintenance.recheckAfterMs ?? Infinity);
+    // A share without what LanceDB's commits need (hard links, atomic renames) is the volume's fault,
+    // not the seed's: StorageReady says so, naming the operation (the seed Job's preflight found it).
+    const unsupported = seeding.errors.find((e) => e.reason === Reason.FilesystemUnsupported);
+    const stores = unsupported === undefined ? startup.stores
+      : { ...startup.stores, storage: { ready: false, reason: Reason.FilesystemUnsupported, message: unsupported.message } };
     return {
-      stores: observed.stores,
+      stores,
       claims: claimSizes(observed.claims),
+      ...(version.record === undefined ? {} : { mongodbVersion: version.record }),
+      ...('error' in backups ? {} : { backups }),
+      ...(restoredFrom === undefined ? {} : { restoredFrom }),
+      ...queueStatus(gaim, this.deps.queues),
+      ...('error' in maintenance || maintenance.status === undefined ? {} : { maintenance: maintenance.status }),
       rolloutsWaiting: waiting.map((w) => Message.rolloutWaits(w.name, w.inFlight, this.deps.settings.maxConcurrentRollouts)),
       rotation: { ...(rotation.handled === undefined ? {} : { handled: rotation.handled }), ...(rotation.rotatedAt === undefined ? {} : { rotatedAt: rotation.rotatedAt }) },
       seeding: {
@@ -159,10 +208,19 @@ export class GaimReconciler implements Reconciler {
       // ends with no event at all: look again.
       ...(recheckAfterMs === Infinity ? {} : { recheckAfterMs }),
       ...(first === undefined ? {} : {
-        error: new OperatorError(first.errorType, seeding.errors.map((e) => e.message).join('; '), { cause: first, reason: first.reason }),
+        error: new OperatorError(first.errorType, errors.map((e) => e.message).join('; '), { cause: first, reason: first.reason }),
       }),
     };
   }
+}
+
+/** The prober's latest figures and QueuesHealthy, when they are worth a status write. */
+function queueStatus(gaim: Gaim, samples: QueueSamples | undefined): Pick<Outcome, 'queues'> {
+  const latest = samples?.latest(`${gaim.metadata.namespace}/${gaim.metadata.name}`);
+  if (latest === undefined) return {};
+  const previousReason = gaim.status?.conditions?.find((c) => c.type === 'QueuesHealthy')?.reason;
+  return statusWorthWriting(gaim.status?.queues, previousReason, latest.entries, latest.condition.reason, new Date())
+    ? { queues: { entries: latest.entries, condition: latest.condition } } : {};
 }
 
 /** The stores' readiness for seeding and rotation: a store whose rollout waits is not on its current form. */

@@ -1,7 +1,7 @@
 // Step 2 of the reconcile: what should exist, as a pure function of the spec, the tier's sizes and
 // what was observed. No I/O; unit-tested with tables of cases.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import { PINNED_IMAGES, type StoreImages } from '../config/images.js';
+import { DEFAULT_STORE_FORM, type StoreForm } from '../config/images.js';
 import type { NfsAllowList } from '../config/settings.js';
 import { OperatorError } from '../errors.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -87,11 +87,11 @@ export function credentialsProblem(gaim: Gaim, observed: Observed, credentials: 
   return undefined;
 }
 
-export function plan(gaim: Gaim, observed: Observed, credentials: Credentials, sizes: TierSizes, operatorNamespace: string, images: StoreImages = PINNED_IMAGES): Plan {
+export function plan(gaim: Gaim, observed: Observed, credentials: Credentials, sizes: TierSizes, operatorNamespace: string, form: StoreForm = DEFAULT_STORE_FORM): Plan {
   return {
     create: desiredSecrets(gaim).filter((secret) => credentials.get(secret.metadata?.name ?? '') === undefined),
     complete: missingOperatorPassword(gaim, credentials),
-    apply: desiredObjects(gaim, sizes, observed.sizes, operatorNamespace, images),
+    apply: desiredObjects(gaim, sizes, observed.sizes, operatorNamespace, form),
     remove: observed.disabledWorkloads,
   };
 }

@@ -4,7 +4,7 @@ import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { OperatorError } from '../errors.js';
 import { KubeApiError } from '../kube/errors.js';
-import { LedgerExpectations } from './expectations.js';
+import { StatusExpectations } from './expectations.js';
 import { report, type ReportDeps } from './report.js';
 import type { FirestoreWriteBack } from './write-back.js';
 
@@ -20,7 +20,7 @@ const deps = (failure: Error): ReportDeps => ({
   client: { apply: () => Promise.reject(failure) } as unknown as ReportDeps['client'],
   events: { record: () => undefined },
   writeBack: {} as FirestoreWriteBack,
-  expectations: new LedgerExpectations(),
+  expectations: new StatusExpectations(),
   backoff: { baseMs: 200, capMs: 60_000, jitter: 0 },
   fieldManager: 'test',
 });
@@ -36,5 +36,17 @@ describe('report when the status cannot be written', () => {
     const result = await report(gaim, failure, deps(new KubeApiError(500, 'InternalError', 'etcd timeout')), context, { toFirestore: false });
     expect(result).toMatchObject({ kind: 'error' });
     expect(result).not.toHaveProperty('retryAfterMs');
+  });
+});
+
+describe('report after a status write', () => {
+  it('holds the Gaim until the cache shows the version the write made', async () => {
+    const expectations = new StatusExpectations();
+    const cached = { ...gaim, metadata: { ...gaim.metadata, resourceVersion: '41' } };
+    const writing: ReportDeps = { ...deps(new Error('unused')), client: { apply: () => Promise.resolve({ metadata: { resourceVersion: '43' } }) } as unknown as ReportDeps['client'], expectations };
+    await report(cached, failure, writing, context, { toFirestore: false });
+    expect(expectations.satisfied('team/marvin', '41')).toBe(false); // still the version before the write
+    expect(expectations.satisfied('team/marvin', '42')).toBe(false); // a version between (the finalizer's)
+    expect(expectations.satisfied('team/marvin', '43')).toBe(true); // the write's
   });
 });

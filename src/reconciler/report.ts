@@ -7,14 +7,14 @@ import { errorMessage, type OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';
 import { isNotFound } from '../kube/errors.js';
-import { objectKey } from '../kube/objects.js';
+import { objectKey, type KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
 import { endpointsOf } from '../resources/connections.js';
 import { buildStatus, sameStatus, type ClaimSize, type StatusInput, type StoresReadiness } from '../status/gaim-status.js';
 import { Reason } from '../status/reasons.js';
 import { afterFailure, afterSuccess, duringRetry, RETRY_NOW, type Ledger } from '../status/retry-ledger.js';
-import type { LedgerExpectations } from './expectations.js';
+import type { StatusExpectations } from './expectations.js';
 import type { FirestoreWriteBack, WriteBackResult } from './write-back.js';
 
 /** What a reconcile found and did, for status. */
@@ -24,6 +24,11 @@ export interface Outcome {
   readonly claims?: readonly ClaimSize[];
   readonly rotation?: NonNullable<StatusInput['rotation']>;
   readonly rolloutsWaiting?: readonly string[];
+  readonly mongodbVersion?: NonNullable<StatusInput['mongodbVersion']>;
+  readonly backups?: NonNullable<StatusInput['backups']>;
+  readonly restoredFrom?: string;
+  readonly queues?: NonNullable<StatusInput['queues']>;
+  readonly maintenance?: NonNullable<StatusInput['maintenance']>;
   readonly seeding?: NonNullable<StatusInput['seeding']>;
   readonly suspended?: boolean;
   /** A retry is under way (a new seed Job runs): the ledger is neither reset nor counted. */
@@ -33,10 +38,12 @@ export interface Outcome {
 }
 
 export interface ReportDeps {
+  /** Failed attempts of the same error in a row after which status.degraded is true (GAIM_DEGRADED_AFTER_FAILURES). */
+  readonly degradedAfterFailures?: number;
   readonly client: KubeClient;
   readonly events: EventRecorder;
   readonly writeBack: FirestoreWriteBack;
-  readonly expectations: LedgerExpectations;
+  readonly expectations: StatusExpectations;
   readonly backoff: BackoffPolicy;
   readonly fieldManager: string;
 }
@@ -57,7 +64,7 @@ function settle(gaim: Gaim, error: OperatorError | undefined, retrying: boolean,
 }
 
 /** The input of buildStatus: a pure function of what the reconcile found. */
-export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError | undefined, ledger: Ledger, firestore: WriteBackResult['state'] | undefined, now: Date): StatusInput {
+export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError | undefined, ledger: Ledger, firestore: WriteBackResult['state'] | undefined, now: Date, degradedAfterFailures?: number): StatusInput {
   const retryNow = gaim.metadata.annotations?.[RETRY_NOW];
   return {
     gaim,
@@ -68,9 +75,15 @@ export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError |
     ...(outcome.claims === undefined ? {} : { claims: outcome.claims }),
     ...(outcome.rotation === undefined ? {} : { rotation: outcome.rotation }),
     ...(outcome.rolloutsWaiting === undefined ? {} : { rolloutsWaiting: outcome.rolloutsWaiting }),
+    ...(outcome.mongodbVersion === undefined ? {} : { mongodbVersion: outcome.mongodbVersion }),
+    ...(outcome.backups === undefined ? {} : { backups: outcome.backups }),
+    ...(outcome.restoredFrom === undefined ? {} : { restoredFrom: outcome.restoredFrom }),
+    ...(outcome.queues === undefined ? {} : { queues: outcome.queues }),
+    ...(outcome.maintenance === undefined ? {} : { maintenance: outcome.maintenance }),
     ...(outcome.seeding === undefined ? {} : { seeding: outcome.seeding }),
     ...(outcome.suspended === true ? { suspended: true } : {}),
-    ...(error === undefined ? {} : { error: { type: error.errorType, message: error.message, reason: error.reason } }),
+    ...(error === undefined ? {} : { error: { type: error.errorType, message: error.message, reason: error.reason, terminal: error.terminal } }),
+    ...(degradedAfterFailures === undefined ? {} : { degradedAfterFailures }),
     ...(firestore === undefined ? {} : { firestore }),
   };
 }
@@ -88,7 +101,7 @@ export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, con
 
   let written: WriteBackResult | undefined;
   if (options.toFirestore && outcome.suspended !== true) {
-    const planned = buildStatus(statusInput(gaim, outcome, error, settled.ledger, undefined, now));
+    const planned = buildStatus(statusInput(gaim, outcome, error, settled.ledger, undefined, now, deps.degradedAfterFailures));
     written = await deps.writeBack.write(gaim, planned, settled.ledger, signal);
     if (written.conflict !== undefined) {
       error = written.conflict;
@@ -103,8 +116,9 @@ export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, con
 
   let ledgerKept = true;
   try {
-    const status = buildStatus(statusInput(gaim, outcome, error, settled.ledger, written?.state, now));
-    if (await writeStatus(gaim, status, deps, signal, context)) deps.expectations.expect(objectKey(gaim), settled.ledger);
+    const status = buildStatus(statusInput(gaim, outcome, error, settled.ledger, written?.state, now, deps.degradedAfterFailures));
+    const version = await writeStatus(gaim, status, deps, signal, context);
+    if (version !== false) deps.expectations.expect(objectKey(gaim), version, gaim.metadata.resourceVersion);
   } catch (statusError: unknown) {
     if (isNotFound(statusError)) {
       // The Gaim (or its whole namespace) is gone and the cache has not heard yet: nothing to
@@ -125,12 +139,12 @@ export async function report(gaim: Gaim, outcome: Outcome, deps: ReportDeps, con
 }
 
 /**
- * Writes the status through the status subresource when it changed (true when it wrote); events mark
- * transitions, not retries.
+ * Writes the status through the status subresource when it changed: false when it did not write,
+ * else the resourceVersion the API server answered with. Events mark transitions, not retries.
  */
-export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<ReportDeps, 'client' | 'events' | 'fieldManager'>, signal: AbortSignal, context: ReconcileContext): Promise<boolean> {
+export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<ReportDeps, 'client' | 'events' | 'fieldManager'>, signal: AbortSignal, context: ReconcileContext): Promise<string | undefined | false> {
   if (sameStatus(gaim.status, status)) return false;
-  await deps.client.apply(Resources.gaim, {
+  const answer = await deps.client.apply<KubeObject>(Resources.gaim, {
     apiVersion: gaim.apiVersion,
     kind: gaim.kind,
     metadata: { name: gaim.metadata.name, namespace: gaim.metadata.namespace },
@@ -143,10 +157,11 @@ export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<Rep
     // A store is seeded but could not do every step (AppUserUnsupported): say so once, loudly.
     deps.events.record(gaim, 'Warning', seeded.reason, 'Seed', seeded.message);
   }
-  if (before !== undefined && status.syncStatus === before.syncStatus && status.errorType === before.errorType) return true;
+  const version = answer.metadata?.resourceVersion;
+  if (before !== undefined && status.syncStatus === before.syncStatus && status.errorType === before.errorType) return version;
   context.log.info({ from: before?.syncStatus ?? null, to: status.syncStatus, errorType: status.errorType ?? null }, 'sync status changed');
   const ready = status.conditions?.find((c) => c.type === 'Ready');
   if (status.syncStatus === 'Synced') deps.events.record(gaim, 'Normal', Reason.Synced, 'Reconcile', 'all stores are ready and seeded');
   else if (status.syncStatus === 'Failed') deps.events.record(gaim, 'Warning', ready?.reason ?? Reason.KubernetesError, 'Reconcile', status.message ?? '');
-  return true;
+  return version;
 }

@@ -143,6 +143,7 @@ function reasonOf(container: string, exitCode: number | undefined): string {
   switch (exitCode) {
     case SeedExit.permission: return 'SharePermissionDenied';
     case SeedExit.schema: return 'TableSchemaMismatch';
+    case SeedExit.filesystem: return 'FilesystemUnsupported';
     default: return container === 'prepare-share' ? 'SharePreparationFailed' : 'StorageFailed';
   }
 }

@@ -7,6 +7,7 @@ import { desiredObjects, desiredSecrets } from './desired.js';
 import { BUILT_IN_TIERS, tierSizes } from './tiers.js';
 import { startupBudgetSeconds, wiredTigerCacheGB } from './mongodb.js';
 import { parseQuantity } from './quantity.js';
+import { PINNED_IMAGES } from '../config/images.js';
 import { redisMaxMemoryMiB } from './redis.js';
 import { seedStorageJob } from './seed-job.js';
 
@@ -159,10 +160,21 @@ describe('the store pods, as the official images run them', () => {
     expect(parseQuantity(BUILT_IN_TIERS.small.mongodb.memory)).toBeGreaterThanOrEqual(2 ** 30);
   });
 
-  it.each([['10Gi', 360], ['200Gi', 1500], ['1Ti', 6480], ['100Ti', 14_400]] as const)('gives mongod a startup budget that grows with a %s volume: %i s', (volume, seconds) => {
+  it.each([['10Gi', 360], ['200Gi', 1500], ['1Ti', 6450], ['100Ti', 14_400]] as const)('gives mongod a startup budget that grows with a %s volume: %i s', (volume, seconds) => {
     expect(startupBudgetSeconds(volume)).toBe(seconds);
     const probe = container(byKind(objects(gaim({ mongodb: { storage: volume } })), 'StatefulSet', 'marvin-mongodb')[0])?.['startupProbe'] as { periodSeconds: number; failureThreshold: number };
     expect(probe.periodSeconds * probe.failureThreshold).toBe(seconds);
+  });
+
+  it('takes the startup budget\'s base from the settings, in whole probe periods', () => {
+    expect(startupBudgetSeconds('10Gi', 20)).toBe(80);
+    expect(startupBudgetSeconds('2Gi', 15)).toBe(30); // 15 + 12 = 27, rounded up to the 10 s probe period
+    const probe = container(byKind(desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops', { images: PINNED_IMAGES, startupBaseSeconds: 20 }), 'StatefulSet', 'marvin-mongodb')[0])?.['startupProbe'] as { periodSeconds: number; failureThreshold: number };
+    expect(probe.periodSeconds * probe.failureThreshold).toBe(80);
+  });
+
+  it('manages store pods in parallel, so a reverted image replaces a pod that never became ready', () => {
+    for (const sts of byKind(objects(), 'StatefulSet')) expect((sts['spec'] as { podManagementPolicy: string }).podManagementPolicy).toBe('Parallel');
   });
 
   it('caps Redis below its container limit, and never evicts (a task queue must not lose tasks)', () => {

@@ -1,5 +1,5 @@
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import { PINNED_IMAGES, type StoreImages } from '../config/images.js';
+import { DEFAULT_STORE_FORM, type StoreForm } from '../config/images.js';
 import type { KubeObject } from '../kube/objects.js';
 import { connectionsConfigMap } from './connections.js';
 import { storeImage } from './images.js';
@@ -23,11 +23,11 @@ export interface CurrentSizes {
  * of the spec, the tier's sizes and what cannot change in place. Secrets are separate: they are
  * created once and never applied again.
  */
-export function desiredObjects(gaim: Gaim, sizes: TierSizes, current: CurrentSizes, operatorNamespace: string, images: StoreImages = PINNED_IMAGES): KubeObject[] {
+export function desiredObjects(gaim: Gaim, sizes: TierSizes, current: CurrentSizes, operatorNamespace: string, form: StoreForm = DEFAULT_STORE_FORM): KubeObject[] {
   return [
     ...lancedbObjects(gaim, current.lancedbClaim),
-    ...(gaim.spec.mongodb.enabled ? mongodbObjects(gaim, sizes.mongodb, current.mongodbClaim, storeImage('mongodb', gaim.spec.mongodb.image, images)) : []),
-    ...(gaim.spec.redis.enabled ? redisObjects(gaim, sizes.redis, current.redisClaim, storeImage('redis', gaim.spec.redis.image, images)) : []),
+    ...(gaim.spec.mongodb.enabled ? mongodbObjects(gaim, sizes.mongodb, current.mongodbClaim, storeImage('mongodb', gaim.spec.mongodb.image, form.images), form.startupBaseSeconds) : []),
+    ...(gaim.spec.redis.enabled ? redisObjects(gaim, sizes.redis, current.redisClaim, storeImage('redis', gaim.spec.redis.image, form.images)) : []),
     connectionsConfigMap(gaim),
     storesNetworkPolicy(gaim, operatorNamespace),
   ];

@@ -3,7 +3,7 @@ import { API_VERSION, KIND } from '../api/v1alpha1/gaim.js';
 import { Labels, MANAGED_BY } from '../kube/labels.js';
 import type { ObjectMeta, OwnerReference } from '../kube/objects.js';
 
-export type Component = 'mongodb' | 'redis' | 'lancedb' | 'connections' | 'network-policy' | 'seed';
+export type Component = 'mongodb' | 'redis' | 'lancedb' | 'connections' | 'network-policy' | 'seed' | 'maintenance';
 
 /** Names of everything a Gaim owns. One Gaim per namespace, but names still carry the gaim_name. */
 export function objectNames(gaim: Pick<Gaim, 'metadata'>) {

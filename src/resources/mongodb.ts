@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
+import { DEFAULT_STARTUP_BASE_SECONDS } from '../config/images.js';
 import type { KubeObject } from '../kube/objects.js';
 import { ownedMeta, objectNames } from './meta.js';
 import { parseQuantity } from './quantity.js';
@@ -43,6 +44,7 @@ export function mongodbSecret(gaim: Gaim): KubeObject {
 }
 
 const GIB = 2 ** 30;
+const STARTUP_PERIOD_SECONDS = 10;
 
 /**
  * WiredTiger's cache for a container of `memory`, by MongoDB's own rule: 50% of (RAM − 1 GiB), at
@@ -55,18 +57,20 @@ export function wiredTigerCacheGB(memory: string): number {
 }
 
 /**
- * How long mongod may take to start before the kubelet kills it: crash recovery replays the journal
- * and checks the data files, which takes longer on a larger volume. Five minutes, plus one per
- * 10 GiB of volume, at most four hours.
+ * How long a store may take to start: mongod's crash recovery replays the journal and checks the
+ * data files, Redis loads its append-only file, both longer on a larger volume. The base (five
+ * minutes by default, GAIM_STORE_STARTUP_BASE_SECONDS), plus a minute per 10 GiB of volume, at most
+ * four hours, in whole startup-probe periods. MongoDB's startup probe gives up after it, and a pod
+ * not ready within it fails its store (reconciler/startup.ts).
  */
-export function startupBudgetSeconds(volume: string): number {
+export function startupBudgetSeconds(volume: string, baseSeconds = DEFAULT_STARTUP_BASE_SECONDS): number {
   const gib = (parseQuantity(volume) ?? 10 * GIB) / GIB;
-  return Math.min(4 * 3600, 300 + 60 * Math.ceil(gib / 10));
+  const seconds = Math.min(4 * 3600, baseSeconds + Math.ceil(6 * gib));
+  return Math.ceil(seconds / STARTUP_PERIOD_SECONDS) * STARTUP_PERIOD_SECONDS;
 }
 
-const STARTUP_PERIOD_SECONDS = 10;
 
-export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined, image: string): KubeObject[] {
+export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: string | undefined, image: string, startupBaseSeconds = DEFAULT_STARTUP_BASE_SECONDS): KubeObject[] {
   const names = objectNames(gaim);
   const secretRef = (key: string) => ({ secretKeyRef: { name: names.mongodbSecret, key } });
   const volume = existingClaimSize ?? gaim.spec.mongodb.storage ?? size.storage;
@@ -90,7 +94,7 @@ export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: s
         { name: 'MONGO_INITDB_ROOT_PASSWORD', valueFrom: secretRef(MongoSecretKeys.rootPassword) },
       ],
       volumeMounts: [{ name: 'configdb', mountPath: '/data/configdb' }],
-      startupProbe: { tcpSocket: { port: MONGODB_PORT }, periodSeconds: STARTUP_PERIOD_SECONDS, failureThreshold: startupBudgetSeconds(volume) / STARTUP_PERIOD_SECONDS },
+      startupProbe: { tcpSocket: { port: MONGODB_PORT }, periodSeconds: STARTUP_PERIOD_SECONDS, failureThreshold: startupBudgetSeconds(volume, startupBaseSeconds) / STARTUP_PERIOD_SECONDS },
       readinessProbe: {
         exec: { command: ['mongosh', '--quiet', '--norc', '--eval', "db.adminCommand('ping').ok"] },
         periodSeconds: 10,

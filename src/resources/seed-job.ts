@@ -4,7 +4,7 @@ import { LANCEDB_MOUNT_PATH } from '../datamodel.js';
 import { fingerprint } from '../hash.js';
 import type { KubeObject } from '../kube/objects.js';
 import { labels, objectNames, ownedMeta } from './meta.js';
-import { prepareShareArgs, seedStorageArgs } from './seed-storage-args.js';
+import { maintainStorageArgs, prepareShareArgs, seedStorageArgs } from './seed-storage-args.js';
 
 export const SEED_HASH_LABEL = 'gaim.livingcontent.io/seed-hash';
 /** Which attempt at seeding this fingerprint a Job is (1, 2, …): a failed Job is retried by a new one. */
@@ -75,6 +75,58 @@ export function seedStorageJob(gaim: Gaim, fingerprint: string, attempt: number,
               runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
               capabilities: { drop: ['ALL'] },
             },
+          }],
+          volumes: [
+            { name: 'lancedb', persistentVolumeClaim: { claimName: objectNames(gaim).lancedbClaim } },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** On a maintenance Job: the schedule slot it runs for. */
+export const MAINTENANCE_SLOT_ANNOTATION = 'gaim.livingcontent.io/maintenance-for';
+
+export const maintenanceJobName = (gaim: Pick<Gaim, 'metadata'>, slot: Date) => `${gaim.metadata.name}-maintain-${Math.floor(slot.getTime() / 1000).toString(36)}`;
+
+/**
+ * The LanceDB maintenance Job: `maintain-storage` (compaction and cleanup of old versions) with the
+ * claim mounted at /data, as the storage uid/gid (it owns the tables), with the seed Job's placement
+ * and restrictions. It reports per table in its termination message (resources/maintenance-report.ts).
+ */
+export function maintenanceJob(gaim: Gaim, slot: Date, cleanupOlderThanSeconds: number, settings: SeedJobSettings): KubeObject {
+  const { nodeSelector, tolerations, storageUid: uid, storageGid: gid } = settings;
+  const podLabels = labels(gaim, 'maintenance');
+  const meta = ownedMeta(gaim, maintenanceJobName(gaim, slot), 'maintenance');
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { ...meta, annotations: { [MAINTENANCE_SLOT_ANNOTATION]: slot.toISOString() } },
+    spec: {
+      backoffLimit: 0,
+      // Compaction of a large table takes a while; a run still going after this is stopped (the next slot tries again).
+      activeDeadlineSeconds: 4 * 3600,
+      ttlSecondsAfterFinished: 24 * 3600,
+      template: {
+        metadata: { labels: podLabels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
+          ...(tolerations.length === 0 ? {} : { tolerations }),
+          securityContext: { runAsUser: uid, runAsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [{
+            name: 'maintain-storage',
+            image: settings.image,
+            imagePullPolicy: 'IfNotPresent',
+            terminationMessagePolicy: 'FallbackToLogsOnError',
+            args: maintainStorageArgs({ root: LANCEDB_MOUNT_PATH, environments: gaim.spec.environments, cleanupOlderThanSeconds }),
+            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
+            securityContext: { runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+            volumeMounts: [{ name: 'lancedb', mountPath: LANCEDB_MOUNT_PATH }, { name: 'tmp', mountPath: '/tmp' }],
           }],
           volumes: [
             { name: 'lancedb', persistentVolumeClaim: { claimName: objectNames(gaim).lancedbClaim } },

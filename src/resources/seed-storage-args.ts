@@ -1,14 +1,17 @@
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { ENVIRONMENTS, type Environment } from '../api/v1alpha1/gaim.js';
-import { OperatorError } from '../errors.js';
+import { errorMessage, OperatorError } from '../errors.js';
 import { LANCEDB_MOUNT_PATH } from '../datamodel.js';
 
 /** Where Kubernetes reads a container's termination message from (the default terminationMessagePath). */
 export const TERMINATION_LOG = '/dev/termination-log';
 
+/** The most of a termination message the kubelet keeps (bytes). */
+export const TERMINATION_MESSAGE_LIMIT = 4000;
+
 /**
- * Exit codes of the seed Job's commands: the contract by which the operator tells their failures
- * apart (the message itself is in the termination log, for people).
+ * Exit codes of the seed and maintenance Jobs' commands: the contract by which the operator tells
+ * their failures apart (the message itself is in the termination log, for people).
  */
 export const SeedExit = {
   ok: 0,
@@ -20,6 +23,11 @@ export const SeedExit = {
   schema: 3,
   /** The share refused a write: not writable by the storage uid/gid. */
   permission: 4,
+  /**
+   * The share lacks an operation LanceDB's commits rely on (hard link, rename over a file,
+   * exclusive create); no table was created.
+   */
+  filesystem: 5,
 } as const;
 
 export interface PrepareShareOptions {
@@ -35,10 +43,7 @@ export function prepareShareArgs(options: PrepareShareOptions): string[] {
 }
 
 export function parsePrepareShareArgs(argv: string[]): PrepareShareOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: { root: { type: 'string', default: LANCEDB_MOUNT_PATH }, environments: { type: 'string' }, uid: { type: 'string' }, gid: { type: 'string' } },
-  });
+  const values = parseOptions(argv, { root: { type: 'string', default: LANCEDB_MOUNT_PATH }, environments: { type: 'string' }, uid: { type: 'string' }, gid: { type: 'string' } });
   const id = (name: 'uid' | 'gid') => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < 1 || n > 2_147_483_647) throw new OperatorError('validation', `--${name} must be a positive integer (not root)`);
@@ -74,14 +79,11 @@ export function seedStorageArgs(options: SeedStorageOptions): string[] {
 }
 
 export function parseSeedStorageArgs(argv: string[]): SeedStorageOptions {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      root: { type: 'string', default: LANCEDB_MOUNT_PATH },
-      environments: { type: 'string' },
-      'video-dimensions': { type: 'string', default: '1408' },
-      'audio-dimensions': { type: 'string', default: '1408' },
-    },
+  const values = parseOptions(argv, {
+    root: { type: 'string', default: LANCEDB_MOUNT_PATH },
+    environments: { type: 'string' },
+    'video-dimensions': { type: 'string', default: '1408' },
+    'audio-dimensions': { type: 'string', default: '1408' },
   });
   const environments = parseEnvironments(values.environments);
   const dimension = (name: 'video-dimensions' | 'audio-dimensions') => {
@@ -90,4 +92,42 @@ export function parseSeedStorageArgs(argv: string[]): SeedStorageOptions {
     return n;
   };
   return { root: values.root, environments, dimensions: { video: dimension('video-dimensions'), audio: dimension('audio-dimensions') } };
+}
+
+export interface MaintainStorageOptions {
+  readonly root: string;
+  readonly environments: Environment[];
+  /** Versions older than this are removed (the current one never is); 0 keeps only the current one. */
+  readonly cleanupOlderThanSeconds: number;
+}
+
+/** Up to a hundred years: longer than any retention, and far inside what a Date can hold. */
+const MAX_CLEANUP_OLDER_THAN_SECONDS = 100 * 365 * 24 * 3600;
+
+/** The maintain-storage command line, as the operator writes it into the maintenance Job. */
+export function maintainStorageArgs(options: MaintainStorageOptions): string[] {
+  return ['maintain-storage', `--root=${options.root}`, `--environments=${options.environments.join(',')}`, `--cleanup-older-than=${options.cleanupOlderThanSeconds}`];
+}
+
+export function parseMaintainStorageArgs(argv: string[]): MaintainStorageOptions {
+  const values = parseOptions(argv, {
+    root: { type: 'string', default: LANCEDB_MOUNT_PATH },
+    environments: { type: 'string' },
+    'cleanup-older-than': { type: 'string' },
+  });
+  const seconds = values['cleanup-older-than'] ?? '';
+  // A pattern, not Number(): Number('') and Number(' ') are 0, which would remove every old version.
+  if (!/^\d{1,10}$/.test(seconds) || Number(seconds) > MAX_CLEANUP_OLDER_THAN_SECONDS) {
+    throw new OperatorError('validation', `--cleanup-older-than must be a whole number of seconds from 0 to ${MAX_CLEANUP_OLDER_THAN_SECONDS} (got "${seconds}")`);
+  }
+  return { root: values.root, environments: parseEnvironments(values.environments), cleanupOlderThanSeconds: Number(seconds) };
+}
+
+/** node:util parseArgs, with an unknown or malformed option as a validation error (exit code usage). */
+function parseOptions<const T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true }).values;
+  } catch (error: unknown) {
+    throw new OperatorError('validation', errorMessage(error), { cause: error });
+  }
 }

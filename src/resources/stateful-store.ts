@@ -44,7 +44,8 @@ export function statefulSet(gaim: Gaim, t: StoreTemplate): KubeObject {
 }
 
 function storeStatefulSet(gaim: Gaim, t: StoreTemplate): KubeObject {
-  const retain = gaim.spec.deletionPolicy === 'Retain';
+  // Snapshot too: its claims go only after the final backup, by the finalizer, never with a StatefulSet.
+  const retain = gaim.spec.deletionPolicy !== 'Delete';
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
@@ -53,7 +54,11 @@ function storeStatefulSet(gaim: Gaim, t: StoreTemplate): KubeObject {
       serviceName: t.name,
       replicas: 1,
       selector: { matchLabels: selectorLabels(gaim, t.component) },
-      podManagementPolicy: 'OrderedReady',
+      // Parallel: the controller replaces a pod whose revision is not the update revision even while
+      // that pod is not ready. Under OrderedReady a pod broken by a bad image blocks the controller,
+      // so reverting the image would not replace it without a person deleting the pod. With one
+      // replica there is no order to keep. (Immutable: reconciler/recreate.ts moves older sets over.)
+      podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'RollingUpdate' },
       // Data claims follow the Gaim's deletion policy: kept (no owner) or deleted with the StatefulSet.
       persistentVolumeClaimRetentionPolicy: { whenDeleted: retain ? 'Retain' : 'Delete', whenScaled: 'Retain' },

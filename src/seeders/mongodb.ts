@@ -1,8 +1,11 @@
-import { MongoClient, MongoNetworkTimeoutError, type Db } from 'mongodb';
+// The driver is loaded on first use, not at start-up: it holds about 25 MiB (code, and a buffer pool
+// outside the heap) that an operator whose Gaims are all seeded uses only when something changes.
+import type { Db, MongoClient } from 'mongodb';
 import type { Environment } from '../api/v1alpha1/gaim.js';
 import { databaseName, MONGO_COLLECTIONS } from '../datamodel.js';
 import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
 import { Message } from '../messages.js';
+import { setFcvCommand } from '../resources/feature-compatibility.js';
 import { mongoUserCommands, type RotationState } from '../resources/rotation.js';
 
 /** Indexes that serve the data model's access patterns, named explicitly so they are recognised later. */
@@ -87,9 +90,63 @@ export async function rotateAppUsers(target: MongoTarget, step: 'apply' | 'expir
   return outcome;
 }
 
+/** What a MongoDB says of its version: the server's, and its featureCompatibilityVersion where it has one. */
+export interface ServerVersion {
+  readonly server: string;
+  readonly featureCompatibilityVersion?: string;
+}
+
+/**
+ * buildInfo and getParameter featureCompatibilityVersion, as root. A server that cannot answer the
+ * latter (FerretDB, some MongoDB-compatible services) has no featureCompatibilityVersion.
+ */
+export async function readServerVersion(target: MongoTarget, signal?: AbortSignal): Promise<ServerVersion> {
+  let result: ServerVersion = { server: '' };
+  await withMongo(target, Message.readMongoVersion, signal, async (client) => {
+    const admin = client.db('admin');
+    const info = await admin.command({ buildInfo: 1 }) as { version?: unknown };
+    const server = typeof info.version === 'string' ? info.version : '';
+    try {
+      const reply = await admin.command({ getParameter: 1, featureCompatibilityVersion: 1 }) as { featureCompatibilityVersion?: { version?: unknown } };
+      const version = reply.featureCompatibilityVersion?.version;
+      result = typeof version === 'string' ? { server, featureCompatibilityVersion: version } : { server };
+    } catch (error: unknown) {
+      if (!isUnsupportedCommand(error)) throw error;
+      result = { server };
+    }
+  });
+  return result;
+}
+
+/** setFeatureCompatibilityVersion, as root (it waits for the server to finish the upgrade of its catalog). */
+export async function raiseFeatureCompatibility(target: MongoTarget, to: string, signal?: AbortSignal): Promise<void> {
+  await withMongo(target, Message.raiseFeatureCompatibility(to), signal, async (client) => {
+    await client.db('admin').command(setFcvCommand(to));
+  });
+}
+
+/**
+ * Before a snapshot: `fsync` (without a lock), so the data files are flushed and the journal's replay
+ * at a restore is short. A snapshot of a journaled WiredTiger volume is consistent without it; a
+ * server that cannot (FerretDB) answers `unsupported`.
+ */
+export async function flushMongoDB(target: MongoTarget, signal?: AbortSignal): Promise<'flushed' | 'unsupported'> {
+  let outcome: 'flushed' | 'unsupported' = 'flushed';
+  await withMongo(target, Message.flushMongoDB, signal, async (client) => {
+    try {
+      await client.db('admin').command({ fsync: 1 });
+    } catch (error: unknown) {
+      if (!isUnsupportedCommand(error)) throw error;
+      outcome = 'unsupported';
+    }
+  });
+  return outcome;
+}
+
 /** One client for `work`, closed afterwards or when `signal` aborts; errors become OperatorErrors. */
 async function withMongo(target: MongoTarget, what: string, signal: AbortSignal | undefined, work: (client: MongoClient) => Promise<void>): Promise<void> {
-  const client = new MongoClient(`mongodb://${target.address}/`, {
+  const { MongoClient: Client } = await import('mongodb');
+  const client = new Client(`mongodb://${target.address}/`, {
     auth: { username: target.username, password: target.password },
     authSource: 'admin',
     serverSelectionTimeoutMS: 10_000,
@@ -103,7 +160,7 @@ async function withMongo(target: MongoTarget, what: string, signal: AbortSignal 
     signal?.throwIfAborted();
     await work(client);
   } catch (error: unknown) {
-    const timedOut = error instanceof MongoNetworkTimeoutError || (signal !== undefined && abortedByDeadline(signal));
+    const timedOut = (error instanceof Error && error.name === 'MongoNetworkTimeoutError') || (signal !== undefined && abortedByDeadline(signal));
     throw new OperatorError(timedOut ? 'timeout' : 'mongodb', `${what}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'MongoDBTimeout' : 'MongoDBSeedFailed' });
   } finally {
     signal?.removeEventListener('abort', abort);
@@ -164,4 +221,9 @@ async function seedAppUser(admin: Db, environments: readonly Environment[], { us
 /** MongoDB's NotImplemented (code 238). */
 function isNotImplemented(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 238;
+}
+
+/** NotImplemented, CommandNotFound (59), InvalidOptions (72) or NoSuchKey (4): a server without that parameter. */
+function isUnsupportedCommand(error: unknown): boolean {
+  return [238, 59, 72, 4].includes((error as { code?: unknown } | null)?.code as number);
 }

@@ -61,8 +61,46 @@ export async function setUserPasswords(target: RedisTarget, user: string, passwo
   });
 }
 
+/** What a backup's flush found: the append-only file rewritten, or Redis keeping none. */
+export type AofFlush = 'rewritten' | 'no-aof';
+
+/**
+ * Before a snapshot: BGREWRITEAOF, and waits until it is done. The rewrite's base file holds every
+ * write acknowledged before it started, fsynced; with appendfsync everysec, a snapshot right after it
+ * can lose at most the last second of writes (as a crash could). A rewrite already running is
+ * waited for. Works on Redis 7.0 (WAITAOF, which would do it per write, is 7.2).
+ */
+export async function rewriteAppendOnlyFile(target: RedisTarget, timeoutMs: number, signal?: AbortSignal): Promise<AofFlush> {
+  let outcome: AofFlush = 'rewritten';
+  await withRedis(target, Message.flushRedis, signal, async (redis) => {
+    const persistence = async (): Promise<Record<string, string>> =>
+      Object.fromEntries((await redis.info('persistence')).split(/\r?\n/).filter((l) => l.includes(':')).map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+    const deadline = Date.now() + timeoutMs;
+    const idle = (info: Record<string, string>) => info['aof_rewrite_in_progress'] === '0' && info['aof_rewrite_scheduled'] === '0';
+    const waitIdle = async (): Promise<Record<string, string>> => {
+      for (;;) {
+        const info = await persistence();
+        if (idle(info)) return info;
+        if (Date.now() > deadline) throw new Error(`the append-only file rewrite did not finish within ${String(timeoutMs / 1000)}s`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    };
+    let info = await persistence();
+    if (info['aof_enabled'] !== '1') { outcome = 'no-aof'; return; }
+    // A rewrite that started before this call holds less than it must: let it end, then start ours.
+    info = await waitIdle();
+    const done = Number(info['aof_rewrites'] ?? '0');
+    await redis.call('BGREWRITEAOF');
+    info = await waitIdle();
+    if (info['aof_last_bgrewrite_status'] !== 'ok') throw new Error(`the append-only file rewrite failed (aof_last_bgrewrite_status: ${info['aof_last_bgrewrite_status'] ?? '?'})`);
+    // aof_rewrites (Redis 7.0+) counts finished rewrites: ours is among them.
+    if (info['aof_rewrites'] !== undefined && Number(info['aof_rewrites']) <= done) throw new Error('the append-only file rewrite did not run');
+  });
+  return outcome;
+}
+
 /** One connection for `work`, dropped afterwards or when `signal` aborts; errors become OperatorErrors. */
-async function withRedis(target: RedisTarget, what: string, signal: AbortSignal | undefined, work: (redis: Redis) => Promise<void>): Promise<void> {
+export async function withRedis(target: RedisTarget, what: string, signal: AbortSignal | undefined, work: (redis: Redis) => Promise<void>): Promise<void> {
   const separator = target.address.lastIndexOf(':');
   const redis = new Redis({
     host: target.address.slice(0, separator), port: Number(target.address.slice(separator + 1)),

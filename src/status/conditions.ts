@@ -24,5 +24,10 @@ export function setCondition(conditions: readonly Condition[], update: Condition
   return [...conditions.filter((c) => c.type !== update.type), next].sort((a, b) => order(a.type) - order(b.type));
 }
 
-const ORDER: readonly string[] = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced'];
+const ORDER: readonly string[] = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced', 'BackedUp', 'QueuesHealthy'];
 const order = (type: string) => (ORDER.includes(type) ? ORDER.indexOf(type) : ORDER.length);
+
+/** Removes a condition that no longer applies (BackedUp once the schedule is gone). */
+export function removeCondition(conditions: readonly Condition[], type: ConditionType): Condition[] {
+  return conditions.filter((c) => c.type !== type);
+}

@@ -82,3 +82,33 @@ describe('buildStatus', () => {
     expect(sameStatus(first, { ...second, retryCount: 1 })).toBe(false);
   });
 });
+
+describe('the same error, failing again and again', () => {
+  const failing = (retryCount: number, reason = 'StorageFailed', type: 'storage' | 'redis' = 'storage') => ({
+    error: { type, message: `cannot seed (${reason})`, reason }, ledger: { retryCount },
+  });
+  /** Attempts in sequence, each building on the status the previous one wrote. */
+  const run = (attempts: Partial<StatusInput>[]) => attempts.reduce<GaimStatus | undefined>((status, over) => buildStatus(input({ gaim: gaim(status), degradedAfterFailures: 3, ...over })), undefined);
+
+  it('counts the failures in a row and says degraded from the threshold on, while still retrying', () => {
+    const twice = run([failing(1), failing(2)]);
+    expect(twice).toMatchObject({ sameErrorStreak: 2, degraded: false, syncStatus: 'Failed' });
+    expect(run([failing(1), failing(2), failing(3)])).toMatchObject({ sameErrorStreak: 3, degraded: true });
+  });
+
+  it('starts over for another error, and forgets the streak after a success', () => {
+    expect(run([failing(1), failing(2), failing(3), failing(4, 'RedisSeedFailed', 'redis')])).toMatchObject({ sameErrorStreak: 1, degraded: false });
+    const healed = run([failing(1), failing(2), failing(3), { stores: { mongodb: up, redis: up, storage: bound }, seeding: seededAll, ledger: { retryCount: 0 } }]);
+    expect(healed?.sameErrorStreak).toBeUndefined();
+    expect(healed?.degraded).toBeUndefined();
+  });
+
+  it('does not count a report that counted no attempt (the ledger did not move)', () => {
+    expect(run([failing(1), failing(2), failing(2)])).toMatchObject({ sameErrorStreak: 2 });
+  });
+
+  it('never calls a terminal error degraded (it is Failed for good until the spec changes)', () => {
+    const terminal = { error: { type: 'validation' as const, message: 'spec.tier: invalid', reason: 'InvalidSpec', terminal: true }, ledger: { retryCount: 0 } };
+    expect(run([terminal, terminal, terminal, terminal])?.degraded).toBe(false);
+  });
+});

@@ -1,7 +1,7 @@
 import type { Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
 import type { ErrorType } from '../errors.js';
 import type { Readiness } from '../resources/readiness.js';
-import { setCondition, type ConditionUpdate } from './conditions.js';
+import { removeCondition, setCondition, type ConditionUpdate } from './conditions.js';
 import type { Ledger } from './retry-ledger.js';
 import { Reason } from './reasons.js';
 
@@ -30,7 +30,7 @@ export interface StatusInput {
   readonly gaim: Pick<Gaim, 'metadata'> & { status?: GaimStatus | undefined };
   readonly now: Date;
   /** Set when the reconcile failed; the error wins over readiness for syncStatus. */
-  readonly error?: { readonly type: ErrorType; readonly message: string; readonly reason: string } | undefined;
+  readonly error?: { readonly type: ErrorType; readonly message: string; readonly reason: string; readonly terminal?: boolean } | undefined;
   readonly stores?: StoresReadiness | undefined;
   readonly suspended?: boolean;
   readonly endpoints?: GaimStatus['endpoints'];
@@ -43,6 +43,18 @@ export interface StatusInput {
   readonly rolloutsWaiting?: readonly string[] | undefined;
   /** Credential rotation: the request every store switched for, and when; undefined keeps the previous. */
   readonly rotation?: { readonly handled?: string; readonly rotatedAt?: string } | undefined;
+  /** Backups: the newest Completed one, the schedule's last slot, BackedUp ('remove' without a schedule); undefined keeps the previous. */
+  readonly backups?: { readonly lastBackup?: GaimStatus['lastBackup']; readonly lastScheduleTime?: string | undefined; readonly condition: ConditionUpdate | 'remove' } | undefined;
+  /** Failed attempts of the same error in a row from which the Gaim counts as degraded (default 5). */
+  readonly degradedAfterFailures?: number;
+  /** LanceDB maintenance; undefined keeps the previous. */
+  readonly maintenance?: GaimStatus['maintenance'] | undefined;
+  /** Queue figures and QueuesHealthy, when worth writing; undefined keeps the previous. */
+  readonly queues?: { readonly entries: NonNullable<GaimStatus['queues']>; readonly condition: ConditionUpdate } | undefined;
+  /** The GaimBackup the claims were restored from; undefined keeps the previous. */
+  readonly restoredFrom?: string | undefined;
+  /** What MongoDB said of its version; undefined keeps the previous. */
+  readonly mongodbVersion?: GaimStatus['mongodbVersion'] | undefined;
   /** Whether gaims/{gaimId} in Firestore reflects this status; undefined when not attempted. */
   readonly firestore?: { readonly ok: boolean; readonly message: string } | undefined;
   /** What seeding achieved this time; undefined when seeding did not run. */
@@ -73,6 +85,12 @@ export function buildStatus(input: StatusInput): GaimStatus {
   }
   const seedWarnings = input.seeding === undefined ? previous.seedWarnings ?? [] : currentWarnings(input.seeding, previous.seedWarnings ?? []);
   if (input.seeding !== undefined) set(seededCondition(input.seeding, seedWarnings));
+  if (input.queues !== undefined) set(input.queues.condition);
+  if (input.backups !== undefined) {
+    const backedUp = input.backups.condition;
+    if (backedUp === 'remove') conditions = removeCondition(conditions, 'BackedUp');
+    else set(backedUp);
+  }
   if (input.firestore !== undefined) {
     set(input.firestore.ok
       ? { type: 'FirestoreSynced', status: 'True', reason: Reason.FirestoreWritten, message: input.firestore.message }
@@ -110,9 +128,11 @@ export function buildStatus(input: StatusInput): GaimStatus {
     set({ type: 'Ready', status: 'True', reason: Reason.Ready, message });
   }
 
+  const streak = errorStreak(input, previous, conditions);
   return {
     observedGeneration: generation,
     syncStatus,
+    ...(streak === undefined ? {} : { sameErrorStreak: streak, degraded: input.error?.terminal !== true && streak >= (input.degradedAfterFailures ?? 5) }),
     ...(input.error === undefined ? {} : { errorType: input.error.type }),
     message,
     conditions,
@@ -124,7 +144,27 @@ export function buildStatus(input: StatusInput): GaimStatus {
     ...(input.retryNowHandled === undefined ? (previous.retryNowHandled === undefined ? {} : { retryNowHandled: previous.retryNowHandled }) : { retryNowHandled: input.retryNowHandled }),
     ...keep('rotateCredentialsHandled', input.rotation?.handled ?? previous.rotateCredentialsHandled),
     ...keep('credentialsRotatedAt', input.rotation?.rotatedAt ?? previous.credentialsRotatedAt),
+    ...keep('mongodbVersion', input.mongodbVersion ?? previous.mongodbVersion),
+    ...keep('queues', input.queues === undefined ? previous.queues : input.queues.entries.length === 0 ? previous.queues : [...input.queues.entries]),
+    ...keep('maintenance', input.maintenance ?? previous.maintenance),
+    ...keep('lastBackup', input.backups === undefined ? previous.lastBackup : input.backups.lastBackup),
+    ...keep('lastScheduleTime', input.backups === undefined ? previous.lastScheduleTime : input.backups.lastScheduleTime),
+    ...keep('restoredFrom', input.restoredFrom ?? previous.restoredFrom),
   };
+}
+
+/**
+ * Failed attempts in a row with the same errorType and reason: one more each time the ledger counts
+ * an attempt and the error is the one before; back to 1 for another error; gone after a success.
+ */
+function errorStreak(input: StatusInput, previous: GaimStatus, conditions: readonly { type: string; reason: string }[]): number | undefined {
+  if (input.error === undefined) return undefined;
+  const reason = conditions.find((c) => c.type === 'Ready')?.reason;
+  const before = previous.conditions?.find((c) => c.type === 'Ready')?.reason;
+  const same = previous.syncStatus === 'Failed' && previous.errorType === input.error.type && before === reason && previous.sameErrorStreak !== undefined;
+  const counted = (input.ledger?.retryCount ?? 0) > (previous.retryCount ?? 0);
+  if (!same) return 1;
+  return counted ? (previous.sameErrorStreak ?? 0) + 1 : previous.sameErrorStreak;
 }
 
 /** The warnings of stores seeded now replace theirs; the others' stay until those stores are seeded again. */
@@ -171,7 +211,7 @@ function ledgerFields(ledger: Ledger): Pick<GaimStatus, 'retryCount' | 'lastRetr
 }
 
 /** Equal statuses need no write. Key order does not matter; values do. */
-export function sameStatus(a: GaimStatus | undefined, b: GaimStatus): boolean {
+export function sameStatus<T extends object>(a: T | undefined, b: T): boolean {
   return canonical(a ?? {}) === canonical(b);
 }
 

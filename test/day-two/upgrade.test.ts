@@ -4,6 +4,7 @@
 // stay Synced, and say that they wait.
 import { describe, expect, it } from 'vitest';
 import { PINNED_IMAGES } from '../../src/config/images.js';
+import type { KubeClient } from '../../src/kube/client.js';
 import { Resources } from '../../src/kube/resources.js';
 import { isRolling, type StatefulSetView } from '../../src/reconciler/rollouts.js';
 import { createGaim } from '../support/gaims.js';
@@ -16,6 +17,16 @@ const MAX = 2;
 const NEW_REDIS = `redis:7.2.17@sha256:${'0123456789abcdef'.repeat(4)}`;
 
 type StatefulSet = StatefulSetView & { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } };
+
+type Pod = { metadata?: { name?: string }; status?: { phase?: string; conditions?: { type: string; status: string; lastTransitionTime?: string }[]; containerStatuses?: { ready?: boolean; restartCount?: number; state?: unknown }[] } };
+
+/** What a Gaim stuck short of Synced is waiting on: its Redis StatefulSet and pod as the API has them, and what the operator logged about it. */
+async function whyNotReady(client: KubeClient, ns: string, records: readonly { readonly [field: string]: unknown }[]): Promise<string> {
+  const sets = (await client.list<StatefulSet>(Resources.statefulSet, { namespace: ns })).items.map((s) => ({ name: s.metadata?.name, generation: s.metadata?.generation, status: s.status }));
+  const pods = (await client.list<Pod>(Resources.pod, { namespace: ns })).items.map((p) => ({ name: p.metadata?.name, phase: p.status?.phase, conditions: p.status?.conditions, containers: p.status?.containerStatuses }));
+  const logged = records.filter((r) => JSON.stringify(r).includes(ns)).slice(-20);
+  return `statefulsets: ${JSON.stringify(sets)}\npods: ${JSON.stringify(pods)}\noperator log: ${logged.map((r) => JSON.stringify(r)).join('\n')}`;
+}
 
 describe('an operator upgrade that changes the stores\' form', () => {
   const suite = useSuite();
@@ -32,7 +43,7 @@ describe('an operator upgrade that changes the stores\' form', () => {
     expect((await redisSets()).map(image)).toEqual(Array.from({ length: GAIMS }, () => PINNED_IMAGES.redis));
 
     await old.stop();
-    await suite.operator('', { GAIM_MAX_CONCURRENT_ROLLOUTS: String(MAX), GAIM_REDIS_IMAGE: NEW_REDIS });
+    const upgraded = await suite.operator('', { GAIM_MAX_CONCURRENT_ROLLOUTS: String(MAX), GAIM_REDIS_IMAGE: NEW_REDIS });
 
     let most = 0;
     let waitingSeen = 0;
@@ -52,10 +63,16 @@ describe('an operator upgrade that changes the stores\' form', () => {
     expect(most).toBeGreaterThanOrEqual(1);
     expect(most).toBeLessThanOrEqual(MAX);
     expect(waitingSeen).toBeGreaterThan(0);
-    // Every Gaim ends Synced on the new form, without the waiting note.
+    // Every Gaim ends Synced on the new form, without the waiting note. (Two full-suite runs saw one
+    // Gaim stay RedisReady False for over 60 s after its StatefulSet was ready, never one run alone;
+    // the message below carries what to look at if it comes back.)
     for (const [i, ns] of namespaces.entries()) {
-      const synced = await waitForGaim(suite.client, ns, `up${String(i)}`, 'to be Synced on the new form', (g) => isSynced(g) && g.status?.message === 'all stores are ready and seeded', 60_000);
+      const synced = await waitForGaim(suite.client, ns, `up${String(i)}`, 'to be Synced on the new form', (g) => isSynced(g) && g.status?.message === 'all stores are ready and seeded', 180_000)
+        .catch(async (error: unknown) => {
+          const busy = (await upgraded.metrics()).split('\n').filter((l) => /^(workqueue_depth|controller_runtime_active_workers|controller_runtime_reconcile_total)\{/.test(l)).join('; ');
+          throw new Error(`${String(error)}\n${await whyNotReady(suite.client, ns, upgraded.records)}\noperator: ${busy}`, { cause: error });
+        });
       expect(synced.status?.syncStatus).toBe('Synced');
     }
-  });
+  }, 600_000); // twenty Gaims to converge, then to roll two at a time
 });

@@ -5,9 +5,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { parseSettings, SettingsError } from '../../src/config/settings.js';
-import { done } from '../../src/controller/result.js';
+import { done, type Reconciler } from '../../src/controller/result.js';
 import { createLogger } from '../../src/observability/logger.js';
-import { runOperator } from '../../src/operator.js';
+import { gaimController, OWNED_WATCHES, runOperator } from '../../src/operator.js';
 
 const record = (event: string, fields: Record<string, unknown> = {}) => {
   process.stdout.write(`${JSON.stringify({ event, at: Date.now(), ...fields })}\n`);
@@ -26,13 +26,14 @@ const stop = new AbortController();
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.once(signal, () => { record('signal', { signal }); stop.abort(); });
 }
-const reason = await runOperator(settings, log, () => ({
+const recorder: Reconciler = {
   async reconcile(key, { signal, attempt }) {
     record('start', { key, attempt });
     await sleep(delayMs, undefined, { signal });
     record('end', { key });
     return done();
   },
-}), stop.signal, 'test');
+};
+const reason = await runOperator(settings, log, () => ({ watched: OWNED_WATCHES, controllers: [gaimController(settings, () => recorder)] }), stop.signal, 'test');
 record('stopped', { reason });
 process.exitCode = reason === 'lost-leadership' ? 1 : 0;

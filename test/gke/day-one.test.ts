@@ -12,9 +12,10 @@ import { createGaim, createGaimOnBlockedShare, gaimStores } from '../support/gai
 import { condition, isSynced, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
+import { stackVolumePath } from '../stack/provisioner.js';
 
 type Claim = KubeObject & { spec: { volumeName?: string }; status?: { phase?: string; capacity?: Record<string, string> } };
-type Volume = KubeObject & { spec: { hostPath?: { path: string }; nfs?: { server: string; path: string } } };
+type Volume = KubeObject & { spec: { hostPath?: { path: string }; csi?: { volumeAttributes?: Record<string, string> }; nfs?: { server: string; path: string } } };
 type Job = KubeObject & { status?: { succeeded?: number; failed?: number } };
 
 describe('day one on GKE', () => {
@@ -24,7 +25,7 @@ describe('day one on GKE', () => {
   const shareOf = async (ns: string, gaim: string) => {
     const claim = await suite.client.get<Claim>(Resources.persistentVolumeClaim, `${gaim}-lancedb`, ns);
     const volume = await suite.client.get<Volume>(Resources.persistentVolume, claim.spec.volumeName ?? '');
-    return volume.spec.hostPath?.path ?? join(stackEnv().STACK_VOLUMES, 'nfs', volume.spec.nfs?.server ?? '', volume.spec.nfs?.path ?? '');
+    return stackVolumePath(volume) ?? join(stackEnv().STACK_VOLUMES, 'nfs', volume.spec.nfs?.server ?? '', volume.spec.nfs?.path ?? '');
   };
   const seedJobs = async (ns: string) =>
     (await suite.client.list<Job>(Resources.job, { namespace: ns, labelSelector: 'app.kubernetes.io/component=seed' })).items;

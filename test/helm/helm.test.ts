@@ -94,7 +94,8 @@ describe('helm chart', () => {
 
     const namespaced = await render('operator.watchNamespaces={team-a,team-b}');
     expect(verbsOf(namespaced, 'ClusterRole', 'secrets')).toEqual([]);
-    expect(namespaced.filter((d) => d.kind === 'ClusterRole').flatMap((d) => d.rules ?? []).flatMap((r) => r.resources).sort()).toEqual(['persistentvolumes', 'storageclasses']);
+    expect(namespaced.filter((d) => d.kind === 'ClusterRole').flatMap((d) => d.rules ?? []).flatMap((r) => r.resources).sort())
+      .toEqual(['persistentvolumes', 'storageclasses', 'volumegroupsnapshotclasses', 'volumesnapshotclasses']);
     for (const ns of ['team-a', 'team-b']) expect(verbsOf(namespaced, 'Role', 'secrets', ns)).toEqual(['get', 'create', 'patch', 'delete']);
     expect(verbsOf(namespaced, 'Role', 'secrets', 'ops')).toEqual([]); // the release namespace: only the Lease
 
@@ -153,24 +154,34 @@ describe('helm chart', () => {
       await createGaim(suite.client, b, 'beta');
       // gamma: a claim the driver refuses stays Pending, and the operator reads its events to say why.
       await createGaim(suite.client, c, 'gamma', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '50Gi' } } });
-      await createGaim(suite.client, d, 'delta');
+      // delta: backed up every minute, one kept (the operator creates GaimBackups, their group and single
+      // snapshots, and deletes the oldest); its deletion takes a final backup (deletionPolicy Snapshot).
+      await createGaim(suite.client, d, 'delta', { lancedb: { storage: { storageClassName: 'standard-rwx', size: '100Gi' } }, backup: { schedule: '* * * * *', keep: 1 } });
       await waitForGaim(suite.client, a, 'alpha', 'to fail its seed', (g) => g.status?.errorType === 'storage', 90_000);
       await share.unblock();
       for (const [ns, name] of [[a, 'alpha'], [b, 'beta'], [d, 'delta']] as const) await waitForGaim(suite.client, ns, name, 'to be Synced', isSynced, 120_000);
       await waitForGaim(suite.client, c, 'gamma', 'to say why its claim is Pending', (g) => (condition(g, 'StorageReady')?.message ?? '').includes('ProvisioningFailed'), 60_000);
+      await eventually('delta\'s second scheduled backup to complete and the first to be pruned', async () => {
+        const backups = (await suite.client.list<KubeObject & { status?: { phase?: string } }>(Resources.gaimBackup, { namespace: d })).items;
+        return operator.records.some((r) => r['msg'] === 'deleted a backup beyond the retention') && backups.length === 1 && backups[0]?.status?.phase === 'Completed' ? true : undefined;
+      }, 240_000);
+      await suite.client.mergePatch(Resources.gaim, 'delta', d, { spec: { deletionPolicy: 'Snapshot', backup: null } });
+      await waitForGaim(suite.client, d, 'delta', 'to see deletionPolicy Snapshot', (g) => g.status?.observedGeneration === 2, 60_000);
       // beta: Redis switched off (its workload goes), then deletionPolicy Delete (its volumes get their class's policy back), then deleted.
       await suite.client.mergePatch(Resources.gaim, 'beta', b, { spec: { redis: { enabled: false } } });
       await eventually('beta\'s Redis to be removed', async () => ((await suite.client.list(Resources.statefulSet, { namespace: b })).items.length === 1 ? true : undefined), 60_000);
       await suite.client.mergePatch(Resources.gaim, 'beta', b, { spec: { deletionPolicy: 'Delete' } });
       await waitForGaim(suite.client, b, 'beta', 'to see deletionPolicy Delete', (g) => g.status?.observedGeneration === 3, 60_000);
-      for (const [ns, name] of [[b, 'beta'], [d, 'delta'], [a, 'alpha']] as const) {
+      // gamma keeps its data (Retain): its Secrets lose their owner references.
+      for (const [ns, name] of [[b, 'beta'], [d, 'delta'], [a, 'alpha'], [c, 'gamma']] as const) {
         await suite.client.delete(Resources.gaim, name, ns);
         await eventually(`${name} to be finalized`, async () => suite.client.get(Resources.gaim, name, ns).then(() => undefined, () => true), 60_000);
       }
 
       const used = requestsOf(await operator.metrics());
       expect(used.filter((r) => r.code === '403'), 'requests the chart\'s RBAC refused').toEqual([]);
-      const usedVerbs = new Set(used.flatMap((r) => rbacVerbs(r.verb, r.code).map((v) => `${v} ${r.resource}`)));
+      // Discovery (the served snapshot APIs, at start) is a non-resource URL every authenticated user may read.
+      const usedVerbs = new Set(used.filter((r) => r.resource !== 'discovery').flatMap((r) => rbacVerbs(r.verb, r.code).map((v) => `${v} ${r.resource}`)));
       const roles = [
         await suite.client.get<KubeObject & { rules: { resources: string[]; verbs: string[] }[] }>(Resources.clusterRole, 'gaim-gaim-operator'),
         await suite.client.request<KubeObject & { rules: { resources: string[]; verbs: string[] }[] }>('GET', 'roles', 'GET', `/apis/rbac.authorization.k8s.io/v1/namespaces/${releaseNs}/roles/gaim-gaim-operator-leader-election`),
@@ -179,7 +190,7 @@ describe('helm chart', () => {
       // Granted but never a request of the operator's own: checked by the API server on another request.
       const notRequests: Record<string, string> = {
         'update gaims/finalizers': 'OwnerReferencesPermissionEnforcement: setting blockOwnerDeletion on an owned object',
-        'patch gaims/status': 'the status apply, counted as a patch of gaims',
+        'update gaimbackups/finalizers': 'OwnerReferencesPermissionEnforcement: a backup\'s snapshots and credentials copy are owned by it, with blockOwnerDeletion',
         'patch events': 'an aggregated event\'s series count, written when one repeats after 30 s (test/engine/events.test.ts)',
       };
       expect(granted.filter((g) => !usedVerbs.has(g) && notRequests[g] === undefined), 'granted and never used').toEqual([]);

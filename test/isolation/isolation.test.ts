@@ -14,9 +14,10 @@ import { createGaim, gaimStores } from '../support/gaims.js';
 import { condition, isSynced, reconcileCount, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
+import { stackVolumePath } from '../stack/provisioner.js';
 
 type Claim = KubeObject & { spec: { volumeName?: string }; status?: { phase?: string } };
-type Volume = KubeObject & { spec: { persistentVolumeReclaimPolicy?: string; hostPath?: { path: string } }; status?: { phase?: string } };
+type Volume = KubeObject & { spec: { persistentVolumeReclaimPolicy?: string; hostPath?: { path: string }; csi?: { volumeAttributes?: Record<string, string> } }; status?: { phase?: string } };
 
 describe('tenant isolation', () => {
   const suite = useSuite();
@@ -152,7 +153,7 @@ describe('tenant isolation', () => {
     for (const name of keptVolumes) {
       const volume = await suite.client.get<Volume>(Resources.persistentVolume, name);
       expect(volume.status?.phase, name).toBe('Released');
-      expect(existsSync(volume.spec.hostPath?.path ?? '/nonexistent'), `${name}'s data`).toBe(true);
+      expect(existsSync(stackVolumePath(volume) ?? '/nonexistent'), `${name}'s data`).toBe(true);
     }
     await eventually('the Delete Gaim\'s volumes to be gone', async () => {
       const left = await Promise.all(droppedVolumes.map((name) => gone(Resources.persistentVolume, name)));

@@ -1,6 +1,7 @@
 // The stack's kubelet stand-in: the parts that turn a pod's spec into a process, as a kubelet would.
 import { describe, expect, it } from 'vitest';
 import { expand, mapMounts } from './kubelet.js';
+import { pullError, registryHost } from './registry.js';
 
 describe('the stack kubelet', () => {
   it('maps mount paths in arguments to the volumes\' directories, once, by the longest mount', () => {
@@ -13,5 +14,18 @@ describe('the stack kubelet', () => {
   it('expands $(VAR) as the kubelet does: defined variables only, $$ as a literal $', () => {
     expect(expand(['--requirepass', '$(REDIS_PASSWORD)', '$(UNDEFINED)', '$$(REDIS_PASSWORD)', 'a$(A)b'], { REDIS_PASSWORD: 'pw', A: '1' }))
       .toEqual(['--requirepass', 'pw', '$(UNDEFINED)', '$(REDIS_PASSWORD)', 'a1b']);
+  });
+
+  it.each([
+    ['redis:7.2.16@sha256:abc', 'registry-1.docker.io', true],
+    ['library/redis:7.2', 'registry-1.docker.io', true],
+    ['ghcr.io/livingcontent/gaim-operator:0.1.0', 'ghcr.io', true],
+    ['localhost:5000/redis', 'localhost', true],
+    ['registry.invalid/redis:7.2', 'registry.invalid', false],
+    ['mirror.corp.invalid:5000/mongo:8.0', 'mirror.corp.invalid', false],
+  ])('pulls %s from %s (pullable: %s), as a resolver would', (image, host, pullable) => {
+    expect(registryHost(image)).toBe(host);
+    expect(pullError(image) === undefined).toBe(pullable);
+    if (!pullable) expect(pullError(image)).toContain(`lookup ${host}: no such host`);
   });
 });

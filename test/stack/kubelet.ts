@@ -23,7 +23,8 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { microTime } from '../../src/kube/time.js';
 import type { OperatorImage } from './image.js';
-import { newShare } from './provisioner.js';
+import { newShare, recordEvent, stackVolumePath } from './provisioner.js';
+import { backOffMessage, pullError } from './registry.js';
 import { expandOnNode, type ResizingClaim } from './resizer.js';
 import type { StoreKind, StoreRuntimes } from './store-runtime.js';
 
@@ -213,8 +214,11 @@ export class StackKubelet {
     this.#started.add(uid);
     const component = pod.metadata?.labels?.[COMPONENT];
     try {
-      if (component === 'seed') await this.#runToCompletion(pod);
-      else if ((component === 'mongodb' || component === 'redis') && this.options.stores !== undefined) await this.#runStore(pod, component);
+      if (component === 'seed' || component === 'maintenance') await this.#runToCompletion(pod);
+      else if ((component === 'mongodb' || component === 'redis') && this.options.stores !== undefined) {
+        if (!(await this.#pulled(pod))) return;
+        await this.#runStore(pod, component);
+      }
       else await this.#patchStatus(pod, { phase: 'Failed', reason: 'Unsupported', message: `the stack's kubelet runs no ${component ?? 'such'} pods` });
     } catch (error: unknown) {
       this.options.log(`kubelet: pod ${namespace}/${name}: ${error instanceof Error ? error.message : String(error)}`);
@@ -281,7 +285,7 @@ export class StackKubelet {
     const spec = {
       ...user,
       // Everything the commands load, loaded while still root (see container-entry.mjs).
-      preload: [join(code, 'commands', `seed-storage.${ext}`), join(code, 'commands', `prepare-share.${ext}`)],
+      preload: [join(code, 'commands', `seed-storage.${ext}`), join(code, 'commands', `prepare-share.${ext}`), join(code, 'commands', `maintain-storage.${ext}`)],
       main: join(code, `main.${ext}`),
       args,
     };
@@ -318,6 +322,36 @@ export class StackKubelet {
   }
 
   // --- store pods ---------------------------------------------------------------------------------
+
+  /**
+   * Pulls the store container's image, as a kubelet would: an image the stack's registry cannot
+   * serve (registry.ts) leaves the pod Pending, its container waiting in ErrImagePull and then
+   * ImagePullBackOff, never Ready, with the kubelet's events — until the pod is deleted.
+   */
+  async #pulled(pod: Pod): Promise<boolean> {
+    const container = pod.spec?.containers?.[0];
+    const image = container?.image ?? '';
+    const error = pullError(image);
+    if (container === undefined || error === undefined) return true;
+    const at = now();
+    const waiting = (reason: string, message: string) => this.#patchStatus(pod, {
+      phase: 'Pending', startTime: at, hostIP: '127.0.0.1', podIP: '127.0.0.1',
+      conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: at }, { type: 'Initialized', status: 'True', lastTransitionTime: at },
+        ...['ContainersReady', 'Ready'].map((type) => ({ type, status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${container.name}]`, lastTransitionTime: at }))],
+      containerStatuses: [{ name: container.name, image, imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason, message } } }],
+    });
+    const regarding = { ...pod, apiVersion: 'v1', kind: 'Pod' };
+    const event = (type: 'Normal' | 'Warning', reason: string, note: string) =>
+      recordEvent(this.options.client, regarding, { type, reason, note, controller: 'kubelet', action: 'Pull' }, this.options.log);
+    await event('Normal', 'Pulling', `Pulling image "${image}"`);
+    await waiting('ErrImagePull', error);
+    await event('Warning', 'Failed', `Failed to pull image "${image}": ${error}`);
+    await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+    if (this.#gone.has(pod.metadata?.uid ?? '')) return false;
+    await waiting('ImagePullBackOff', backOffMessage(image));
+    await event('Normal', 'BackOff', backOffMessage(image));
+    return false;
+  }
 
   async #runStore(pod: Pod, kind: StoreKind): Promise<void> {
     const stores = this.options.stores;
@@ -400,9 +434,10 @@ export class StackKubelet {
     for (const volume of pod.spec?.volumes ?? []) {
       if (volume.persistentVolumeClaim !== undefined) {
         const claim = await this.options.client.get<KubeObject & { spec?: { volumeName?: string } }>(Resources.persistentVolumeClaim, volume.persistentVolumeClaim.claimName, namespace);
-        const pv = await this.options.client.get<KubeObject & { spec?: { hostPath?: { path: string }; nfs?: { server: string; path: string } } }>(Resources.persistentVolume, claim.spec?.volumeName ?? '');
-        if (pv.spec?.hostPath !== undefined) {
-          dirs.set(volume.name, pv.spec.hostPath.path);
+        const pv = await this.options.client.get<KubeObject & { spec?: { hostPath?: { path: string }; csi?: { volumeAttributes?: Record<string, string> }; nfs?: { server: string; path: string } } }>(Resources.persistentVolume, claim.spec?.volumeName ?? '');
+        const path = stackVolumePath(pv);
+        if (path !== undefined) {
+          dirs.set(volume.name, path);
         } else if (pv.spec?.nfs !== undefined) {
           // The stack is also the Filestore server: an export is a directory, new ones as Filestore makes them.
           const dir = join(this.options.volumesDir, 'nfs', pv.spec.nfs.server, pv.spec.nfs.path);

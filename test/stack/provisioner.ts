@@ -6,9 +6,15 @@
 // - each driver's capacity rules: rounded up where the driver rounds, refused where it refuses, with
 //   its message in a ProvisioningFailed event on the claim;
 // - a new volume's directory is root:root, mode 0755, as a new Filestore share is.
-// It creates a hostPath PersistentVolume pre-bound to the claim; the real PV controller binds the
-// pair. Released volumes with reclaim policy Delete are deleted with their directory.
+// - a claim whose dataSource is a VolumeSnapshot is filled from the snapshot (snapshotter.ts keeps
+//   them), refused as external-provisioner refuses it: a snapshot not ready, a request below its
+//   restoreSize, a snapshot of another driver.
+// It creates a CSI PersistentVolume (the class's driver, a handle shaped like the driver's, the
+// directory in a volume attribute) pre-bound to the claim; the real PV controller binds the pair.
+// Released volumes with reclaim policy Delete are deleted with their directory.
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { chmod, chown, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -21,23 +27,46 @@ import { microTime } from '../../src/kube/time.js';
 import { parseQuantity } from '../../src/resources/quantity.js';
 import { bytesToQuantity, driverRules, FILESTORE_DRIVER, PD_DRIVER, type DriverRules } from './storage-classes.js';
 
+const run = promisify(execFile);
+/** Where a stack volume's directory is, on its CSI PersistentVolume. */
+export const STACK_PATH_ATTRIBUTE = 'stack.gaim.livingcontent.io/path';
+/** A multishare Filestore volume's handle starts so, as the real driver's do. */
+export const MULTISHARE_HANDLE_PREFIX = 'modeMultishare/';
+
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
 export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 
 interface Claim extends KubeObject {
-  spec?: { storageClassName?: string; volumeName?: string; accessModes?: string[]; volumeMode?: string; resources?: { requests?: Record<string, string> } };
+  spec?: {
+    storageClassName?: string; volumeName?: string; accessModes?: string[]; volumeMode?: string; resources?: { requests?: Record<string, string> };
+    dataSource?: { apiGroup?: string; kind?: string; name?: string };
+  };
   status?: { phase?: string };
 }
 interface Volume extends KubeObject {
-  spec?: { hostPath?: { path?: string }; persistentVolumeReclaimPolicy?: string };
+  spec?: { hostPath?: { path?: string }; csi?: { volumeAttributes?: Record<string, string> }; persistentVolumeReclaimPolicy?: string };
   status?: { phase?: string };
 }
 
 export interface ProvisionerOptions {
   readonly client: KubeClient;
-  /** Claims are backed by `<volumesDir>/<namespace>/<claim>`. */
+  /** Claims are backed by `<volumesDir>/<namespace>/<claim>-<uid>`. */
   readonly volumesDir: string;
+  /** Where a snapshot's copy is, by its handle (snapshotter.ts). */
+  readonly snapshotDir: (handle: string) => string;
   readonly onError: (message: string) => void;
+}
+
+/** The directory of a stack volume: its CSI volume attribute (or a hostPath, for volumes made by hand). */
+export function stackVolumePath(volume: { spec?: { hostPath?: { path?: string }; csi?: { volumeAttributes?: Record<string, string> } } }): string | undefined {
+  return volume.spec?.csi?.volumeAttributes?.[STACK_PATH_ATTRIBUTE] ?? volume.spec?.hostPath?.path;
+}
+
+/** A volume handle shaped like the driver's own (the snapshotter tells a multishare share by it). */
+function volumeHandle(provisioner: string, parameters: Readonly<Record<string, string>>, claimUid: string): string {
+  if (provisioner === PD_DRIVER) return `projects/gaim-local/zones/local-a/disks/pvc-${claimUid}`;
+  if (parameters['multishare'] === 'true') return `${MULTISHARE_HANDLE_PREFIX}${parameters['instance-storageclass-label'] ?? 'multishare'}/gaim-local/local/fs-stack/pvc-${claimUid.replaceAll('-', '_')}`;
+  return `modeInstance/local-a/pvc-${claimUid}/vol1`;
 }
 
 export class HostPathProvisioner {
@@ -45,6 +74,9 @@ export class HostPathProvisioner {
   readonly #runs: Promise<void>[] = [];
   /** The refusal last reported per claim, so a claim that keeps failing does not flood events. */
   readonly #refused = new Map<string, string>();
+  /** Claims being provisioned now (filling one from a snapshot takes a while; events keep coming). */
+  readonly #busy = new Set<string>();
+  #volumes: Informer<Volume> | undefined;
 
   constructor(private readonly options: ProvisionerOptions) {}
 
@@ -52,6 +84,7 @@ export class HostPathProvisioner {
     const common = { client: this.options.client, inactivityMs: 300_000, watchTimeoutSeconds: 300, retry: { baseMs: 500, capMs: 5000, jitter: 0.2 }, log: pino({ level: 'silent' }) };
     const claims = new Informer<Claim>({ ...common, resource: Resources.persistentVolumeClaim, onEvent: (event, claim) => { if (event !== 'delete') void this.#provision(claim); } });
     const volumes = new Informer<Volume>({ ...common, resource: Resources.persistentVolume, onEvent: (event, volume) => { if (event !== 'delete') void this.#reclaim(volume); } });
+    this.#volumes = volumes;
     for (const informer of [claims, volumes]) this.#runs.push(informer.run(this.#stop.signal));
     await Promise.all([claims.waitForSync(this.#stop.signal), volumes.waitForSync(this.#stop.signal)]);
   }
@@ -72,18 +105,28 @@ export class HostPathProvisioner {
 
     const request = parseQuantity(spec.resources?.requests?.['storage'] ?? '') ?? 0;
     const outcome = storageClass.rules.provision(request);
-    if ('refused' in outcome) {
-      if (this.#refused.get(metadata.uid) !== outcome.refused) {
-        this.#refused.set(metadata.uid, outcome.refused);
-        await this.#event(claim, 'Warning', 'ProvisioningFailed', outcome.refused, storageClass.provisioner);
+    const source = 'refused' in outcome ? undefined : await this.#snapshotSource(claim, storageClass.provisioner, outcome.capacityBytes);
+    const refused = 'refused' in outcome ? outcome.refused : source !== undefined && 'refused' in source ? source.refused : undefined;
+    if (refused !== undefined) {
+      if (this.#refused.get(metadata.uid) !== refused) {
+        this.#refused.set(metadata.uid, refused);
+        await this.#event(claim, 'Warning', 'ProvisioningFailed', refused, storageClass.provisioner);
       }
       return;
     }
+    if ('refused' in outcome || this.#busy.has(metadata.uid)) return;
     this.#refused.delete(metadata.uid);
-    const path = join(this.options.volumesDir, metadata.namespace, metadata.name);
+    this.#busy.add(metadata.uid);
+    // `<namespace>/<claim>` (a test may prepare a volume's files there first), unless a volume still
+    // uses that directory (a retained one, or one being deleted): then the claim's uid tells them apart.
+    const plain = join(this.options.volumesDir, metadata.namespace, metadata.name);
+    const taken = (this.#volumes?.list() ?? []).some((v) => stackVolumePath(v) === plain);
+    const path = taken ? `${plain}-${metadata.uid.slice(0, 8)}` : plain;
     try {
       await this.#event(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${metadata.namespace}/${metadata.name}"`, storageClass.provisioner);
       await newShare(path);
+      // From a snapshot: the volume starts as the snapshot's copy, owners and modes kept.
+      if (source !== undefined && 'dir' in source) await run('cp', ['-a', `${source.dir}/.`, path]);
       const name = `pvc-${metadata.uid}`;
       await this.options.client.create(Resources.persistentVolume, {
         apiVersion: 'v1', kind: 'PersistentVolume',
@@ -94,7 +137,12 @@ export class HostPathProvisioner {
           persistentVolumeReclaimPolicy: 'Delete',
           storageClassName: storageClass.name,
           volumeMode: spec.volumeMode ?? 'Filesystem',
-          hostPath: { path, type: 'Directory' },
+          csi: {
+            driver: storageClass.provisioner,
+            volumeHandle: volumeHandle(storageClass.provisioner, storageClass.parameters, metadata.uid),
+            ...(storageClass.provisioner === PD_DRIVER ? { fsType: 'ext4' } : {}),
+            volumeAttributes: { [STACK_PATH_ATTRIBUTE]: path },
+          },
           claimRef: { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: metadata.namespace, name: metadata.name, uid: metadata.uid },
         },
       });
@@ -102,18 +150,44 @@ export class HostPathProvisioner {
     } catch (error: unknown) {
       if (isConflict(error)) return; // provisioned on an earlier event
       this.options.onError(`cannot provision ${metadata.namespace}/${metadata.name}: ${String(error)}`);
+    } finally {
+      this.#busy.delete(metadata.uid);
     }
+  }
+
+  /**
+   * A VolumeSnapshot dataSource, as external-provisioner resolves it: the snapshot must be ready,
+   * bound to a content of this driver, and no larger than the volume.
+   */
+  async #snapshotSource(claim: Claim, driver: string, capacityBytes: number): Promise<{ dir: string } | { refused: string } | undefined> {
+    const source = claim.spec?.dataSource;
+    if (source?.kind !== 'VolumeSnapshot' || source.name === undefined) return undefined;
+    const refuse = (why: string) => ({ refused: `failed to provision volume with StorageClass "${claim.spec?.storageClassName ?? ''}": error getting handle for DataSource Type VolumeSnapshot by Name ${source.name ?? ''}: ${why}` });
+    type Snapshot = KubeObject & { status?: { readyToUse?: boolean; boundVolumeSnapshotContentName?: string; restoreSize?: string } };
+    type Content = KubeObject & { spec?: { driver?: string }; status?: { snapshotHandle?: string } };
+    const snapshot = await this.options.client.get<Snapshot>(Resources.volumeSnapshot, source.name, claim.metadata?.namespace).catch(() => undefined);
+    if (snapshot === undefined) return refuse(`error getting snapshot ${source.name} from api server: volumesnapshots.snapshot.storage.k8s.io "${source.name}" not found`);
+    const contentName = snapshot.status?.boundVolumeSnapshotContentName;
+    if (snapshot.status?.readyToUse !== true || contentName === undefined) return refuse(`snapshot ${source.name} is not Ready`);
+    const content = await this.options.client.get<Content>(Resources.volumeSnapshotContent, contentName);
+    if (content.spec?.driver !== driver) return refuse(`snapshot ${source.name}'s driver ${content.spec?.driver ?? ''} is not the StorageClass's provisioner ${driver}`);
+    const restoreSize = parseQuantity(snapshot.status.restoreSize ?? '0') ?? 0;
+    if (capacityBytes < restoreSize) return { refused: `requested volume size ${String(capacityBytes)} is less than the size ${String(restoreSize)} for the source snapshot ${source.name}` };
+    const handle = content.status?.snapshotHandle;
+    if (handle === undefined) return refuse(`snapshot ${source.name} has no handle`);
+    return { dir: this.options.snapshotDir(handle) };
   }
 
   async #reclaim(volume: Volume): Promise<void> {
     const name = volume.metadata?.name;
-    const path = volume.spec?.hostPath?.path;
+    const path = stackVolumePath(volume);
     if (name === undefined || path === undefined) return;
     if (!STACK_DRIVERS.includes(volume.metadata?.annotations?.[PROVISIONED_BY] ?? '')) return;
     if (volume.status?.phase !== 'Released' || volume.spec?.persistentVolumeReclaimPolicy !== 'Delete') return;
     try {
-      await this.options.client.delete(Resources.persistentVolume, name);
+      // The data first: while its volume exists no new claim is given the directory, so it never sees old data.
       await rm(path, { recursive: true, force: true });
+      await this.options.client.delete(Resources.persistentVolume, name);
     } catch (error: unknown) {
       if (isNotFound(error)) return;
       this.options.onError(`cannot delete released volume ${name}: ${String(error)}`);
@@ -133,6 +207,7 @@ export const STACK_DRIVERS: readonly string[] = [PD_DRIVER, FILESTORE_DRIVER];
 export interface ClassOfDriver {
   readonly name: string;
   readonly provisioner: string;
+  readonly parameters: Readonly<Record<string, string>>;
   readonly allowVolumeExpansion: boolean;
   readonly rules: DriverRules;
 }
@@ -144,7 +219,7 @@ export async function stackClass(client: KubeClient, name: string | undefined): 
     .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw error; });
   const rules = object === undefined ? undefined : driverRules(object.provisioner ?? '', object.parameters ?? {});
   if (object === undefined || rules === undefined) return undefined;
-  return { name, provisioner: object.provisioner ?? '', allowVolumeExpansion: object.allowVolumeExpansion === true, rules };
+  return { name, provisioner: object.provisioner ?? '', parameters: object.parameters ?? {}, allowVolumeExpansion: object.allowVolumeExpansion === true, rules };
 }
 
 /** An event about an object, as a controller of the stack writes it (events.k8s.io/v1). */

@@ -2,22 +2,26 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
-import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import { parse as parseYaml } from 'yaml';
 import { MongoClient } from 'mongodb';
 import { adminKubeconfig, generateCertificates, type Certificates } from './certs.js';
 import { StackError } from './errors.js';
 import { freePort } from './ports.js';
 import { ManagedProcess } from './process.js';
 import { KubeClient } from '../../src/kube/client.js';
-import { Resources } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/kube/objects.js';
+import { Resources, type Resource } from '../../src/kube/resources.js';
 import { StackKubelet } from './kubelet.js';
 import { HostPathProvisioner } from './provisioner.js';
 import { StackResizer } from './resizer.js';
+import { SNAPSHOT_CLASSES, GROUP_SNAPSHOT_CLASSES } from './snapshot-classes.js';
+import { StackSnapshotter } from './snapshotter.js';
 import { buildOperatorImage, type ImageEntry } from './image.js';
 import { waitUntilReady } from './readiness.js';
 import { GKE_STORAGE_CLASSES, storageClassObject } from './storage-classes.js';
@@ -85,10 +89,11 @@ export const STACK_NFS_PATH_TEMPLATE = '/vol1/gaims/{namespace}';
 export const STACK_NODE = 'stack-node';
 export const FAKE_NODE_PREFIX = 'kwok-node-';
 const PROJECT = 'gaim-local';
+const CRD_RESOURCE: Resource = { group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false };
 const SERVICE_CIDR = '10.0.0.0/24';
 
 export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'ferretdb'
-  | 'redis-server' | 'firestore-emulator';
+  | 'redis-server' | 'firestore-emulator' | 'snapshot-controller';
 
 interface Ports {
   etcdClient: number;
@@ -96,6 +101,7 @@ interface Ports {
   apiserver: number;
   scheduler: number;
   kwok: number;
+  snapshotController: number;
   ferretdb: number;
   redis: number;
   firestore: number;
@@ -111,6 +117,7 @@ export class Stack {
   readonly #processes = new Map<Component, ManagedProcess>();
   #provisioner: HostPathProvisioner | undefined;
   #resizer: StackResizer | undefined;
+  #snapshotter: StackSnapshotter | undefined;
   #kubelet: StackKubelet | undefined;
   #stores: StoreRuntimes | undefined;
   #client: KubeClient | undefined;
@@ -228,6 +235,8 @@ export class Stack {
     this.#provisioner = undefined;
     await this.#resizer?.stop().catch(() => undefined);
     this.#resizer = undefined;
+    await this.#snapshotter?.stop().catch(() => undefined);
+    this.#snapshotter = undefined;
     await this.#kubelet?.stop().catch(() => undefined);
     this.#kubelet = undefined;
     await this.#client?.close().catch(() => undefined);
@@ -282,8 +291,9 @@ export class Stack {
     const kube = (async () => {
       await this.#startEtcd();
       await this.#startApiServer(certs);
+      await this.#installSnapshotCrds();
       await Promise.all([this.#startControllerManager(kubeconfigPath, certs), this.#startScheduler(kubeconfigPath),
-        this.#startKwok(kubeconfigPath)]);
+        this.#startKwok(kubeconfigPath), this.#startSnapshotController(kubeconfigPath)]);
       await this.#bootstrapCluster();
     })();
     const results = await Promise.allSettled([kube, stores]);
@@ -394,6 +404,45 @@ export class Stack {
       (await httpsText(`https://127.0.0.1:${this.ports.scheduler}/healthz`)) === 'ok');
   }
 
+  /** The VolumeSnapshot and VolumeGroupSnapshot CRDs, as external-snapshotter ships them (hack/tools/install.sh snapshot). */
+  async #installSnapshotCrds(): Promise<void> {
+    const client = await KubeClient.create(this.kubeConfig(), { userAgent: 'gaim-stack' });
+    try {
+      const dir = join(this.#bin, 'snapshot-crds');
+      const names: string[] = [];
+      for (const file of (await readdir(dir)).filter((f) => f.endsWith('.yaml')).sort()) {
+        const crd = parseYaml(await readFile(join(dir, file), 'utf8')) as KubeObject;
+        names.push(crd.metadata?.name ?? '');
+        await client.create(CRD_RESOURCE, crd).catch((error: unknown) => { if (!isConflictError(error)) throw error; });
+      }
+      await waitUntilReady('snapshot CRDs', async () => {
+        const established = await Promise.all(names.map(async (name) => {
+          const crd = await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(CRD_RESOURCE, name);
+          return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') === true;
+        }));
+        return established.every(Boolean);
+      }, { timeoutMs: this.#timeoutMs });
+      this.#log(`${names.length} snapshot CRDs established`);
+    } finally {
+      await client.close();
+    }
+  }
+
+  async #startSnapshotController(kubeconfig: string): Promise<void> {
+    this.#spawn('snapshot-controller', join(this.#bin, 'snapshot-controller'), [
+      `--kubeconfig=${kubeconfig}`,
+      '--leader-election=false',
+      `--http-endpoint=127.0.0.1:${this.ports.snapshotController}`,
+      '--worker-threads=10',
+      '--kube-api-qps=100',
+      '--kube-api-burst=200',
+      // Retries of a failed snapshot: start at 1 s, as it does, but cap at 30 s, not 5 min (tests wait on them).
+      '--retry-interval-max=30s',
+    ]);
+    await this.#wait('snapshot-controller', async () =>
+      (await httpText(`http://127.0.0.1:${this.ports.snapshotController}/metrics`)).length > 0);
+  }
+
   async #startKwok(kubeconfig: string): Promise<void> {
     this.#spawn('kwok', join(this.#bin, 'kwok'), [
       `--kubeconfig=${kubeconfig}`,
@@ -431,9 +480,11 @@ export class Stack {
           // With the stack's kubelet running the operator's pods, kwok's nodes take only pods that ask for them.
           spec: processes ? { taints: [{ ...KWOK_TAINT, effect: 'NoSchedule' }] } : {},
           status: {
-            // Room for the benchmark's 1,600 Gaims (two store pods each) on two nodes.
-            capacity: { cpu: '2000', memory: '8Ti', pods: '2500' },
-            allocatable: { cpu: '2000', memory: '8Ti', pods: '2500' },
+            // Room for the benchmark's pods on two nodes: two store pods per Gaim, for the 2,000 Gaims of
+            // its last step beside the 600 namespaces of the bare client's runs (5,200 pods; 2,500 a
+            // node left 100 Gaims of that step Pending).
+            capacity: { cpu: '4000', memory: '16Ti', pods: '3500' },
+            allocatable: { cpu: '4000', memory: '16Ti', pods: '3500' },
           },
         },
       }));
@@ -441,7 +492,16 @@ export class Stack {
     for (const storageClass of GKE_STORAGE_CLASSES) {
       await client.create(Resources.storageClass, storageClassObject(storageClass)).catch((error: unknown) => { if (!isConflictError(error)) throw error; });
     }
-    this.#provisioner = new HostPathProvisioner({ client, volumesDir: this.env.STACK_VOLUMES, onError: (message) => this.#log(message) });
+    for (const snapshotClass of SNAPSHOT_CLASSES) {
+      await client.create(Resources.volumeSnapshotClass, snapshotClass).catch((error: unknown) => { if (!isConflictError(error)) throw error; });
+    }
+    for (const groupClass of GROUP_SNAPSHOT_CLASSES) {
+      await client.create(Resources.volumeGroupSnapshotClass, groupClass).catch((error: unknown) => { if (!isConflictError(error)) throw error; });
+    }
+    this.#snapshotter = new StackSnapshotter({ client, snapshotsDir: join(this.env.STACK_NODE_ROOT, 'snapshots'), onError: (message) => this.#log(message) });
+    await this.#snapshotter.start();
+    const snapshotter = this.#snapshotter;
+    this.#provisioner = new HostPathProvisioner({ client, volumesDir: this.env.STACK_VOLUMES, snapshotDir: (handle) => snapshotter.snapshotDir(handle), onError: (message) => this.#log(message) });
     await this.#provisioner.start();
     this.#resizer = new StackResizer({ client, onError: (message) => this.#log(message) });
     await this.#resizer.start();
@@ -474,6 +534,11 @@ export class Stack {
   holdResizes(step: 'controller' | 'node', namespace: string, held: boolean): void {
     if (step === 'controller') this.#resizer?.hold(namespace, held);
     else this.#kubelet?.holdExpansion(namespace, held);
+  }
+
+  /** Holds the snapshots of a namespace's claims (their driver does not answer), or releases them. */
+  holdSnapshots(namespace: string, held: boolean): void {
+    this.#snapshotter?.hold(namespace, held);
   }
 
   /** Makes every store of a kind unreachable for the operator (a partition; its pods stay Ready), or reachable again. */
@@ -569,7 +634,7 @@ async function allocatePorts(): Promise<Ports> {
   };
   return {
     etcdClient: await next(), etcdPeer: await next(), apiserver: await next(), scheduler: await next(),
-    kwok: await next(), ferretdb: await next(), redis: await next(), firestore: await next(),
+    kwok: await next(), snapshotController: await next(), ferretdb: await next(), redis: await next(), firestore: await next(),
   };
 }
 

@@ -6,6 +6,7 @@ import { MongoClient } from 'mongodb';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
+import { stackVolumePath } from '../stack/provisioner.js';
 import { adminKubeConfig, stackEnv } from './stack.js';
 
 /** A real client on the admin kubeconfig, for tests that create and change objects. */
@@ -70,4 +71,13 @@ export async function createGaimOnBlockedShare(client: KubeClient, namespace: st
   await writeFile(join(share, 'stage'), 'not a directory');
   await createGaim(client, namespace, name, { ...spec, lancedb: { storage: { nfs: { server: 'filestore.test', path: `/vol1/gaims/${namespace}` } } } });
   return { unblock: () => rm(join(share, 'stage')) };
+}
+
+/** The directory behind a claim's volume on the stack's node (its PersistentVolume says where). */
+export async function claimDirectory(client: KubeClient, namespace: string, claim: string): Promise<string> {
+  const { spec } = await client.get<KubeObject & { spec?: { volumeName?: string } }>(Resources.persistentVolumeClaim, claim, namespace);
+  const volume = await client.get<KubeObject & { spec?: { hostPath?: { path?: string }; csi?: { volumeAttributes?: Record<string, string> } } }>(Resources.persistentVolume, spec?.volumeName ?? '');
+  const dir = stackVolumePath(volume);
+  if (dir === undefined) throw new Error(`claim ${namespace}/${claim} has no volume directory on the stack`);
+  return dir;
 }

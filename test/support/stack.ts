@@ -75,6 +75,12 @@ export async function holdResizes(step: 'controller' | 'node', action: 'hold' | 
   if (!response.ok) throw new Error(`cannot ${action} ${step} resizes: ${await response.text()}`);
 }
 
+/** Holds or releases the snapshots of a namespace's claims (their CSI driver does not answer while held). */
+export async function holdSnapshots(action: 'hold' | 'release', namespace: string): Promise<void> {
+  const response = await fetch(`${inject('stackControl')}/snapshots/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`cannot ${action} snapshots: ${await response.text()}`);
+}
+
 /** Polls until `check` returns a value other than undefined, or fails naming what it waited for. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

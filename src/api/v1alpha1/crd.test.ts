@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { CRD_PATH, HELM_CRD_PATH, REFERENCE_PATH, renderCrdYaml, renderHelmCrd, renderReference } from '../../../hack/crd-yaml.js';
+import {
+  BACKUP_CRD_PATH, BACKUP_REFERENCE_PATH, CRD_PATH, HELM_CRD_PATH, REFERENCE_PATH, renderBackupCrdYaml, renderBackupReference, renderCrdYaml, renderHelmCrd, renderReference,
+} from '../../../hack/crd-yaml.js';
 import { gaimCrd, toStructural } from './crd.js';
 
 type Schema = Record<string, unknown> & { properties?: Record<string, Schema>; items?: Schema };
@@ -27,6 +29,8 @@ describe('the generated Gaim CRD', () => {
     expect(readFileSync(new URL(`../../../${CRD_PATH}`, import.meta.url), 'utf8')).toBe(renderCrdYaml());
     expect(readFileSync(new URL(`../../../${HELM_CRD_PATH}`, import.meta.url), 'utf8')).toBe(renderHelmCrd());
     expect(readFileSync(new URL(`../../../${REFERENCE_PATH}`, import.meta.url), 'utf8')).toBe(renderReference());
+    expect(readFileSync(new URL(`../../../${BACKUP_CRD_PATH}`, import.meta.url), 'utf8')).toBe(renderBackupCrdYaml());
+    expect(readFileSync(new URL(`../../../${BACKUP_REFERENCE_PATH}`, import.meta.url), 'utf8')).toBe(renderBackupReference());
   });
 
   it('describes every field under spec and status, for kubectl explain', () => {

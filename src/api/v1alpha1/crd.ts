@@ -7,6 +7,7 @@ import { z } from 'zod';
 import {
   API_VERSION, GROUP, GaimSpecSchema, GaimStatusSchema, KIND, PLURAL, ROOT_VALIDATIONS, SINGULAR, VERSION,
 } from './gaim.js';
+import { BACKUP_KIND, BACKUP_PLURAL, BACKUP_ROOT_VALIDATIONS, BACKUP_SINGULAR, GaimBackupSpecSchema, GaimBackupStatusSchema } from './gaim-backup.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -61,48 +62,85 @@ function openApi(schema: z.ZodType): JsonSchema {
   return toStructural(z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input' }));
 }
 
-/** The CRD as a plain object, ready to serialise or to create through the API. */
-export function gaimCrd(): Record<string, unknown> {
+interface Definition {
+  readonly kind: string;
+  readonly plural: string;
+  readonly singular: string;
+  readonly shortNames: readonly string[];
+  readonly description: string;
+  readonly printerColumns: readonly Record<string, unknown>[];
+  readonly spec: z.ZodType;
+  readonly status: z.ZodType;
+  readonly rootValidations: readonly { rule: string; message: string }[];
+}
+
+function customResourceDefinition(d: Definition): Record<string, unknown> {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
     metadata: {
-      name: `${PLURAL}.${GROUP}`,
+      name: `${d.plural}.${GROUP}`,
       labels: { 'app.kubernetes.io/name': 'gaim-operator', 'app.kubernetes.io/part-of': 'living-content' },
     },
     spec: {
       group: GROUP,
       scope: 'Namespaced',
-      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: [SINGULAR], categories: ['livingcontent'] },
+      names: { kind: d.kind, listKind: `${d.kind}List`, plural: d.plural, singular: d.singular, shortNames: [...d.shortNames], categories: ['livingcontent'] },
       versions: [{
         name: VERSION,
         served: true,
         storage: true,
         subresources: { status: {} },
-        additionalPrinterColumns: [
-          { name: 'Envs', type: 'string', jsonPath: '.spec.environments', description: 'Environments served' },
-          { name: 'Tier', type: 'string', jsonPath: '.spec.tier', description: 'Size class' },
-          { name: 'Sync', type: 'string', jsonPath: '.status.syncStatus', description: 'Progressing, Synced or Failed' },
-          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'All stores ready' },
-          { name: 'Retries', type: 'integer', jsonPath: '.status.retryCount', description: 'Failed attempts since the last success' },
-          { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
-        ],
+        additionalPrinterColumns: d.printerColumns,
         schema: {
           openAPIV3Schema: {
             type: 'object',
-            description: `A Gaim (${API_VERSION}) provisions one GAIM's data stores in its namespace: a MongoDB, a Redis and a Filestore volume for LanceDB, seeds them per environment, and reports sync state to Firestore.`,
+            description: d.description,
             required: ['spec'],
             properties: {
               apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
               kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
               metadata: { type: 'object' },
-              spec: openApi(GaimSpecSchema),
-              status: openApi(GaimStatusSchema),
+              spec: openApi(d.spec),
+              status: openApi(d.status),
             },
-            'x-kubernetes-validations': ROOT_VALIDATIONS,
+            'x-kubernetes-validations': d.rootValidations,
           },
         },
       }],
     },
   };
+}
+
+/** The Gaim CRD as a plain object, ready to serialise or to create through the API. */
+export function gaimCrd(): Record<string, unknown> {
+  return customResourceDefinition({
+    kind: KIND, plural: PLURAL, singular: SINGULAR, shortNames: [SINGULAR],
+    description: `A Gaim (${API_VERSION}) provisions one GAIM's data stores in its namespace: a MongoDB, a Redis and a Filestore volume for LanceDB, seeds them per environment, and reports sync state to Firestore.`,
+    printerColumns: [
+      { name: 'Envs', type: 'string', jsonPath: '.spec.environments', description: 'Environments served' },
+      { name: 'Tier', type: 'string', jsonPath: '.spec.tier', description: 'Size class' },
+      { name: 'Sync', type: 'string', jsonPath: '.status.syncStatus', description: 'Progressing, Synced or Failed' },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status', description: 'All stores ready' },
+      { name: 'Retries', type: 'integer', jsonPath: '.status.retryCount', description: 'Failed attempts since the last success' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    spec: GaimSpecSchema, status: GaimStatusSchema, rootValidations: ROOT_VALIDATIONS,
+  });
+}
+
+/** The GaimBackup CRD. */
+export function gaimBackupCrd(): Record<string, unknown> {
+  return customResourceDefinition({
+    kind: BACKUP_KIND, plural: BACKUP_PLURAL, singular: BACKUP_SINGULAR, shortNames: ['gbk'],
+    description: `A GaimBackup (${API_VERSION}) is one backup of a Gaim's claims as CSI VolumeSnapshots, taken when it is created; deleting it deletes its snapshots. A new Gaim restores from one with spec.restoreFrom.`,
+    printerColumns: [
+      { name: 'Gaim', type: 'string', jsonPath: '.spec.gaim', description: 'The Gaim backed up' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Pending, Running, Completed or Failed' },
+      { name: 'Started', type: 'date', jsonPath: '.status.startedAt', description: 'When the backup started' },
+      { name: 'Completed', type: 'date', jsonPath: '.status.completedAt', description: 'When it ended' },
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ],
+    spec: GaimBackupSpecSchema, status: GaimBackupStatusSchema, rootValidations: BACKUP_ROOT_VALIDATIONS,
+  });
 }

@@ -4,6 +4,7 @@
 // Rules the OpenAPI schema cannot express are CEL rules carried in `.meta()` for the API server,
 // with the same rule as a zod refinement for the operator; test/api checks both verdicts agree.
 import { z } from 'zod';
+import { scheduleProblem } from '../../cron.js';
 import { ERROR_TYPES } from '../../errors.js';
 
 export const GROUP = 'gaim.livingcontent.io';
@@ -44,6 +45,8 @@ export const Messages = {
   storageSize: 'must be a positive size in whole units, such as 10Gi, 500Mi or 1Ti',
   volumesOnlyGrow: 'volumes only grow: storage cannot be smaller than before (a claim cannot shrink)',
   image: 'must be a container image reference such as mongo:7.0 or registry.example.com/redis:7.2',
+  schedule: 'must be a cron expression of five fields (minute hour day-of-month month day-of-week, UTC), such as "0 3 * * *", or @hourly, @daily, @weekly, @monthly',
+  restoreOnlyAtCreation: 'restoreFrom is set only when a Gaim is created, and never changes: a Gaim restores once, into claims that do not exist yet',
 } as const;
 
 export const ENVIRONMENTS = ['local', 'stage', 'prod'] as const;
@@ -52,7 +55,12 @@ export const TIERS = ['small', 'medium', 'large'] as const;
 export type Tier = (typeof TIERS)[number];
 export const SYNC_STATUSES = ['Progressing', 'Synced', 'Failed'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
-export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced'] as const;
+export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced', 'BackedUp', 'QueuesHealthy'] as const;
+/** A duration as Kubernetes writes them: 90s, 30m, 1h, 1h30m. */
+export const DURATION_PATTERN = '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$';
+export const DELETION_POLICIES = ['Retain', 'Delete', 'Snapshot'] as const;
+/** A cron expression as the CRD checks its shape (the operator parses it: Messages.schedule). */
+export const SCHEDULE_PATTERN = '^(@(yearly|annually|monthly|weekly|daily|hourly)|[^\\s]+( [^\\s]+){4})$';
 /** What the operator seeds, as keys of status.seeded. */
 export const SEEDED_STORES = ['mongodb', 'redis', 'storage', 'firestore'] as const;
 export type SeededStore = (typeof SEEDED_STORES)[number];
@@ -92,6 +100,16 @@ export const MongoDBSpecSchema = z.strictObject({
   'x-kubernetes-validations': [growOnly('storage')],
 });
 
+export const QueuePolicySchema = z.strictObject({
+  maxDeliveries: z.int().min(1).max(1000).optional().meta({
+    description: 'Move a pending task delivered this many times without being acknowledged to the dead-letter stream (the data model\'s entry format: the task\'s fields, error, timestamp, retry_count) and acknowledge it, atomically. Unset: poison tasks are only reported.',
+  }),
+  removeIdleConsumersAfter: z.string().max(32).regex(new RegExp(DURATION_PATTERN), { message: 'must be a duration such as 90s, 30m or 1h' })
+    .refine((d) => d !== '', { message: 'must be a duration such as 90s, 30m or 1h' }).optional().meta({
+      description: 'Delete consumers of the task group idle this long with nothing pending (one with pending entries is never deleted: its entries would be orphaned). Unset: idle consumers are only reported.',
+    }),
+}).meta({ description: 'Auto-pilot for the task queues, opt-in: what the operator may do about poison tasks and dead consumers. Every action is counted (gaim_queue_actions_total) and written as an event.' });
+
 export const RedisSpecSchema = z.strictObject({
   enabled: z.boolean().default(true).meta({
     description: 'Provision a Redis for this GAIM. When false, no Redis objects are created and none are seeded.',
@@ -100,6 +118,7 @@ export const RedisSpecSchema = z.strictObject({
   storage: storageSize().optional().meta({
     description: "Size of the Redis append-only-file volume, such as 2Gi. Defaults to the tier's size from the app registry.",
   }),
+  queues: QueuePolicySchema.optional(),
 }).meta({
   description: 'The GAIM\'s Redis: task stream gaim:tasks:{env} with consumer group gaim:workers:{env} and a dead-letter stream per environment.',
   'x-kubernetes-validations': [growOnly('storage')],
@@ -158,9 +177,23 @@ export const EmbeddingDimensionsSchema = z.strictObject({
   description: 'Vector sizes of the tables whose model varies. Text and tool-selector tables are 3072 (gemini-embedding-001) and images 1408 (multimodalembedding@001), fixed by the data model.',
 });
 
+export const MaintenanceSchema = z.strictObject({
+  schedule: z.string().max(128).regex(new RegExp(SCHEDULE_PATTERN), { message: Messages.schedule })
+    .superRefine((schedule, ctx) => {
+      const problem = scheduleProblem(schedule);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${Messages.schedule}: ${problem}` });
+    })
+    .meta({ description: 'When to run the maintenance Job, as a cron expression in UTC (five fields, or @hourly, @daily, @weekly, @monthly). A missed slot runs once; never while another maintenance Job of this GAIM runs.' }),
+  cleanupOlderThan: z.string().max(32).regex(new RegExp(DURATION_PATTERN), { message: 'must be a duration such as 168h or 30m' })
+    .refine((d) => d !== '', { message: 'must be a duration such as 168h or 30m' }).default('168h').meta({
+      description: 'Table versions older than this are removed (LanceDB\'s own cleanup), after compaction. Default 168h: a week of versions to time-travel to.',
+    }),
+}).meta({ description: 'Opt-in maintenance of every LanceDB table: compaction of small fragments and cleanup of old versions (LanceDB\'s optimize), by a Job that runs the operator\'s image. Each run\'s figures per table (rows, versions, fragments, bytes) go to status.maintenance and the gaim_lancedb_table_* metrics.' });
+
 export const LanceDBSpecSchema = z.strictObject({
   storage: LanceDBStorageSchema,
   embeddingDimensions: EmbeddingDimensionsSchema.prefault({}),
+  maintenance: MaintenanceSchema.optional(),
 }).meta({ description: 'The GAIM\'s LanceDB: a ReadWriteMany volume (Filestore NFS) holding the tool-selector and knowledge tables of every environment.' });
 
 export const GaimConfigSchema = z.strictObject({
@@ -171,6 +204,24 @@ export const GaimConfigSchema = z.strictObject({
 }).meta({
   description: 'Initial configuration, written to Firestore gaims/{gaimId}/env/{env}/config/current for each environment when that document does not exist. An existing document is never changed: edit it in Firestore.',
 });
+
+export const BackupPolicySchema = z.strictObject({
+  schedule: z.string().max(128).regex(new RegExp(SCHEDULE_PATTERN), { message: Messages.schedule })
+    .superRefine((schedule, ctx) => {
+      const problem = scheduleProblem(schedule);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `${Messages.schedule}: ${problem}` });
+    })
+    .optional().meta({ description: 'When to take a GaimBackup, as a cron expression in UTC (five fields, or @hourly, @daily, @weekly, @monthly). A slot missed while the operator was away is taken once when it is back, not once per missed slot.' }),
+  keep: z.int().min(1).max(1000).default(7).meta({ description: 'How many Completed scheduled backups to keep; older ones are deleted (a Failed one only once a later one completed; the newest Completed one never).' }),
+  suspend: z.boolean().default(false).meta({ description: 'Take no scheduled backups until set back to false (retention still applies).' }),
+  requireAll: z.boolean().default(true).meta({ description: 'Whether a backup in which a claim cannot be snapshotted (a Filestore multishare share, a static NFS share, a driver without a VolumeSnapshotClass) fails. false: it completes with the claims that can, and says which could not.' }),
+}).meta({ description: 'Backups of this GAIM\'s claims as GaimBackups (CSI VolumeSnapshots): on a schedule with retention, and what a backup requires.' });
+
+export const RestoreFromSchema = z.strictObject({
+  backup: z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOMAIN_PATTERN), { message: 'must be the name of a GaimBackup in this namespace' }).meta({
+    description: 'A Completed GaimBackup in this namespace: the new claims are created from its VolumeSnapshots and the credentials from its copy of them. Only at creation; immutable.',
+  }),
+}).meta({ description: 'Create this GAIM\'s stores from a backup. Seeding afterwards only adds what is missing, so restored data is never overwritten.' });
 
 export const GaimSpecSchema = z.strictObject({
   gaimId: uuid().meta({
@@ -198,16 +249,24 @@ export const GaimSpecSchema = z.strictObject({
   redis: RedisSpecSchema.prefault({}),
   lancedb: LanceDBSpecSchema,
   config: GaimConfigSchema.optional(),
-  deletionPolicy: z.enum(['Retain', 'Delete']).default('Retain').meta({
-    description: 'What deleting the Gaim does to data. Retain (default) keeps volumes, claims, Secrets and their data; Delete removes them. Workloads are always removed; the Firestore GAIM document is never deleted.',
+  deletionPolicy: z.enum(DELETION_POLICIES).default('Retain').meta({
+    description: 'What deleting the Gaim does to data. Retain (default) keeps volumes, claims, Secrets and their data; Delete removes them; Snapshot takes a final GaimBackup first, waits for it to complete, keeps it, then removes them. Workloads are always removed; the Firestore GAIM document is never deleted.',
   }),
+  backup: BackupPolicySchema.optional(),
+  restoreFrom: RestoreFromSchema.optional(),
   suspend: z.boolean().default(false).meta({
     description: 'Stop all changes to this GAIM\'s objects and stores until set back to false. Status still reports what is observed.',
   }),
-}).meta({ description: 'The desired data stores of one GAIM. The Gaim lives in the namespace whose stores it owns; its name is the gaim_name.' });
+}).meta({
+  description: 'The desired data stores of one GAIM. The Gaim lives in the namespace whose stores it owns; its name is the gaim_name.',
+  'x-kubernetes-validations': [{
+    rule: 'has(self.restoreFrom) == has(oldSelf.restoreFrom) && (!has(self.restoreFrom) || self.restoreFrom == oldSelf.restoreFrom)',
+    message: Messages.restoreOnlyAtCreation,
+  }],
+});
 
 export const ConditionSchema = z.strictObject({
-  type: z.string().min(1).max(316).meta({ description: 'Condition type: Ready, MongoDBReady, RedisReady, StorageReady, Seeded or FirestoreSynced.' }),
+  type: z.string().min(1).max(316).meta({ description: 'Condition type: Ready, MongoDBReady, RedisReady, StorageReady, Seeded, FirestoreSynced, BackedUp or QueuesHealthy.' }),
   status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'True, False or Unknown.' }),
   observedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation this condition was set for.' }),
   lastTransitionTime: z.iso.datetime().meta({ description: 'When status last changed.' }),
@@ -226,16 +285,24 @@ export const GaimStatusSchema = z.strictObject({
   }),
   message: z.string().max(32768).optional().meta({ description: 'Human-readable summary of the current state or error.' }),
   retryCount: z.int().min(0).optional().meta({ description: 'Failed attempts since the last success (Firestore retry_count).' }),
+  sameErrorStreak: z.int().min(0).optional().meta({ description: 'Failed attempts in a row with the same errorType and reason; absent after a success.' }),
+  degraded: z.boolean().optional().meta({ description: 'True when the same retryable error has failed GAIM_DEGRADED_AFTER_FAILURES attempts in a row: retrying alone is not expected to fix it (Argo CD shows Degraded, not Progressing forever).' }),
   lastRetryAt: z.iso.datetime().optional().meta({ description: 'When the last failed attempt ran (Firestore last_retry_at); absent after a success.' }),
   nextRetryAt: z.iso.datetime().optional().meta({ description: 'When the next attempt is due (Firestore next_retry_at); absent when none is scheduled.' }),
   conditions: z.array(ConditionSchema).max(32).optional().meta({
-    description: 'Ready, MongoDBReady, RedisReady, StorageReady, Seeded and FirestoreSynced.',
+    description: 'Ready, MongoDBReady, RedisReady, StorageReady, Seeded and FirestoreSynced; BackedUp when spec.backup.schedule is set; QueuesHealthy once the queues are sampled.',
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['type'],
   }),
   retryNowHandled: z.string().max(1024).optional().meta({ description: 'The last value of the gaim.livingcontent.io/retry-now annotation acted on.' }),
   rotateCredentialsHandled: z.string().max(1024).optional().meta({ description: 'The last value of the gaim.livingcontent.io/rotate-credentials annotation for which every store switched to new app credentials.' }),
   credentialsRotatedAt: z.string().optional().meta({ description: 'When the newest app credentials in the Secrets became current (RFC 3339).' }),
+  mongodbVersion: z.strictObject({
+    image: z.string().max(512).meta({ description: 'The image the MongoDB StatefulSet ran when the version was read.' }),
+    server: z.string().max(64).meta({ description: 'The server\'s version (buildInfo), such as 8.0.4.' }),
+    featureCompatibilityVersion: z.string().max(16).optional().meta({ description: 'Its featureCompatibilityVersion, such as 7.0; absent where the server has none.' }),
+    since: z.string().optional().meta({ description: 'Since when this image has run ready without interruption (RFC 3339); absent while it is not ready. The featureCompatibilityVersion is raised to the server\'s once this is GAIM_MONGODB_FCV_BURN_IN_SECONDS old.' }),
+  }).optional().meta({ description: 'What the GAIM\'s MongoDB said of its version, read once per image. After a major upgrade has run healthy for the burn-in period the operator raises the featureCompatibilityVersion; never before, never down.' }),
   seeded: z.strictObject({
     mongodb: z.string().optional().meta({ description: 'Fingerprint of the environments MongoDB was last seeded for.' }),
     redis: z.string().optional().meta({ description: 'Fingerprint of the environments Redis was last seeded for.' }),
@@ -251,6 +318,50 @@ export const GaimStatusSchema = z.strictObject({
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['store'],
   }),
+  queues: z.array(z.strictObject({
+    env: z.enum(ENVIRONMENTS).meta({ description: 'The environment: its stream gaim:tasks:{env} and group gaim:workers:{env} (local: no suffix).' }),
+    length: z.int().min(0).meta({ description: 'Entries in the task stream (XLEN).' }),
+    lag: z.int().min(0).optional().meta({ description: 'Entries not yet delivered to the group (XINFO GROUPS lag); absent when Redis cannot tell.' }),
+    pending: z.int().min(0).meta({ description: 'Entries delivered and not acknowledged.' }),
+    oldestPendingSeconds: z.int().min(0).meta({ description: 'Age of the oldest pending entry.' }),
+    maxDeliveries: z.int().min(0).meta({ description: 'The most deliveries of a pending entry (among the oldest 100).' }),
+    consumers: z.int().min(0).meta({ description: 'Consumers of the group.' }),
+    consumersIdle: z.int().min(0).meta({ description: 'Consumers idle for more than a minute.' }),
+    dlqLength: z.int().min(0).meta({ description: 'Entries in the dead-letter stream.' }),
+    sampledAt: z.iso.datetime().meta({ description: 'When these figures were sampled (status is refreshed when the health changes, or at most every 5 minutes while the figures move; the metrics are live).' }),
+  })).max(3).optional().meta({
+    description: 'The task queues of each environment, sampled by the operator (about every 30 s; the gaim_stream_* metrics carry every sample). QueuesHealthy says what they mean.',
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['env'],
+  }),
+  maintenance: z.strictObject({
+    lastScheduleTime: z.iso.datetime().optional().meta({ description: 'The last slot of spec.lancedb.maintenance.schedule a Job was started for (or, when the schedule was set, the slot before it).' }),
+    lastRun: z.strictObject({
+      job: z.string().max(253).meta({ description: 'The maintenance Job.' }),
+      completedAt: z.iso.datetime().meta({ description: 'When it ended.' }),
+      succeeded: z.boolean().meta({ description: 'Whether every table was maintained.' }),
+      message: z.string().max(4096).optional().meta({ description: 'Why it failed, when it did.' }),
+    }).optional().meta({ description: 'The newest maintenance Job that ended.' }),
+    tables: z.array(z.strictObject({
+      table: z.string().max(253).meta({ description: 'The table, under the claim: stage/knowledge/knowledge_text.lance.' }),
+      rows: z.int().min(0).meta({ description: 'Rows.' }),
+      versions: z.int().min(0).meta({ description: 'Versions kept, after the run.' }),
+      fragments: z.int().min(0).meta({ description: 'Fragments (data files), after the run.' }),
+      bytes: z.int().min(0).meta({ description: 'Bytes on the share, every kept version\'s, after the run.' }),
+      versionsBefore: z.int().min(0).meta({ description: 'Versions before the run.' }),
+      fragmentsBefore: z.int().min(0).meta({ description: 'Fragments before the run.' }),
+    })).max(16).optional().meta({
+      description: 'Each table, as the last successful run left it.',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['table'],
+    }),
+  }).optional().meta({ description: 'LanceDB maintenance (spec.lancedb.maintenance): its schedule and what the last run did.' }),
+  lastBackup: z.strictObject({
+    name: z.string().max(253).meta({ description: 'The GaimBackup.' }),
+    completedAt: z.iso.datetime().meta({ description: 'When it completed.' }),
+  }).optional().meta({ description: 'The newest Completed GaimBackup of this GAIM.' }),
+  lastScheduleTime: z.iso.datetime().optional().meta({ description: 'The last slot of spec.backup.schedule a backup was taken for (or, when the schedule was set, the slot before it).' }),
+  restoredFrom: z.string().max(253).optional().meta({ description: 'The GaimBackup this GAIM\'s claims were created from.' }),
   claims: z.array(z.strictObject({
     name: z.string().min(1).max(253).meta({ description: 'The PersistentVolumeClaim.' }),
     store: z.enum(['mongodb', 'redis', 'lancedb']).meta({ description: 'Whose data it holds: mongodb, redis or lancedb.' }),

@@ -51,3 +51,20 @@ describe('parseGaim', () => {
     expect(result.error.message).toContain(': extra');
   });
 });
+
+describe('a backup schedule the CRD\'s pattern lets through', () => {
+  const withSchedule = (schedule: string) => ({
+    apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name: 'marvin', namespace: 'marvin' },
+    spec: { gaimId: '660e8400-e29b-41d4-a716-446655440001', displayName: 'M', environments: ['stage'], lancedb: { storage: { nfs: { server: '10.0.0.2', path: '/vol1' } } }, backup: { schedule } },
+  });
+  it.each(['61 * * * *', '* 25 * * *', '* * * 13 *'])('refuses %s, naming spec.backup.schedule (Failed, errorType validation)', (schedule) => {
+    const result = parseGaim(withSchedule(schedule));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.errorType).toBe('validation');
+    expect(result.error.message).toMatch(/^spec\.backup\.schedule: must be a cron expression/);
+  });
+  it('takes a schedule cron-parser reads', () => {
+    expect(parseGaim(withSchedule('*/15 2-4 * * 1-5')).ok).toBe(true);
+  });
+});

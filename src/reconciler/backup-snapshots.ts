@@ -1,0 +1,169 @@
+// The GaimBackup's I/O: what the cluster says of the Gaim's claims (their StorageClasses, the
+// snapshot classes), taking the snapshots (the credentials copied first, Redis's append-only file
+// rewritten and MongoDB fsynced just before), and what the snapshots say since. Every create is by
+// name, so an operator restarted in the middle takes nothing twice and loses nothing.
+import type { Gaim } from '../api/v1alpha1/gaim.js';
+import type { BackupClaim, GaimBackup } from '../api/v1alpha1/gaim-backup.js';
+import type { Settings } from '../config/settings.js';
+import type { Caches } from '../controller/manager.js';
+import type { ReconcileContext } from '../controller/result.js';
+import { errorMessage, OperatorError } from '../errors.js';
+import type { KubeClient } from '../kube/client.js';
+import { isConflict, isNotFound } from '../kube/errors.js';
+import type { KubeObject } from '../kube/objects.js';
+import { Resources, type Resource } from '../kube/resources.js';
+import { Message } from '../messages.js';
+import {
+  backupTargets, CLAIM_DRIVER_LABEL, credentialsCopy, credentialsCopyName, DEFAULT_GROUP_SNAPSHOT_CLASS, DEFAULT_SNAPSHOT_CLASS, groupPlan, groupSnapshotName,
+  snapshotName, snapshotPlan, volumeGroupSnapshot, volumeSnapshot, type SnapshotClassView, type SnapshotPlan,
+} from '../resources/backup.js';
+import { objectNames } from '../resources/meta.js';
+import { MongoSecretKeys } from '../resources/mongodb.js';
+import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../resources/redis.js';
+import { flushMongoDB } from '../seeders/mongodb.js';
+import { rewriteAppendOnlyFile } from '../seeders/redis.js';
+import { readCredentials } from './secrets.js';
+import { storeAddress } from './store-address.js';
+
+export interface BackupDeps {
+  readonly caches: Caches;
+  readonly client: KubeClient;
+  readonly settings: Pick<Settings, 'overrides' | 'backups'>;
+  readonly groupSnapshotsServed: boolean;
+}
+
+/** What a backup is to take: each claim's plan, and the groups among them. */
+export interface Inventory {
+  readonly plans: readonly SnapshotPlan[];
+  readonly groups: ReturnType<typeof groupPlan>;
+}
+
+type Claim = KubeObject & { spec?: { storageClassName?: string }; status?: { phase?: string } };
+type StorageClass = KubeObject & { provisioner?: string; parameters?: Record<string, string> };
+type SnapshotClass = KubeObject & { driver?: string };
+export type SnapshotView = KubeObject & {
+  spec?: { source?: { persistentVolumeClaimName?: string } };
+  status?: { readyToUse?: boolean; restoreSize?: string; error?: { message?: string }; boundVolumeSnapshotContentName?: string };
+};
+
+const kube = (what: string) => (error: unknown) => { throw new OperatorError('kubernetes', `${what}: ${errorMessage(error)}`, { cause: error }); };
+
+export async function takeInventory(gaim: Gaim, deps: BackupDeps, signal: AbortSignal): Promise<Inventory> {
+  const ns = gaim.metadata.namespace;
+  const classes = (resource: Resource, annotation: string) => deps.client.list<SnapshotClass>(resource, { signal })
+    .then(({ items }) => items.map((c): SnapshotClassView => ({ name: c.metadata?.name ?? '', driver: c.driver ?? '', isDefault: c.metadata?.annotations?.[annotation] === 'true' })))
+    .catch(kube(Message.listSnapshotClasses));
+  const snapshotClasses = await classes(Resources.volumeSnapshotClass, DEFAULT_SNAPSHOT_CLASS);
+  const storageClasses = new Map<string, StorageClass | undefined>();
+  const plans: SnapshotPlan[] = [];
+  for (const target of backupTargets(gaim)) {
+    const claim = deps.caches.get<Claim>(Resources.persistentVolumeClaim, `${ns}/${target.claim}`);
+    const className = claim?.spec?.storageClassName;
+    if (className !== undefined && className !== '' && !storageClasses.has(className)) {
+      storageClasses.set(className, await deps.client.get<StorageClass>(Resources.storageClass, className, undefined, signal)
+        .catch((error: unknown) => (isNotFound(error) ? undefined : kube(Message.readStorageClass(className))(error))));
+    }
+    const storageClass = className === undefined ? undefined : storageClasses.get(className);
+    plans.push(snapshotPlan({
+      target, phase: claim === undefined ? undefined : claim.status?.phase ?? 'Pending', storageClassName: className,
+      driver: storageClass?.provisioner, classParameters: storageClass?.parameters ?? {},
+    }, snapshotClasses, deps.settings.backups.snapshotClasses[target.store]));
+  }
+  const groupsWanted = deps.groupSnapshotsServed && deps.settings.backups.groupSnapshots === 'auto';
+  const groups = groupsWanted ? groupPlan(plans, await classes(Resources.volumeGroupSnapshotClass, DEFAULT_GROUP_SNAPSHOT_CLASS)) : [];
+  return { plans, groups };
+}
+
+/** The backup's snapshot objects that should exist, by resource. */
+function wanted(backup: GaimBackup, inventory: Inventory): { resource: Resource; object: KubeObject }[] {
+  const grouped = new Set(inventory.groups.flatMap((g) => g.targets.map((t) => t.claim)));
+  return [
+    ...inventory.groups.map((g) => ({ resource: Resources.volumeGroupSnapshot, object: volumeGroupSnapshot(backup, g) })),
+    ...inventory.plans.flatMap((p) => (p.supported === true && !grouped.has(p.target.claim)
+      ? [{ resource: Resources.volumeSnapshot, object: volumeSnapshot(backup, p.target, p.className) }] : [])),
+  ];
+}
+
+/**
+ * Takes what is not taken yet: the credentials copy, then — just before the snapshots — Redis's
+ * append-only file rewritten and MongoDB fsynced (best effort: a store that cannot still gets a
+ * crash-consistent snapshot, and the notes say so), then the snapshot objects. Returns the notes.
+ */
+export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, inventory: Inventory, deps: BackupDeps, context: ReconcileContext): Promise<string[]> {
+  const notes: string[] = [];
+  const ns = backup.metadata.namespace;
+  const missing = wanted(backup, inventory).filter(({ resource, object }) => deps.caches.get(resource, `${ns}/${object.metadata?.name ?? ''}`) === undefined);
+  if (missing.length === 0) return notes;
+  const credentials = await readCredentials(gaim, deps.client, context.signal);
+  const names = objectNames(gaim);
+  const copy = credentialsCopy(backup, { mongodb: credentials.get(names.mongodbSecret), redis: credentials.get(names.redisSecret) });
+  await deps.client.create(Resources.secret, copy, context.signal).catch((error: unknown) => {
+    if (!isConflict(error)) kube(Message.copyCredentials(credentialsCopyName(backup.metadata.name)))(error);
+  });
+
+  const redis = credentials.get(names.redisSecret);
+  if (gaim.spec.redis.enabled && redis !== undefined) {
+    await rewriteAppendOnlyFile({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: redis[RedisSecretKeys.operatorPassword] ?? '' }, 60_000, context.signal)
+      .then((outcome) => { notes.push(outcome === 'no-aof' ? 'Redis keeps no append-only file: its snapshot holds what it last saved' : `Redis's append-only file rewritten at ${new Date().toISOString()}, just before its snapshot: at most the last second of writes after it can be missing`); })
+      .catch((error: unknown) => { notes.push(`Redis's append-only file was not rewritten first (${errorMessage(error)}): its snapshot is as a crash would leave it`); });
+  }
+  const mongo = credentials.get(names.mongodbSecret);
+  if (gaim.spec.mongodb.enabled && mongo !== undefined) {
+    await flushMongoDB({ address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: mongo[MongoSecretKeys.rootUsername] ?? '', password: mongo[MongoSecretKeys.rootPassword] ?? '' }, context.signal)
+      .then((outcome) => { notes.push(outcome === 'flushed' ? 'MongoDB fsynced just before its snapshot; the journal covers anything later' : 'MongoDB could not fsync (the server has no fsync command): its snapshot is crash-consistent, recovered by its journal'); })
+      .catch((error: unknown) => { notes.push(`MongoDB was not fsynced first (${errorMessage(error)}): its snapshot is as a crash would leave it (the journal recovers it)`); });
+  }
+  // A group selects its claims by label: each claim in one carries its driver's (patched onto claims made before).
+  for (const group of inventory.groups.filter((g) => missing.some((m) => m.object.metadata?.name === groupSnapshotName(backup.metadata.name, g.driver)))) {
+    for (const target of group.targets) {
+      const claim = deps.caches.get<KubeObject>(Resources.persistentVolumeClaim, `${ns}/${target.claim}`);
+      if (claim?.metadata?.labels?.[CLAIM_DRIVER_LABEL] === group.driver) continue;
+      await deps.client.mergePatch(Resources.persistentVolumeClaim, target.claim, ns, { metadata: { labels: { [CLAIM_DRIVER_LABEL]: group.driver } } }, context.signal)
+        .catch(kube(Message.labelClaim(target.claim)));
+    }
+  }
+  for (const { resource, object } of missing) {
+    await deps.client.create(resource, object, context.signal).catch((error: unknown) => {
+      if (!isConflict(error)) kube(Message.createSnapshot(resource.kind, object.metadata?.name ?? ''))(error);
+    });
+    context.log.info({ kind: resource.kind, name: object.metadata?.name }, 'created');
+  }
+  return notes;
+}
+
+/** Each claim's entry, from what its snapshot (or its group's member) says. */
+export async function observeClaims(backup: GaimBackup, inventory: Inventory, deps: BackupDeps, signal: AbortSignal): Promise<BackupClaim[]> {
+  const ns = backup.metadata.namespace;
+  const members = new Map<string, SnapshotView>();
+  for (const group of inventory.groups) {
+    const object = deps.caches.get<KubeObject & { status?: { error?: { message?: string } } }>(Resources.volumeGroupSnapshot, `${ns}/${groupSnapshotName(backup.metadata.name, group.driver)}`);
+    const uid = object?.metadata?.uid;
+    if (uid === undefined) continue;
+    // The snapshot-controller makes the members (owned by the group, named by it): not in the label-selected cache.
+    const { items } = await deps.client.list<SnapshotView>(Resources.volumeSnapshot, { namespace: ns, signal }).catch(kube(Message.listSnapshots(ns)));
+    for (const item of items) {
+      if (item.metadata?.ownerReferences?.some((o) => o.uid === uid) === true) members.set(item.spec?.source?.persistentVolumeClaimName ?? '', item);
+    }
+    const groupError = object?.status?.error?.message;
+    if (groupError !== undefined) for (const t of group.targets) if (!members.has(t.claim)) members.set(t.claim, { status: { error: { message: groupError } } });
+  }
+  const grouped = new Map(inventory.groups.flatMap((g) => g.targets.map((t) => [t.claim, groupSnapshotName(backup.metadata.name, g.driver)] as const)));
+  return inventory.plans.map((plan): BackupClaim => {
+    const base = { store: plan.target.store, claim: plan.target.claim };
+    if (plan.supported === false) return { ...base, supported: false, readyToUse: false, error: plan.reason };
+    if (plan.supported === 'waiting') return { ...base, supported: true, readyToUse: false, error: plan.reason };
+    const group = grouped.get(plan.target.claim);
+    const snapshot = group === undefined
+      ? deps.caches.get<SnapshotView>(Resources.volumeSnapshot, `${ns}/${snapshotName(backup.metadata.name, plan.target.store)}`)
+      : members.get(plan.target.claim);
+    const name = group === undefined ? snapshotName(backup.metadata.name, plan.target.store) : snapshot?.metadata?.name;
+    return {
+      ...base, supported: true,
+      ...(name === undefined ? {} : { volumeSnapshot: name }),
+      ...(group === undefined ? {} : { volumeGroupSnapshot: group }),
+      readyToUse: snapshot?.status?.readyToUse === true,
+      ...(snapshot?.status?.restoreSize === undefined ? {} : { restoreSize: snapshot.status.restoreSize }),
+      ...(snapshot?.status?.error?.message === undefined || snapshot.status.readyToUse === true ? {} : { error: snapshot.status.error.message }),
+    };
+  });
+}
