@@ -97,8 +97,12 @@ describe('tenant isolation', () => {
   });
 
   it('never mints credentials over existing data: a deleted Secret fails the Gaim with CredentialsMissing until it is restored', async () => {
-    const operator = await witness.operator();
+    // The operator may not watch Secrets, so nothing tells it of the deletion: the next reconcile
+    // finds it, at the latest the full re-check (GAIM_RESYNC_SECONDS), short here and scoped to this
+    // namespace. (With the default, a CI run's last incidental reconcile — the queue prober's first
+    // status write — came before the deletion, and the Gaim stayed Synced for the test's minute.)
     const ns = witness.namespace(await createNamespace('drift'));
+    const operator = await witness.operator([ns], { GAIM_RESYNC_SECONDS: '3' });
     await createGaim(suite.client, ns, 'keeper');
     await waitForGaim(suite.client, ns, 'keeper', 'to be Synced', isSynced, 120_000);
     const secretName = 'keeper-mongodb-credentials';
