@@ -29,9 +29,13 @@ describe('provisioning', () => {
     const ns = await createNamespace('prov');
     const operator = await suite.operator();
     await createGaim(suite.client, ns, 'marvin');
-    const synced = await waitForGaim(suite.client, ns, 'marvin', 'to be Synced', isSynced);
+    // Synced, and the queue prober's first sample in (within GAIM_QUEUE_SAMPLE_SECONDS of Redis being
+    // ready): until then its first status write is still to come, a change like any other.
+    const synced = await waitForGaim(suite.client, ns, 'marvin', 'to be Synced with its first queue sample',
+      (g) => isSynced(g) && condition(g, 'QueuesHealthy') !== undefined);
     expect(synced.status?.conditions?.map((c) => `${c.type}=${c.status}/${c.reason}`)).toEqual([
       'Ready=True/Ready', 'MongoDBReady=True/Ready', 'RedisReady=True/Ready', 'StorageReady=True/ClaimBound', 'Seeded=True/AppUserUnsupported', 'FirestoreSynced=True/FirestoreWritten',
+      'QueuesHealthy=True/Healthy',
     ]);
     expect(synced.status?.endpoints).toEqual({
       mongodb: `marvin-mongodb.${ns}.svc.cluster.local:27017`, redis: `marvin-redis.${ns}.svc.cluster.local:6379`, lancedbClaim: 'marvin-lancedb',
