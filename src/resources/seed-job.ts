@@ -23,6 +23,64 @@ export const seedJobName = (gaim: Gaim, fingerprint: string, attempt = 1) =>
 /** Capabilities of the preparation step: enough to hand a root-owned directory over, nothing else. */
 export const PREPARE_CAPABILITIES = ['CHOWN', 'FOWNER'] as const;
 
+type Fields = Record<string, unknown>;
+
+/** Where the storage Jobs mount the LanceDB claim, and a scratch /tmp (the root filesystem is read-only). */
+const storageMounts = () => [{ name: 'lancedb', mountPath: LANCEDB_MOUNT_PATH }, { name: 'tmp', mountPath: '/tmp' }];
+
+/** A container of a storage Job: this operator's image, the storage mounts, the Job's own args and limits. */
+function storageContainer(settings: SeedJobSettings, name: string, args: string[], resources: Fields, securityContext: Fields): Fields {
+  return {
+    image: settings.image, imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: storageMounts(),
+    name, args, resources, securityContext,
+  };
+}
+
+/** The unprivileged security context of a storage Job's main container: the storage uid/gid, nothing more. */
+const storageUser = ({ storageUid: uid, storageGid: gid }: SeedJobSettings) => ({
+  runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] },
+});
+
+/**
+ * What the seed and maintenance Jobs share: one pod, never restarted in place (the operator decides
+ * about retries), no service account token, the operator's placement settings, the storage uid/gid,
+ * the Gaim's LanceDB claim at /data.
+ */
+function storageJob(gaim: Gaim, settings: SeedJobSettings, job: {
+  metadata: KubeObject['metadata']; podLabels: Record<string, string>; activeDeadlineSeconds: number; ttlSecondsAfterFinished: number;
+  initContainers?: Fields[]; containers: Fields[];
+}): KubeObject {
+  const { nodeSelector, tolerations, storageUid: uid, storageGid: gid } = settings;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: job.metadata,
+    spec: {
+      // Retries are the operator's (a new Job at the ledger's nextRetryAt, or the next slot), not the Job controller's.
+      backoffLimit: 0,
+      activeDeadlineSeconds: job.activeDeadlineSeconds,
+      ttlSecondsAfterFinished: job.ttlSecondsAfterFinished,
+      template: {
+        metadata: { labels: job.podLabels },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
+          ...(tolerations.length === 0 ? {} : { tolerations }),
+          securityContext: { runAsUser: uid, runAsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } },
+          ...(job.initContainers === undefined ? {} : { initContainers: job.initContainers }),
+          containers: job.containers,
+          volumes: [
+            { name: 'lancedb', persistentVolumeClaim: { claimName: objectNames(gaim).lancedbClaim } },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
 /**
  * The Job that lays out LanceDB on the GAIM's volume: this operator's own image running
  * `seed-storage` with the claim mounted at /data, as the storage uid/gid. A new Filestore share is
@@ -32,58 +90,26 @@ export const PREPARE_CAPABILITIES = ['CHOWN', 'FOWNER'] as const;
  * Job, a finished one is never re-run, a failed one is retried by the next attempt.
  */
 export function seedStorageJob(gaim: Gaim, fingerprint: string, attempt: number, settings: SeedJobSettings): KubeObject {
-  const { nodeSelector, tolerations, storageUid: uid, storageGid: gid } = settings;
+  const { storageUid: uid, storageGid: gid } = settings;
+  const { environments } = gaim.spec;
   const podLabels = { ...labels(gaim, 'seed'), [SEED_HASH_LABEL]: fingerprint, [SEED_ATTEMPT_LABEL]: String(attempt) };
-  const meta = ownedMeta(gaim, seedJobName(gaim, fingerprint, attempt), 'seed');
-  const mounts = [{ name: 'lancedb', mountPath: LANCEDB_MOUNT_PATH }, { name: 'tmp', mountPath: '/tmp' }];
-  const common = { image: settings.image, imagePullPolicy: 'IfNotPresent', terminationMessagePolicy: 'FallbackToLogsOnError', volumeMounts: mounts };
-  const prepare = {
-    ...common,
-    name: 'prepare-share',
-    args: prepareShareArgs({ root: LANCEDB_MOUNT_PATH, environments: gaim.spec.environments, uid, gid }),
-    resources: { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
-    securityContext: {
+  const prepare = storageContainer(settings, 'prepare-share', prepareShareArgs({ root: LANCEDB_MOUNT_PATH, environments, uid, gid }),
+    { requests: { cpu: '10m', memory: '64Mi' }, limits: { memory: '128Mi' } },
+    {
       runAsUser: 0, runAsGroup: 0, runAsNonRoot: false, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
       capabilities: { drop: ['ALL'], add: [...PREPARE_CAPABILITIES] },
-    },
-  };
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { ...meta, labels: podLabels },
-    spec: {
-      // Retries are the operator's (a new Job at the ledger's nextRetryAt), not the Job controller's.
-      backoffLimit: 0,
-      activeDeadlineSeconds: 900,
-      ttlSecondsAfterFinished: 7 * 24 * 3600,
-      template: {
-        metadata: { labels: podLabels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
-          ...(tolerations.length === 0 ? {} : { tolerations }),
-          securityContext: { runAsUser: uid, runAsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } },
-          ...(settings.prepareShares ? { initContainers: [prepare] } : {}),
-          containers: [{
-            ...common,
-            name: 'seed-storage',
-            args: seedStorageArgs({ root: LANCEDB_MOUNT_PATH, environments: gaim.spec.environments, dimensions: gaim.spec.lancedb.embeddingDimensions }),
-            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } },
-            securityContext: {
-              runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true,
-              capabilities: { drop: ['ALL'] },
-            },
-          }],
-          volumes: [
-            { name: 'lancedb', persistentVolumeClaim: { claimName: objectNames(gaim).lancedbClaim } },
-            { name: 'tmp', emptyDir: {} },
-          ],
-        },
-      },
-    },
-  };
+    });
+  const seed = storageContainer(settings, 'seed-storage',
+    seedStorageArgs({ root: LANCEDB_MOUNT_PATH, environments, dimensions: gaim.spec.lancedb.embeddingDimensions }),
+    { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } }, storageUser(settings));
+  return storageJob(gaim, settings, {
+    metadata: { ...ownedMeta(gaim, seedJobName(gaim, fingerprint, attempt), 'seed'), labels: podLabels },
+    podLabels,
+    activeDeadlineSeconds: 900,
+    ttlSecondsAfterFinished: 7 * 24 * 3600,
+    ...(settings.prepareShares ? { initContainers: [prepare] } : {}),
+    containers: [seed],
+  });
 }
 
 /** On a maintenance Job: the schedule slot it runs for. */
@@ -97,43 +123,15 @@ export const maintenanceJobName = (gaim: Pick<Gaim, 'metadata'>, slot: Date) => 
  * and restrictions. It reports per table in its termination message (resources/maintenance-report.ts).
  */
 export function maintenanceJob(gaim: Gaim, slot: Date, cleanupOlderThanSeconds: number, settings: SeedJobSettings): KubeObject {
-  const { nodeSelector, tolerations, storageUid: uid, storageGid: gid } = settings;
-  const podLabels = labels(gaim, 'maintenance');
   const meta = ownedMeta(gaim, maintenanceJobName(gaim, slot), 'maintenance');
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
+  return storageJob(gaim, settings, {
     metadata: { ...meta, annotations: { [MAINTENANCE_SLOT_ANNOTATION]: slot.toISOString() } },
-    spec: {
-      backoffLimit: 0,
-      // Compaction of a large table takes a while; a run still going after this is stopped (the next slot tries again).
-      activeDeadlineSeconds: 4 * 3600,
-      ttlSecondsAfterFinished: 24 * 3600,
-      template: {
-        metadata: { labels: podLabels },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          enableServiceLinks: false,
-          ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
-          ...(tolerations.length === 0 ? {} : { tolerations }),
-          securityContext: { runAsUser: uid, runAsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } },
-          containers: [{
-            name: 'maintain-storage',
-            image: settings.image,
-            imagePullPolicy: 'IfNotPresent',
-            terminationMessagePolicy: 'FallbackToLogsOnError',
-            args: maintainStorageArgs({ root: LANCEDB_MOUNT_PATH, environments: gaim.spec.environments, cleanupOlderThanSeconds }),
-            resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
-            securityContext: { runAsUser: uid, runAsGroup: gid, runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
-            volumeMounts: [{ name: 'lancedb', mountPath: LANCEDB_MOUNT_PATH }, { name: 'tmp', mountPath: '/tmp' }],
-          }],
-          volumes: [
-            { name: 'lancedb', persistentVolumeClaim: { claimName: objectNames(gaim).lancedbClaim } },
-            { name: 'tmp', emptyDir: {} },
-          ],
-        },
-      },
-    },
-  };
+    podLabels: labels(gaim, 'maintenance'),
+    // Compaction of a large table takes a while; a run still going after this is stopped (the next slot tries again).
+    activeDeadlineSeconds: 4 * 3600,
+    ttlSecondsAfterFinished: 24 * 3600,
+    containers: [storageContainer(settings, 'maintain-storage',
+      maintainStorageArgs({ root: LANCEDB_MOUNT_PATH, environments: gaim.spec.environments, cleanupOlderThanSeconds }),
+      { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } }, storageUser(settings))],
+  });
 }
