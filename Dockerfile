@@ -21,8 +21,14 @@ COPY package.json ./
 # container works with a read-only root filesystem.
 USER 1000:1000
 # node is PID 1 and handles SIGTERM itself (graceful shutdown in the controller).
-# --optimize-for-size (which NODE_OPTIONS refuses, so it is here): V8 favours memory over speed in
-# its compilers and heap sizing. Measured with hack/bench/levers.ts at 300 Gaims: quiet RSS 174 MiB
-# against 258 and 316 MiB without it, with the same convergence time (README, Benchmarks).
-ENTRYPOINT ["node", "--optimize-for-size", "/app/dist/src/main.js"]
+# V8 flags on the command line (NODE_OPTIONS refuses --optimize-for-size, so they are all here),
+# each measured with hack/bench/levers.ts at 300 Gaims (README, Benchmarks):
+# --optimize-for-size: V8 favours memory over speed in its compilers and heap sizing; quiet RSS 174
+#   MiB against 258 and 316 MiB without it, with the same convergence time.
+# --no-opt --no-maglev: no optimising compilers (TurboFan, Maglev); hot code runs as Sparkplug's
+#   baseline code. Their compile zones and code were about 36 MiB of RSS (quiet 138 MiB against 173
+#   and 176); the operator's work is JSON, TLS and waiting on the API server, so it converged as fast.
+#   Not --jitless (quiet 126 MiB): without WebAssembly, undici cannot parse HTTP/1.1, and an API
+#   server or proxy that does not speak HTTP/2 would be unreachable.
+ENTRYPOINT ["node", "--optimize-for-size", "--no-opt", "--no-maglev", "/app/dist/src/main.js"]
 CMD ["run"]

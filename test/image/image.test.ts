@@ -20,7 +20,7 @@ describe('container image', () => {
     // The machine's environment as a build would have it (registry, CA certificates, npm cache).
     const image: BuiltImage = await buildImageFilesystem(join(repoRoot, 'Dockerfile'), repoRoot, work, process.env);
     expect(image.user).toBe('1000:1000');
-    expect(image.entrypoint).toEqual(['node', '--optimize-for-size', '/app/dist/src/main.js']);
+    expect(image.entrypoint).toEqual(['node', '--optimize-for-size', '--no-opt', '--no-maglev', '/app/dist/src/main.js']);
     expect(image.cmd).toEqual(['run']);
     // Production dependencies only.
     expect(existsSync(join(image.root, 'app/node_modules/mongodb'))).toBe(true);
