@@ -119,6 +119,11 @@ try {
     child.kill('SIGTERM');
     await new Promise((resolve) => { child.once('exit', resolve); });
   };
+  /** CPU seconds the process has used (user + system, from /proc/PID/stat; clock ticks of 1/100 s). */
+  const cpuSeconds = async (pid: number) => {
+    const fields = (await readFile(`/proc/${String(pid)}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  };
   const rss = async (pid: number) => 1024 * Number(/VmRSS:\s+(\d+)\s+kB/.exec(await readFile(`/proc/${String(pid)}/status`, 'utf8').catch(() => ''))?.[1] ?? NaN);
   /** Peak RSS while `until` is false, sampled every 250 ms. */
   const peakWhile = async (pid: number, until: () => Promise<boolean>, timeoutMs: number) => {
@@ -148,11 +153,14 @@ try {
   for (const [i, variant] of variants.entries()) {
     const current = await start(variant.env);
     operator = current.child;
+    const cpuAtStart = await cpuSeconds(current.pid);
     const metrics = async () => (await fetch(`http://127.0.0.1:${String(current.metricsPort)}/metrics`)).text();
     const cold = await peakWhile(current.pid, async () => {
       const text = await metrics();
       return (metricValue(text, 'controller_runtime_reconcile_total', { controller: 'gaim' }) ?? 0) >= GAIMS && metricValue(text, 'workqueue_depth', { name: 'gaim' }) === 0;
     }, 20 * 60_000);
+    // The cold start's CPU: every Gaim reconciled once, so how fast the variant runs the operator's code.
+    const coldCpu = (await cpuSeconds(current.pid)) - cpuAtStart;
     if (SNAPSHOTS) {
       await sleep(QUIET_SECONDS * 1000);
       await snapshot(current.pid, `${variant.name}-${String(GAIMS)}.heapsnapshot`, variant.env['NODE_OPTIONS'] ?? '');
@@ -163,7 +171,7 @@ try {
     if (SNAPSHOTS) await snapshot(current.pid, `${variant.name}-${String(GAIMS + FRESH)}.heapsnapshot`, variant.env['NODE_OPTIONS'] ?? '');
     const usage = await (await fetch(`http://127.0.0.1:${String(current.metricsPort)}/debug/memory`)).json() as { heapUsed: number; heapTotal: number; external: number };
     const quiet = await rss(current.pid);
-    const row = `${variant.name.padEnd(14)} cold-start peak ${mib(cold.peak)} MiB (${cold.seconds.toFixed(0)} s) | +${String(FRESH)} fresh peak ${mib(Math.max(fresh.peak, cold.peak))} MiB (${fresh.seconds.toFixed(0)} s) | quiet ${mib(quiet)} MiB, heap ${mib(usage.heapUsed)} of ${mib(usage.heapTotal)}, external ${mib(usage.external)}`;
+    const row = `${variant.name.padEnd(14)} cold-start peak ${mib(cold.peak)} MiB (${cold.seconds.toFixed(0)} s, ${coldCpu.toFixed(1)} CPU s) | +${String(FRESH)} fresh peak ${mib(Math.max(fresh.peak, cold.peak))} MiB (${fresh.seconds.toFixed(0)} s) | quiet ${mib(quiet)} MiB, heap ${mib(usage.heapUsed)} of ${mib(usage.heapTotal)}, external ${mib(usage.external)}`;
     say(`${row}  [${JSON.stringify(variant.env)}]`);
     rows.push(row);
     // The fresh batch goes again (through this operator's finalizers), so every variant starts from

@@ -1,7 +1,7 @@
 // What the benchmark watches from the outside: objects through their own watch (the time an event
 // arrives here is the time the change became visible), the API server's request counters, the
 // Firestore documents' update times, and an operator process's memory from /proc.
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import type { Firestore } from '@google-cloud/firestore';
 import type { Environment } from '../../src/api/v1alpha1/gaim.js';
 import { pino } from 'pino';
@@ -145,6 +145,22 @@ export async function processMemory(pid: number): Promise<{ rssBytes: number }> 
   const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
   return { rssBytes: kb * 1024 };
+}
+
+/**
+ * How much of the process's RSS is its own executable's pages (node's code and the ICU data built
+ * into it): file-backed, so the kernel may drop them under pressure, but counted in RSS all the same.
+ */
+export async function binaryResidentBytes(pid: number): Promise<number> {
+  const exe = await readlink(`/proc/${String(pid)}/exe`);
+  let inBinary = false;
+  let kb = 0;
+  for (const line of (await readFile(`/proc/${String(pid)}/smaps`, 'utf8')).split('\n')) {
+    const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (mapping !== null) inBinary = mapping[1] === exe;
+    else if (inBinary && line.startsWith('Rss:')) kb += Number(/(\d+)/.exec(line)?.[1] ?? 0);
+  }
+  return kb * 1024;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {

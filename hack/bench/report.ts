@@ -51,7 +51,8 @@ export interface BenchResult {
     readonly heapTotalBytes: number;
     readonly externalBytes: number;
     /** The same Gaims after the resync, the latency samples and a quiet minute. */
-    readonly settled?: { readonly rssBytes: number; readonly heapBytes: number; readonly heapTotalBytes: number };
+    /** binaryBytes: the resident pages of node's own executable (its code, and ICU data once touched). */
+    readonly settled?: { readonly rssBytes: number; readonly heapBytes: number; readonly heapTotalBytes: number; readonly binaryBytes?: number };
     readonly nodeOptions?: string;
     /** Flags on `node` in the image's entry point. */
     readonly nodeArgs?: string;
@@ -59,7 +60,8 @@ export interface BenchResult {
     readonly phases?: readonly PhaseMemory[];
     /** The operator restarted with every Gaim there: all reconciled at once. */
     readonly coldStart?: { readonly gaims: number; readonly seconds: number; readonly quietRssBytes: number };
-    readonly scale?: { readonly gaims: number; readonly convergeSeconds: number; readonly quietRssBytes: number };
+    /** `failed`: the extra Gaims did not all converge in the step's time (what they waited on). */
+    readonly scale?: { readonly gaims: number; readonly convergeSeconds: number; readonly quietRssBytes: number; readonly failed?: string };
     readonly timeline?: MemoryTimeline;
   };
   readonly commit?: { readonly sha: string; readonly dirty: boolean };
@@ -107,6 +109,7 @@ export function rows(r: BenchResult): string[][] {
   if (m.settled !== undefined) {
     out.push([`operator RSS at ${String(m.gaims)} Gaims, quiet (after the resync, the latency samples and a quiet minute): RSS (heap used / reserved)`, `${mib(m.settled.rssBytes).toFixed(0)} MiB (${mib(m.settled.heapBytes).toFixed(0)} / ${mib(m.settled.heapTotalBytes).toFixed(0)} MiB)`,
       `≤ ${String(TARGETS.quietRssMiB)} MiB`, verdict(mib(m.settled.rssBytes) <= TARGETS.quietRssMiB)]);
+    if (m.settled.binaryBytes !== undefined) out.push([`  of which node's own executable (code pages, file-backed)`, `${mib(m.settled.binaryBytes).toFixed(0)} MiB`, '', '']);
   }
   if (m.coldStart !== undefined) out.push([`  the same, a quiet minute after the cold start`, `${mib(m.coldStart.quietRssBytes).toFixed(0)} MiB`, `≤ ${String(TARGETS.quietRssMiB)} MiB`, verdict(mib(m.coldStart.quietRssBytes) <= TARGETS.quietRssMiB)]);
   out.push(['operator memory idle, no Gaims: RSS (heap used)', `${mib(m.idleRssBytes).toFixed(0)} MiB (${mib(m.idleHeapBytes).toFixed(0)} MiB)`, `≤ ${String(TARGETS.idleRssMiB)} MiB`, verdict(mib(m.idleRssBytes) <= TARGETS.idleRssMiB)]);
@@ -115,7 +118,8 @@ export function rows(r: BenchResult): string[][] {
     const peak = peakOf((name) => name === `converge to ${String(at)}`);
     const perGaim = (mib(m.scale.quietRssBytes) - mib(m.settled.rssBytes)) / (at - m.gaims) * 1024;
     out.push([`at ${String(at)} Gaims: peak RSS while converging the extra ${String(at - m.gaims)} / quiet RSS`, `${peak.toFixed(0)} MiB / ${mib(m.scale.quietRssBytes).toFixed(0)} MiB`, '', '']);
-    out.push([`  growth per Gaim, quiet (${String(m.gaims)} → ${String(at)})`, `${perGaim.toFixed(0)} KiB`, '', '']);
+    if (m.scale.failed === undefined) out.push([`  growth per Gaim, quiet (${String(m.gaims)} → ${String(at)})`, `${perGaim.toFixed(0)} KiB`, '', '']);
+    else out.push([`  the extra Gaims did not all converge, so no growth per Gaim`, m.scale.failed, '', '']);
   }
   return out;
 }

@@ -18,7 +18,7 @@ import { metricValue } from '../../test/support/operator-process.js';
 import { freePort } from '../../test/stack/ports.js';
 import { operatorEnvFor, repoRoot, Stack, type StackEnv } from '../../test/stack/stack.js';
 import { BASELINE_MANAGER, baselineGaim, convergeBare, type BaselineContext } from './baseline.js';
-import { apiServerWrites, diffCounts, eventWritersSince, firestoreUpdateTimes, percentile, pool, processMemory, Watch } from './observe.js';
+import { apiServerWrites, binaryResidentBytes, diffCounts, eventWritersSince, firestoreUpdateTimes, percentile, pool, processMemory, Watch } from './observe.js';
 import { writeReport, type BenchResult } from './report.js';
 import { podCredentials } from './credentials.js';
 import { chartNodeOptions, imageNodeArgs } from './node-flags.js';
@@ -42,7 +42,7 @@ const run = promisify(execFile);
 const keepAlive = setInterval(() => undefined, 60_000);
 const startedAt = Date.now();
 
-type GaimObject = KubeObject & { spec: { gaimId: string }; status?: { syncStatus?: string; observedGeneration?: number; conditions?: { type: string; status: string }[] } };
+type GaimObject = KubeObject & { spec: { gaimId: string }; status?: { syncStatus?: string; observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] } };
 const isSynced = (g: GaimObject) => g.status?.syncStatus === 'Synced' && g.status.observedGeneration === g.metadata?.generation
   && g.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
@@ -159,12 +159,24 @@ try {
         const snapshots = await firestore.getAll(...check.map((ns) => firestore.doc(`gaims/${ids.get(ns) ?? ''}`)));
         snapshots.forEach((s, i) => { if (s.get('sync_status') === 'synced') waitingFs.delete(check[i] ?? ''); });
       }
-      if (performance.now() - t0 > 20 * 60_000) throw new Error(`${prefix}: ${String(waitingCr.size)} Gaims not Synced after 20 minutes`);
+      if (performance.now() - t0 > 20 * 60_000) throw new Error(`${prefix}: ${String(waitingCr.size)} Gaims not Synced after 20 minutes; ${waitingOn(waitingCr)}`);
       await sleep(250);
     }
     const seconds = (performance.now() - t0) / 1000;
     const after = await operatorRequests();
     return { seconds, readsPerGaim: (after.reads - before.reads) / count, writesPerGaim: (after.writes - before.writes) / count, namespaces: nss, ids };
+  };
+
+  /** What the Gaims still waiting wait on, counted by their Ready condition's reason, and their seed Jobs' states. */
+  const waitingOn = (namespaces: ReadonlySet<string>) => {
+    const reasons = new Map<string, number>();
+    for (const g of gaims.list()) {
+      if (!namespaces.has(g.metadata?.namespace ?? '')) continue;
+      const ready = g.status?.conditions?.find((c) => c.type === 'Ready');
+      const reason = `${g.status?.syncStatus ?? 'no status'}/${ready?.reason ?? 'no Ready'}`;
+      reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+    }
+    return `by status/Ready reason: ${JSON.stringify(Object.fromEntries([...reasons].sort((a, b) => b[1] - a[1])))}`;
   };
 
   const convergeBaseline = async (prefix: string, count: number) => {
@@ -325,8 +337,8 @@ try {
   await sleep(60_000);
   const settledText = await metrics();
   const settled = { rssBytes: (await processMemory(current.pid)).rssBytes, heapBytes: metricValue(settledText, 'nodejs_heap_size_used_bytes') ?? NaN,
-    heapTotalBytes: metricValue(settledText, 'nodejs_heap_size_total_bytes') ?? NaN };
-  say(`memory after a quiet minute: RSS ${mib(settled.rssBytes)} MiB, heap ${mib(settled.heapBytes)} of ${mib(settled.heapTotalBytes)} MiB`);
+    heapTotalBytes: metricValue(settledText, 'nodejs_heap_size_total_bytes') ?? NaN, binaryBytes: await binaryResidentBytes(current.pid) };
+  say(`memory after a quiet minute: RSS ${mib(settled.rssBytes)} MiB, heap ${mib(settled.heapBytes)} of ${mib(settled.heapTotalBytes)} MiB, node's binary ${mib(settled.binaryBytes)} MiB`);
   const floorStats = stats(floor);
   const latency = {
     samples: samples.length, missed, crMs: stats(samples.map((s) => s.cr)), firestoreMs: stats(samples.map((s) => s.firestore)), bothMs: stats(samples.map((s) => s.both)),
@@ -361,14 +373,18 @@ try {
   const coldQuiet = (await processMemory(current.pid)).rssBytes;
 
   // Growth per Gaim: the same again at SCALE_AT.
-  let scale: { gaims: number; convergeSeconds: number; quietRssBytes: number } | undefined;
+  let scale: { gaims: number; convergeSeconds: number; quietRssBytes: number; failed?: string } | undefined;
   if (SCALE_AT > gaimCount) {
     say(`memory: converging ${String(SCALE_AT - gaimCount)} more Gaims to reach ${String(SCALE_AT)}`);
     sampler.phase(`converge to ${String(SCALE_AT)}`);
-    const more = await convergeWithOperator('scale', SCALE_AT - gaimCount);
+    // The last step: if it does not converge, the figures before it still stand, and the report says
+    // what the Gaims waited on rather than the whole run being lost.
+    const more = await convergeWithOperator('scale', SCALE_AT - gaimCount).then((r) => ({ seconds: r.seconds, failed: undefined }),
+      (error: unknown) => ({ seconds: NaN, failed: error instanceof Error ? error.message : String(error) }));
+    if (more.failed !== undefined) say(`  the ${String(SCALE_AT)} step did not converge: ${more.failed}`);
     sampler.phase(`quiet at ${String(SCALE_AT)}`);
     await sleep(60_000);
-    scale = { gaims: SCALE_AT, convergeSeconds: more.seconds, quietRssBytes: (await processMemory(current.pid)).rssBytes };
+    scale = { gaims: SCALE_AT, convergeSeconds: more.seconds, quietRssBytes: (await processMemory(current.pid)).rssBytes, ...(more.failed === undefined ? {} : { failed: more.failed }) };
     say(`  at ${String(SCALE_AT)} Gaims: quiet RSS ${mib(scale.quietRssBytes)} MiB`);
   }
   sampler.phase('end');

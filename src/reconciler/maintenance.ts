@@ -14,6 +14,7 @@ import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
+import { compareText } from '../text-order.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { MaintenanceSummary } from '../resources/maintenance-report.js';
 import { durationMs } from '../resources/queue-health.js';
@@ -48,7 +49,7 @@ export async function tendMaintenance(gaim: Gaim, storageReady: boolean, deps: M
   let status: MaintenanceStatus = { ...previous };
 
   // The newest Job that ended and is not reported yet: its figures.
-  const done = jobs.filter((j) => ended(j) !== undefined).sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '')).at(-1);
+  const done = jobs.filter((j) => ended(j) !== undefined).sort((a, b) => compareText(a.metadata?.creationTimestamp ?? '', b.metadata?.creationTimestamp ?? '')).at(-1);
   if (done !== undefined && done.metadata?.name !== previous?.lastRun?.job) status = { ...status, ...(await reportRun(gaim, done, deps, context)) };
 
   const slot = previousSlot(policy.schedule, now);

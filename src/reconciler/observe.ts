@@ -4,6 +4,7 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { Caches } from '../controller/manager.js';
 import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
+import { compareText } from '../text-order.js';
 import { Resources, type Resource } from '../kube/resources.js';
 import type { CurrentSizes } from '../resources/desired.js';
 import { objectNames } from '../resources/meta.js';
@@ -133,8 +134,8 @@ function claimStates(gaim: Gaim, caches: Caches): ClaimState[] {
 function namespaceOwner(gaim: Gaim, caches: Caches): string {
   const siblings = caches.list<KubeObject>(Resources.gaim, gaim.metadata.namespace)
     .filter((g) => g.metadata?.deletionTimestamp === undefined || g.metadata.name === gaim.metadata.name);
-  siblings.sort((a, b) => (a.metadata?.creationTimestamp ?? '').localeCompare(b.metadata?.creationTimestamp ?? '')
-    || (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+  siblings.sort((a, b) => compareText(a.metadata?.creationTimestamp ?? '', b.metadata?.creationTimestamp ?? '')
+    || compareText(a.metadata?.name ?? '', b.metadata?.name ?? ''));
   return siblings[0]?.metadata?.name ?? gaim.metadata.name;
 }
 

@@ -1,5 +1,6 @@
 import type { Gaim, GaimStatus, SyncStatus } from '../api/v1alpha1/gaim.js';
 import type { ErrorType } from '../errors.js';
+import { compareText } from '../text-order.js';
 import type { Readiness } from '../resources/readiness.js';
 import { removeCondition, setCondition, type ConditionUpdate } from './conditions.js';
 import type { Ledger } from './retry-ledger.js';
@@ -218,6 +219,6 @@ export function sameStatus<T extends object>(a: T | undefined, b: T): boolean {
 function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     typeof v === 'object' && v !== null && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => a.localeCompare(b)))
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => compareText(a, b)))
       : v);
 }
