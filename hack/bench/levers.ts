@@ -27,7 +27,7 @@ import { freePort } from '../../test/stack/ports.js';
 import { operatorEnvFor, repoRoot, Stack } from '../../test/stack/stack.js';
 import { podCredentials } from './credentials.js';
 import { chartNodeOptions, imageNodeArgs } from './node-flags.js';
-import { pool } from './observe.js';
+import { binaryResidentBytes, pool } from './observe.js';
 
 const GAIMS = Number(process.env['LEVERS_GAIMS'] ?? '300');
 const FRESH = Number(process.env['LEVERS_FRESH'] ?? '50');
@@ -171,7 +171,8 @@ try {
     if (SNAPSHOTS) await snapshot(current.pid, `${variant.name}-${String(GAIMS + FRESH)}.heapsnapshot`, variant.env['NODE_OPTIONS'] ?? '');
     const usage = await (await fetch(`http://127.0.0.1:${String(current.metricsPort)}/debug/memory`)).json() as { heapUsed: number; heapTotal: number; external: number };
     const quiet = await rss(current.pid);
-    const row = `${variant.name.padEnd(14)} cold-start peak ${mib(cold.peak)} MiB (${cold.seconds.toFixed(0)} s, ${coldCpu.toFixed(1)} CPU s) | +${String(FRESH)} fresh peak ${mib(Math.max(fresh.peak, cold.peak))} MiB (${fresh.seconds.toFixed(0)} s) | quiet ${mib(quiet)} MiB, heap ${mib(usage.heapUsed)} of ${mib(usage.heapTotal)}, external ${mib(usage.external)}`;
+    const binary = await binaryResidentBytes(current.pid);
+    const row = `${variant.name.padEnd(14)} cold-start peak ${mib(cold.peak)} MiB (${cold.seconds.toFixed(0)} s, ${coldCpu.toFixed(1)} CPU s) | +${String(FRESH)} fresh peak ${mib(Math.max(fresh.peak, cold.peak))} MiB (${fresh.seconds.toFixed(0)} s) | quiet ${mib(quiet)} MiB, heap ${mib(usage.heapUsed)} of ${mib(usage.heapTotal)}, external ${mib(usage.external)}, node's binary ${mib(binary)}`;
     say(`${row}  [${JSON.stringify(variant.env)}]`);
     rows.push(row);
     // The fresh batch goes again (through this operator's finalizers), so every variant starts from
