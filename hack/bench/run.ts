@@ -167,7 +167,7 @@ try {
     return { seconds, readsPerGaim: (after.reads - before.reads) / count, writesPerGaim: (after.writes - before.writes) / count, namespaces: nss, ids };
   };
 
-  /** What the Gaims still waiting wait on, counted by their Ready condition's reason, and their seed Jobs' states. */
+  /** What the Gaims still waiting wait on: counted by syncStatus and their Ready condition's reason. */
   const waitingOn = (namespaces: ReadonlySet<string>) => {
     const reasons = new Map<string, number>();
     for (const g of gaims.list()) {
