@@ -59,6 +59,11 @@ export class FirestoreWriteBack {
     }
   }
 
+  /** This process has written the Gaim's document before: it names the Gaim, so no write of it can be a conflict. */
+  wroteBefore(gaim: Gaim): boolean {
+    return this.#written.has(objectKey(gaim));
+  }
+
   /** The Gaim is gone: nothing to remember. */
   forget(key: string): void {
     this.#written.delete(key);
