@@ -60,6 +60,7 @@ export const SETTINGS = {
   GAIM_MONGODB_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.mongodb, help: 'MongoDB image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
   GAIM_REDIS_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.redis, help: 'Redis image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
   GAIM_MAX_CONCURRENT_ROLLOUTS: { schema: int(1, 1000), default: '2', help: 'At most this many store StatefulSets roll (a changed pod template of an existing store) at once, cluster-wide; the others keep their running form until a slot frees.' },
+  GAIM_MAX_CONCURRENT_SEEDS: { schema: int(1, 1000), default: '16', help: 'At most this many LanceDB seed Jobs run at once, cluster-wide; the Gaims after them wait in line (Seeded says so) and start as Jobs end, so a burst of new Gaims does not outrun its Jobs\' deadlines waiting for node capacity.' },
   GAIM_STORE_STARTUP_BASE_SECONDS: { schema: int(10, 3600), default: '300', help: 'Shortest startup budget of a MongoDB or Redis pod (it grows by a minute per 10 GiB of volume, to at most 4 h): a pod not ready within it fails its store, and MongoDB\'s startup probe gives up after it.' },
   GAIM_MONGODB_FCV_BURN_IN_SECONDS: { schema: int(0, 90 * 86400), default: '86400', help: 'After a MongoDB major upgrade, how long the new version must run ready without interruption before the operator raises its featureCompatibilityVersion (until then the image can be reverted).' },
   GAIM_SNAPSHOT_CLASS_MONGODB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of MongoDB\'s data claims in backups (default: the default class of the claim\'s driver).' },
@@ -119,6 +120,8 @@ export interface Settings {
   readonly images: StoreImages;
   /** Store rollouts allowed in flight at once, cluster-wide. */
   readonly maxConcurrentRollouts: number;
+  /** Seed Jobs allowed to run at once, cluster-wide. */
+  readonly maxConcurrentSeeds: number;
   /** How long previous app credentials keep working after a rotation, in seconds. */
   readonly rotationGraceSeconds: number;
   /** How long a new MongoDB major version runs ready before its featureCompatibilityVersion is raised, in seconds. */
@@ -240,6 +243,7 @@ export function parseSettings(env: Env = process.env): Settings {
     rotationGraceSeconds: required(read(env, 'GAIM_ROTATION_GRACE_SECONDS'), 'GAIM_ROTATION_GRACE_SECONDS'),
     images: { mongodb: required(read(env, 'GAIM_MONGODB_IMAGE'), 'GAIM_MONGODB_IMAGE'), redis: required(read(env, 'GAIM_REDIS_IMAGE'), 'GAIM_REDIS_IMAGE') },
     maxConcurrentRollouts: required(read(env, 'GAIM_MAX_CONCURRENT_ROLLOUTS'), 'GAIM_MAX_CONCURRENT_ROLLOUTS'),
+    maxConcurrentSeeds: required(read(env, 'GAIM_MAX_CONCURRENT_SEEDS'), 'GAIM_MAX_CONCURRENT_SEEDS'),
     degradedAfterFailures: required(read(env, 'GAIM_DEGRADED_AFTER_FAILURES'), 'GAIM_DEGRADED_AFTER_FAILURES'),
     queueSampling: {
       intervalMs: required(read(env, 'GAIM_QUEUE_SAMPLE_SECONDS'), 'GAIM_QUEUE_SAMPLE_SECONDS') * 1000,

@@ -165,7 +165,7 @@ export class Manager {
         queue.add(key);
         if (change.event === 'delete') queue.forget(key);
       }
-      for (const key of spec.keysFor(change, this.caches)) {
+      for (const key of [...spec.keysFor(change, this.caches), ...(running.reconciler?.wakeFor?.(change) ?? [])]) {
         const namespace = key.slice(0, Math.max(0, key.indexOf('/')));
         if (watched.length > 0 && !watched.includes(namespace)) continue;
         queue.add(key);

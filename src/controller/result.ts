@@ -1,4 +1,5 @@
 import type { OperatorError } from '../errors.js';
+import type { CacheChange } from './manager.js';
 import type { Logger } from '../observability/logger.js';
 
 /**
@@ -24,6 +25,8 @@ export interface Reconciler {
    * was put off until the cache showed this version.
    */
   observedUpdate?(key: string, resourceVersion: string | undefined): boolean;
+  /** Keys to wake for a change of a cached object, beyond the controller's keysFor: what this reconciler put in line for it. */
+  wakeFor?(change: CacheChange): readonly string[];
 }
 
 export interface ReconcileContext {

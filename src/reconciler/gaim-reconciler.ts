@@ -6,7 +6,7 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { Settings } from '../config/settings.js';
 import type { BackoffPolicy } from '../controller/backoff.js';
-import type { Caches } from '../controller/manager.js';
+import type { CacheChange, Caches } from '../controller/manager.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../controller/result.js';
 import { asOperatorError, OperatorError } from '../errors.js';
 import type { PlatformFirestore } from '../firestore/client.js';
@@ -30,6 +30,7 @@ import { seedStores } from './seed.js';
 import { rotateCredentials } from './rotate.js';
 import { readCredentials } from './secrets.js';
 import { RolloutSlots } from './rollouts.js';
+import { SeedSlots } from './seed-slots.js';
 import { Recreations } from './recreate.js';
 import { StartupWatch } from './startup.js';
 import { tendFeatureCompatibility } from './feature-compatibility.js';
@@ -47,7 +48,7 @@ export interface GaimReconcilerDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly firestore: PlatformFirestore;
-  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures'>;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'maxConcurrentSeeds' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures'>;
   readonly backoff: BackoffPolicy;
   /** This cluster's name in Firestore's per-environment entries. */
   readonly clusterName: string;
@@ -77,12 +78,18 @@ export class GaimReconciler implements Reconciler {
   /** Volumes set to Retain whose change the (label-selected) volume cache has not shown yet. */
   readonly #retained = new Set<string>();
   readonly #rollouts: RolloutSlots;
+  readonly #seedSlots: SeedSlots;
   readonly #recreations = new Recreations();
   readonly #startup = new StartupWatch();
 
   constructor(private readonly deps: GaimReconcilerDeps) {
     this.#writeBack = new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch);
     this.#rollouts = new RolloutSlots(deps.settings.maxConcurrentRollouts, deps.caches);
+    this.#seedSlots = new SeedSlots(deps.settings.maxConcurrentSeeds, deps.caches);
+  }
+
+  wakeFor(change: CacheChange): readonly string[] {
+    return this.#seedSlots.wakeFor(change);
   }
 
   observedUpdate(key: string, resourceVersion: string | undefined): boolean {
@@ -93,6 +100,7 @@ export class GaimReconciler implements Reconciler {
     const object = this.deps.caches.get<KubeObject>(Resources.gaim, key);
     if (object === undefined) {
       this.#writeBack.forget(key);
+      this.#seedSlots.forget(key);
       this.#expectations.forget(key);
       this.#startup.forget(key.split('/')[0] ?? '');
       const [namespace = '', gaim = ''] = key.split('/');
@@ -168,7 +176,7 @@ export class GaimReconciler implements Reconciler {
     // A store still on its previous form (its rollout waits, or it is being recreated) is not seeded or
     // rotated with what the new form brings (the Redis operator user, say): those wait for it.
     const onCurrentForm = waitingFor(startup.stores, [...waiting.map((w) => w.name), ...recreating], gaim);
-    const seeding = await seedStores(gaim, onCurrentForm, current, this.deps, context);
+    const seeding = await seedStores(gaim, onCurrentForm, current, { ...this.deps, seedSlots: this.#seedSlots }, context);
     const rotation = await rotateCredentials(gaim, onCurrentForm, current, this.deps, context);
     const versions = await tendFeatureCompatibility(gaim, onCurrentForm, current, this.deps, context)
       .catch((error: unknown) => ({ error: asOperatorError(error, 'mongodb', context.signal) }));

@@ -13,15 +13,18 @@ import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
-import { SEED_ATTEMPT_LABEL, SEED_HASH_LABEL, seedStorageJob } from '../resources/seed-job.js';
+import { SEED_ATTEMPT_LABEL, SEED_HASH_LABEL, seedJobName, seedStorageJob } from '../resources/seed-job.js';
 import { SeedExit } from '../resources/seed-storage-args.js';
 import { deleteObject } from './apply.js';
+import type { SeedSlots } from './seed-slots.js';
 
 export interface SeedJobDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly fieldManager: string;
   readonly seedJob: SeedJobSettings;
+  /** Seed Jobs in flight cluster-wide (GAIM_MAX_CONCURRENT_SEEDS); without it, no limit. */
+  readonly seedSlots?: SeedSlots;
 }
 
 /** Set on a failed Job once its failure was reported: the next reconcile past the backoff retries. */
@@ -88,10 +91,16 @@ export async function runSeedJob(gaim: Gaim, fingerprint: string, deps: SeedJobD
 }
 
 async function start(gaim: Gaim, fingerprint: string, attempt: number, deps: SeedJobDeps, context: ReconcileContext): Promise<SeedJobProgress> {
+  const job = `${gaim.metadata.namespace}/${seedJobName(gaim, fingerprint, attempt)}`;
+  const slot = deps.seedSlots?.tryAcquire(`${gaim.metadata.namespace}/${gaim.metadata.name}`, job);
+  if (slot !== undefined && !slot.granted) {
+    return { state: 'running', detail: Message.seedSlotWaits(slot.inFlight, deps.seedSlots?.max ?? 0), ...(attempt > 1 ? { retry: true } : {}) };
+  }
   const desired = seedStorageJob(gaim, fingerprint, attempt, deps.seedJob);
   try {
     await deps.client.apply(Resources.job, desired, { fieldManager: deps.fieldManager, signal: context.signal });
   } catch (error: unknown) {
+    deps.seedSlots?.release(job);
     throw new OperatorError('kubernetes', `${Message.applyObject('Job', desired.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error, reason: 'ApplyFailed' });
   }
   context.log.info({ job: desired.metadata?.name, attempt }, 'started the seed-storage job');

@@ -17,6 +17,7 @@ import { seedFingerprint, storageFingerprint } from '../resources/seed-job.js';
 import { seedMongoDB } from '../seeders/mongodb.js';
 import { seedRedis } from '../seeders/redis.js';
 import type { SeedWarning, StoresReadiness } from '../status/gaim-status.js';
+import type { SeedSlots } from './seed-slots.js';
 import { runSeedJob } from './seed-storage-job.js';
 import { secretValues, type Credentials } from './secrets.js';
 import { storeAddress } from './store-address.js';
@@ -30,6 +31,8 @@ export interface SeedDeps {
   readonly firestore: PlatformFirestore;
   readonly settings: Pick<Settings, 'overrides' | 'seedJob'>;
   readonly fieldManager: string;
+  /** Seed Jobs in flight cluster-wide; without it, no limit. */
+  readonly seedSlots?: SeedSlots;
 }
 
 export interface SeedOutcome {

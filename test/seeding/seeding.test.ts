@@ -11,7 +11,7 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { knowledgeSchema } from '../../src/seeders/lancedb.js';
 import { createGaim, gaimStores } from '../support/gaims.js';
-import { condition, isSynced, reconcileCount, waitForGaim } from '../support/operator.js';
+import { condition, isSynced, reconcileCount, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
@@ -88,6 +88,31 @@ describe('seeding', () => {
     await waitForGaim(suite.client, ns, 'eddie', 'to be Synced with stage only', (g) => isSynced(g) && g.metadata?.generation === 3, 90_000);
     expect(await tableNames(join(volume(ns, 'eddie'), 'prod', 'knowledge'))).toHaveLength(4);
     expect((await suite.firestore.doc(`gaims/${gaimId}/env/prod/config/current`).get()).exists).toBe(true);
+  });
+
+  it('runs at most GAIM_MAX_CONCURRENT_SEEDS seed Jobs at once; the Gaims after them wait in line, say so, and are all seeded', async () => {
+    const namespaces = await Promise.all(['seed-line-a', 'seed-line-b', 'seed-line-c'].map((prefix) => createNamespace(prefix)));
+    await suite.operator(namespaces, { GAIM_MAX_CONCURRENT_SEEDS: '1' });
+    await Promise.all(namespaces.map((ns) => createGaim(suite.client, ns, 'queued')));
+    type Ended = Job & { status?: { conditions?: { type: string; status: string }[] } };
+    const unfinished = (jobs: Ended[]) => jobs.filter((j) => !(j.status?.conditions ?? []).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True'));
+    let most = 0;
+    const waitingMessages = new Set<string>();
+    await eventually('every Gaim Synced, one seed Job at a time', async () => {
+      const [jobs, gaims] = await Promise.all([
+        // One list of the whole cluster is one consistent read (lists per namespace could catch one Job ended and the next begun as two).
+        suite.client.list<Ended>(Resources.job, { labelSelector: 'app.kubernetes.io/component=seed' }).then((list) => list.items.filter((j) => namespaces.includes(j.metadata?.namespace ?? ''))),
+        Promise.all(namespaces.map(async (ns) => suite.client.get<GaimObject>(Resources.gaim, 'queued', ns))),
+      ]);
+      most = Math.max(most, unfinished(jobs).length);
+      for (const gaim of gaims) {
+        const message = condition(gaim, 'Seeded')?.message ?? '';
+        if (message.includes('waiting for a seed slot')) waitingMessages.add(message);
+      }
+      return gaims.every(isSynced) ? true : undefined;
+    }, 180_000);
+    expect(most).toBe(1);
+    expect([...waitingMessages].some((m) => m.includes('(1 of GAIM_MAX_CONCURRENT_SEEDS=1 seed Jobs running)'))).toBe(true);
   });
 
   it('fails with errorType storage when the seed Job fails, leaves the table intact, and still seeds the other stores', async () => {
