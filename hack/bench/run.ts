@@ -42,7 +42,7 @@ const run = promisify(execFile);
 const keepAlive = setInterval(() => undefined, 60_000);
 const startedAt = Date.now();
 
-type GaimObject = KubeObject & { spec: { gaimId: string }; status?: { syncStatus?: string; observedGeneration?: number; conditions?: { type: string; status: string; reason?: string }[] } };
+type GaimObject = KubeObject & { spec: { gaimId: string }; status?: { syncStatus?: string; observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
 const isSynced = (g: GaimObject) => g.status?.syncStatus === 'Synced' && g.status.observedGeneration === g.metadata?.generation
   && g.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
 
@@ -167,13 +167,18 @@ try {
     return { seconds, readsPerGaim: (after.reads - before.reads) / count, writesPerGaim: (after.writes - before.writes) / count, namespaces: nss, ids };
   };
 
-  /** What the Gaims still waiting wait on: counted by syncStatus and their Ready condition's reason. */
+  /**
+   * What the Gaims still waiting wait on: counted by syncStatus, their Ready condition's reason, and
+   * the first other condition not True (with "seed slot" when that is the line for a seed Job slot).
+   */
   const waitingOn = (namespaces: ReadonlySet<string>) => {
     const reasons = new Map<string, number>();
     for (const g of gaims.list()) {
       if (!namespaces.has(g.metadata?.namespace ?? '')) continue;
       const ready = g.status?.conditions?.find((c) => c.type === 'Ready');
-      const reason = `${g.status?.syncStatus ?? 'no status'}/${ready?.reason ?? 'no Ready'}`;
+      const blocking = g.status?.conditions?.find((c) => c.type !== 'Ready' && c.status !== 'True');
+      const why = blocking === undefined ? '' : ` ${blocking.type}/${blocking.reason ?? ''}${(blocking.message ?? '').includes('seed slot') ? ' (seed slot)' : ''}`;
+      const reason = `${g.status?.syncStatus ?? 'no status'}/${ready?.reason ?? 'no Ready'}${why}`;
       reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
     }
     return `by status/Ready reason: ${JSON.stringify(Object.fromEntries([...reasons].sort((a, b) => b[1] - a[1])))}`;
