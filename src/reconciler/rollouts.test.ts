@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { cacheOf } from '../../test/support/cache-fake.js';
 import type { KubeObject } from '../kube/objects.js';
-import type { Resource } from '../kube/resources.js';
 import { changesTemplate, isRolling, RolloutSlots, type StatefulSetView } from './rollouts.js';
 
 const sts = (name: string, over: { generation?: number; status?: StatefulSetView['status'] } = {}): StatefulSetView => ({
@@ -8,17 +8,7 @@ const sts = (name: string, over: { generation?: number; status?: StatefulSetView
   spec: { replicas: 1 },
   status: over.status ?? { observedGeneration: over.generation ?? 1, currentRevision: 'a', updateRevision: 'a', readyReplicas: 1, updatedReplicas: 1 },
 });
-/** The StatefulSet cache, as a map the test changes the way watch events would. */
-function cache(items: StatefulSetView[]) {
-  const byKey = new Map(items.map((s) => [`ns/${s.metadata?.name ?? ''}`, s]));
-  return {
-    byKey,
-    caches: {
-      get: <T extends KubeObject>(_r: Resource, key: string) => byKey.get(key) as T | undefined,
-      list: <T extends KubeObject>() => [...byKey.values()] as T[],
-    },
-  };
-}
+const cache = (items: StatefulSetView[]) => cacheOf(items);
 
 describe('isRolling', () => {
   it.each<[string, StatefulSetView, boolean]>([

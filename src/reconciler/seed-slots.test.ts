@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { cacheOf } from '../../test/support/cache-fake.js';
 import type { CacheChange } from '../controller/manager.js';
 import type { KubeObject } from '../kube/objects.js';
-import { Resources, type Resource } from '../kube/resources.js';
+import { Resources } from '../kube/resources.js';
 import { SEED_HASH_LABEL } from '../resources/seed-job.js';
 import { LINE_EXPIRY_MS, SeedSlots } from './seed-slots.js';
 
@@ -10,17 +11,7 @@ const job = (name: string, ended?: 'Complete' | 'Failed', seed = true): Job => (
   metadata: { name, namespace: 'ns', labels: seed ? { [SEED_HASH_LABEL]: 'h' } : {} },
   status: ended === undefined ? {} : { conditions: [{ type: ended, status: 'True' }] },
 });
-/** The Job cache, as a map the test changes the way watch events would. */
-function cache(items: Job[]) {
-  const byKey = new Map(items.map((j) => [`ns/${j.metadata?.name ?? ''}`, j]));
-  return {
-    byKey,
-    caches: {
-      get: <T extends KubeObject>(_r: Resource, key: string) => byKey.get(key) as T | undefined,
-      list: <T extends KubeObject>() => [...byKey.values()] as T[],
-    },
-  };
-}
+const cache = (items: Job[]) => cacheOf(items);
 const ended = (object: Job, old: Job): CacheChange => ({ event: 'update', resource: Resources.job, object, old });
 
 describe('SeedSlots', () => {
