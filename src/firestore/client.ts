@@ -4,7 +4,7 @@ import type { Settings } from '../config/settings.js';
 import type { Logger } from '../observability/logger.js';
 import { AppRegistry } from './app-registry.js';
 import { FirestoreBreaker } from './breaker.js';
-import type { SyncOutcome, SyncReport } from './sync.js';
+import type { KnownDocument, SyncReport, SyncResult } from './sync.js';
 
 /**
  * The platform's Firestore, as the reconcile sees it: three narrow calls. Every call has a deadline
@@ -12,8 +12,8 @@ import type { SyncOutcome, SyncReport } from './sync.js';
  * outage surfaces as a FirestoreUnavailableError, a refusal as an OperatorError of type firestore.
  */
 export interface PlatformFirestore {
-  /** Merges this operator's entry into gaims/{gaimId} (see sync.ts). */
-  syncGaim(gaim: Gaim, report: SyncReport, signal: AbortSignal): Promise<SyncOutcome>;
+  /** Merges this operator's entry into gaims/{gaimId} (see sync.ts); `known` is what the last call returned. */
+  syncGaim(gaim: Gaim, report: SyncReport, known: KnownDocument | undefined, signal: AbortSignal): Promise<SyncResult>;
   /** Creates the config document of each environment that has none (see config-docs.ts). */
   seedConfig(gaimId: string, environments: readonly Environment[], config: GaimSpec['config'], signal: AbortSignal): Promise<{ created: string[] }>;
   /** Tier sizes from the app registry, shared by every Gaim. */
@@ -28,9 +28,9 @@ export function connectFirestore(settings: Settings, log: Logger): PlatformFires
   const firestore = (): Promise<Firestore> => client ??= import('./connection.js').then(({ openFirestore }) => openFirestore(settings.firestore));
   const breaker = new FirestoreBreaker();
   return {
-    syncGaim: (gaim, report, signal) => breaker.run(async () => {
+    syncGaim: (gaim, report, known, signal) => breaker.run(async () => {
       const [{ syncToFirestore }, fs] = await Promise.all([import('./sync.js'), firestore()]);
-      return syncToFirestore(fs, gaim, report, signal);
+      return syncToFirestore(fs, gaim, report, known, signal);
     }),
     seedConfig: (gaimId, environments, config, signal) => breaker.run(async () => {
       const [{ seedFirestoreConfig }, fs] = await Promise.all([import('./config-docs.js'), firestore()]);

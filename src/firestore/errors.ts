@@ -5,7 +5,7 @@ import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
  * so that this module, which every reconcile imports, does not load the SDK: it is loaded only when
  * Firestore is first called (client.ts).
  */
-const GrpcStatus = { CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+const GrpcStatus = { CANCELLED: 1, UNKNOWN: 2, DEADLINE_EXCEEDED: 4, NOT_FOUND: 5, ALREADY_EXISTS: 6, RESOURCE_EXHAUSTED: 8, FAILED_PRECONDITION: 9, UNAVAILABLE: 14 } as const;
 
 /**
  * gRPC codes that mean "Firestore could not be reached or did not answer", not "Firestore refused":
@@ -31,6 +31,15 @@ export function grpcCode(error: unknown): number | undefined {
 }
 
 export const isAlreadyExists = (error: unknown): boolean => grpcCode(error) === GrpcStatus.ALREADY_EXISTS;
+
+/**
+ * A conditional write found the document not as it was read: updated since (FAILED_PRECONDITION),
+ * deleted (NOT_FOUND), or created meanwhile (ALREADY_EXISTS).
+ */
+export const isPreconditionFailure = (error: unknown): boolean => {
+  const code = grpcCode(error);
+  return code === GrpcStatus.FAILED_PRECONDITION || code === GrpcStatus.NOT_FOUND || code === GrpcStatus.ALREADY_EXISTS;
+};
 
 /**
  * What a failed Firestore call means for the operator: an OperatorError as it is (a conflict found

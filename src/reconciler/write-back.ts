@@ -1,10 +1,11 @@
 // Firestore write-back of the sync state (gaims/{gaimId}), with a memo of what was last written per
-// Gaim so an unchanged Gaim costs no Firestore call, and a backoff of its own for outages.
+// Gaim so an unchanged Gaim costs no Firestore call, the document as that write left it so a change
+// costs one conditional write (sync.ts), and a backoff of its own for outages.
 import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
 import { backoffDelay, type BackoffPolicy } from '../controller/backoff.js';
 import { asOperatorError, type OperatorError } from '../errors.js';
 import type { PlatformFirestore } from '../firestore/client.js';
-import type { SyncReport } from '../firestore/sync.js';
+import type { KnownDocument, SyncReport } from '../firestore/sync.js';
 import { objectKey } from '../kube/objects.js';
 import type { Ledger } from '../status/retry-ledger.js';
 
@@ -18,7 +19,8 @@ export interface WriteBackResult {
 }
 
 export class FirestoreWriteBack {
-  readonly #written = new Map<string, string>();
+  /** Per Gaim: the last report written, and the document as it left it. */
+  readonly #written = new Map<string, { readonly memo: string; readonly known: KnownDocument | undefined }>();
   readonly #failures = new Map<string, number>();
 
   constructor(
@@ -43,10 +45,11 @@ export class FirestoreWriteBack {
     const key = objectKey(gaim);
     const memo = JSON.stringify(report);
     const upToDate = { ok: true, message: `gaims/${gaim.spec.gaimId} is up to date` };
-    if (this.#written.get(key) === memo) return { state: upToDate };
+    const last = this.#written.get(key);
+    if (last?.memo === memo) return { state: upToDate };
     try {
-      const outcome = await this.firestore.syncGaim(gaim, report, signal);
-      this.#written.set(key, memo);
+      const { outcome, known } = await this.firestore.syncGaim(gaim, report, last?.known, signal);
+      this.#written.set(key, { memo, known });
       this.#failures.delete(key);
       return { state: outcome === 'stale' ? { ok: true, message: 'an entry was written by a newer generation or leader; left as it is' } : upToDate };
     } catch (error: unknown) {

@@ -77,6 +77,25 @@ describe('stores in the local stack', () => {
     }
   });
 
+  it('refuses a Firestore write whose update-time precondition is stale (the stack enforces what the emulator package ignores)', async () => {
+    const firestore = emulatorFirestore();
+    try {
+      const ref = firestore.doc(`gaims/smoke-precondition-${Date.now()}`);
+      const created = await ref.create({ retry_count: 0 });
+      // Two writes in a row, as fast as they go: each is its own version, with its own update time.
+      const first = await ref.update({ retry_count: 1 }, { lastUpdateTime: created.writeTime });
+      const second = await ref.update({ retry_count: 2 });
+      expect(second.writeTime.toMillis()).toBeGreaterThan(first.writeTime.toMillis());
+      await expect(ref.update({ retry_count: 9 }, { lastUpdateTime: first.writeTime })).rejects.toMatchObject({ code: 9 }); // FAILED_PRECONDITION
+      await expect(ref.delete({ lastUpdateTime: first.writeTime })).rejects.toMatchObject({ code: 9 });
+      expect((await ref.get()).get('retry_count')).toBe(2);
+      await ref.update({ retry_count: 3 }, { lastUpdateTime: second.writeTime });
+      expect((await ref.get()).get('retry_count')).toBe(3);
+    } finally {
+      await firestore.terminate();
+    }
+  });
+
   describe('lancedb', () => {
     let dir = '';
     afterAll(async () => { if (dir !== '') await rm(dir, { recursive: true, force: true }); });

@@ -98,14 +98,54 @@ describe('sync status', () => {
     const gaim = parsed.gaim;
     const report = (generation: number, leaderEpoch: number, syncStatus: 'Synced' | 'Failed') =>
       ({ syncStatus, errorType: syncStatus === 'Failed' ? 'redis' as const : undefined, ledger: { retryCount: 0 }, generation, cluster: 'c', leaderEpoch });
-    expect(await syncToFirestore(suite.firestore, gaim, report(5, 2, 'Synced'))).toBe('written');
-    expect(await syncToFirestore(suite.firestore, gaim, report(4, 9, 'Failed'))).toBe('stale');
-    expect(await syncToFirestore(suite.firestore, gaim, report(5, 1, 'Failed'))).toBe('stale');
+    const outcome = async (r: ReturnType<typeof report>) => (await syncToFirestore(suite.firestore, gaim, r)).outcome;
+    expect(await outcome(report(5, 2, 'Synced'))).toBe('written');
+    expect(await outcome(report(4, 9, 'Failed'))).toBe('stale');
+    expect(await outcome(report(5, 1, 'Failed'))).toBe('stale');
     const current = await doc(gaim.spec.gaimId);
     expect(current?.sync_environments?.['stage']).toMatchObject({ sync_status: 'synced', observed_generation: 5 });
     expect(current?.sync_status).toBe('synced');
-    expect(await syncToFirestore(suite.firestore, gaim, report(6, 1, 'Failed'))).toBe('written');
+    expect(await outcome(report(6, 1, 'Failed'))).toBe('written');
     expect((await doc(gaim.spec.gaimId))?.sync_status).toBe('failed');
+  });
+
+  it('writes on top of its own last write only while nobody else wrote: a write in between, a deletion, a removed entry are read again, not overwritten', async () => {
+    const parsed = parseGaim({ ...gaimManifest('optimistic', 'trillian'), metadata: { name: 'trillian', namespace: 'optimistic', generation: 1 } });
+    if (!parsed.ok) throw parsed.error;
+    const gaim = parsed.gaim;
+    const ref = suite.firestore.doc(`gaims/${gaim.spec.gaimId}`);
+    const report = (syncStatus: 'Synced' | 'Failed', retryCount: number) =>
+      ({ syncStatus, errorType: syncStatus === 'Failed' ? 'redis' as const : undefined, ledger: { retryCount }, generation: 1, cluster: 'c', leaderEpoch: 1 });
+
+    const first = await syncToFirestore(suite.firestore, gaim, report('Synced', 0));
+    expect(first.outcome).toBe('written');
+    const afterFirst = (await ref.get()).updateTime;
+    expect(afterFirst !== undefined && first.known?.updateTime.isEqual(afterFirst)).toBe(true);
+    const second = await syncToFirestore(suite.firestore, gaim, report('Failed', 1), first.known);
+    expect(second.outcome).toBe('written');
+    expect((await doc(gaim.spec.gaimId))?.sync_status).toBe('failed');
+
+    // Another cluster's entry and a platform field, written after this process's last write.
+    await ref.update({ 'sync_environments.prod': { sync_status: 'failed', error_type: 'redis', retry_count: 3, cluster: 'prod', observed_generation: 1, leader_epoch: 1 }, gaim_display_name: 'Renamed' });
+    const third = await syncToFirestore(suite.firestore, gaim, report('Synced', 0), second.known);
+    expect(third.outcome).toBe('written');
+    const merged = await doc(gaim.spec.gaimId);
+    expect(merged?.sync_environments?.['stage']?.sync_status).toBe('synced');
+    expect(merged?.sync_environments?.['prod']).toMatchObject({ sync_status: 'failed', cluster: 'prod' });
+    // The worst of both entries: a write computed from the stale copy alone would say synced.
+    expect(merged).toMatchObject({ sync_status: 'failed', error_type: 'redis', gaim_display_name: 'Renamed' });
+
+    // Deleted since: created again, with the data model's metadata.
+    await ref.delete();
+    const fourth = await syncToFirestore(suite.firestore, gaim, report('Failed', 2), third.known);
+    expect(fourth.outcome).toBe('written');
+    expect(await doc(gaim.spec.gaimId)).toMatchObject({ gaim_name: 'trillian', gaim_id: gaim.spec.gaimId, sync_status: 'failed', retry_count: 2 });
+
+    // This process's entry changed by hand: "unchanged" by its own copy, but it reads, and writes its entry back.
+    await ref.update({ 'sync_environments.stage': { sync_status: 'synced', error_type: null, retry_count: 0, cluster: 'c', observed_generation: 0, leader_epoch: 1 } });
+    const fifth = await syncToFirestore(suite.firestore, gaim, report('Failed', 2), fourth.known);
+    expect(fifth.outcome).toBe('written');
+    expect((await doc(gaim.spec.gaimId))?.sync_environments?.['stage']).toMatchObject({ sync_status: 'failed', retry_count: 2 });
   });
 
   it('retries at once when the retry-now annotation changes, and echoes the value it handled', async () => {
