@@ -31,6 +31,42 @@ describe('WorkQueue', () => {
     expect(await q.get()).toBe('ns/a');
   });
 
+  it('hands out keys of normal priority before low ones (a resync of every object waits behind a real change)', async () => {
+    const q = queue();
+    q.add('ns/resync-1', 'low');
+    q.add('ns/resync-2', 'low');
+    q.add('ns/changed');
+    expect(await q.get()).toBe('ns/changed');
+    expect(await q.get()).toBe('ns/resync-1');
+    expect(await q.get()).toBe('ns/resync-2');
+  });
+
+  it('moves a waiting low key up when it is added again at normal priority, and hands it out once', async () => {
+    const q = queue();
+    q.add('ns/a', 'low');
+    q.add('ns/b', 'low');
+    q.add('ns/b');
+    q.add('ns/b', 'low'); // a later low add does not move it back down
+    expect(q.length).toBe(2);
+    expect(await q.get()).toBe('ns/b');
+    expect(await q.get()).toBe('ns/a');
+    expect(q.length).toBe(0);
+    q.add('ns/c', 'low');
+    expect(await q.get()).toBe('ns/c'); // not ns/b again from where it was left behind
+  });
+
+  it('re-queues a key re-added during its reconcile at the priority it was re-added with', async () => {
+    const q = queue();
+    q.add('ns/a');
+    const held = await q.get();
+    q.add('ns/low', 'low');
+    q.add('ns/a', 'low');
+    q.add('ns/a'); // an event during the reconcile
+    q.done(held ?? '');
+    expect(await q.get()).toBe('ns/a');
+    expect(await q.get()).toBe('ns/low');
+  });
+
   it('hands a key to a waiting worker as soon as it is added', async () => {
     const q = queue();
     const waiting = q.get();

@@ -18,11 +18,21 @@ export interface WorkQueueOptions {
  * - a key added while a worker holds it is handed out again once that worker is done;
  * - retries are delayed by per-key exponential backoff with jitter and a cap, and by a global
  *   token bucket; `forget` resets a key's backoff.
+ * And with controller-runtime's priority queue's: a key added at low priority (every object at
+ * start and at each periodic resync) is handed out only when no key of normal priority waits, so a
+ * real change (a store that went down, a spec edit) is not queued behind a thousand resyncs; a
+ * waiting low key added again at normal priority moves up.
  */
+export type Priority = 'normal' | 'low';
+
 export class WorkQueue {
-  readonly #queue: string[] = [];
-  /** Keys waiting to be processed (in #queue, or re-added while processing). */
-  readonly #dirty = new Map<string, number>();
+  readonly #normal: string[] = [];
+  readonly #low: string[] = [];
+  /**
+   * Keys waiting to be processed (in a queue, or re-added while processing): when added, and at
+   * which priority. A key moved up stays behind in #low too; it is skipped there.
+   */
+  readonly #dirty = new Map<string, { readonly at: number; priority: Priority }>();
   readonly #processing = new Map<string, number>();
   readonly #failures = new Map<string, number>();
   readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
@@ -34,14 +44,23 @@ export class WorkQueue {
     this.#bucket = new TokenBucket(options.retryQps, options.retryBurst);
   }
 
+  /** Keys waiting to be handed out (not those re-added while a worker holds them). */
   get length(): number {
-    return this.#queue.length;
+    return this.#dirty.size - [...this.#processing.keys()].filter((k) => this.#dirty.has(k)).length;
   }
 
-  add(key: string): void {
-    if (this.#shuttingDown || this.#dirty.has(key)) return;
+  add(key: string, priority: Priority = 'normal'): void {
+    if (this.#shuttingDown) return;
+    const dirty = this.#dirty.get(key);
+    if (dirty !== undefined) {
+      if (dirty.priority === 'low' && priority === 'normal') {
+        dirty.priority = 'normal';
+        if (!this.#processing.has(key)) this.#normal.push(key);
+      }
+      return;
+    }
     this.options.metrics?.added();
-    this.#dirty.set(key, performance.now());
+    this.#dirty.set(key, { at: performance.now(), priority });
     if (this.#processing.has(key)) return; // handed out again by done()
     this.#push(key);
   }
@@ -89,7 +108,7 @@ export class WorkQueue {
 
   /** The next key to work on; undefined once the queue is shut down. */
   get(): Promise<string | undefined> {
-    const key = this.#queue.shift();
+    const key = this.#next();
     if (key !== undefined) return Promise.resolve(this.#take(key));
     if (this.#shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.#waiters.push(resolve));
@@ -117,16 +136,26 @@ export class WorkQueue {
       waiter(this.#take(key));
       return;
     }
-    this.#queue.push(key);
-    this.options.metrics?.depth(this.#queue.length);
+    (this.#dirty.get(key)?.priority === 'low' ? this.#low : this.#normal).push(key);
+    this.options.metrics?.depth(this.length);
+  }
+
+  /** The first waiting key of normal priority, else of low; entries left behind by a move up are skipped. */
+  #next(): string | undefined {
+    for (const queue of [this.#normal, this.#low]) {
+      for (let key = queue.shift(); key !== undefined; key = queue.shift()) {
+        if (this.#dirty.has(key) && !this.#processing.has(key)) return key;
+      }
+    }
+    return undefined;
   }
 
   #take(key: string): string {
-    const addedAt = this.#dirty.get(key);
+    const added = this.#dirty.get(key);
     this.#dirty.delete(key);
     this.#processing.set(key, performance.now());
-    if (addedAt !== undefined) this.options.metrics?.waited((performance.now() - addedAt) / 1000);
-    this.options.metrics?.depth(this.#queue.length);
+    if (added !== undefined) this.options.metrics?.waited((performance.now() - added.at) / 1000);
+    this.options.metrics?.depth(this.length);
     return key;
   }
 }
