@@ -225,7 +225,8 @@ export class Manager {
       const { spec, queue } = running;
       const reconciler = spec.reconciler(this.caches);
       running.reconciler = reconciler;
-      const everyObject = () => { for (const object of this.caches.list(spec.primary)) queue.add(objectKey(object)); };
+      // At low priority: a change that comes meanwhile goes first (see WorkQueue).
+      const everyObject = () => { for (const object of this.caches.list(spec.primary)) queue.add(objectKey(object), 'low'); };
       everyObject();
       if (settings.resyncMs > 0) {
         const timer = setInterval(everyObject, settings.resyncMs);
