@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { nextSlot, previousSlot, scheduleProblem, schedulePeriodMs } from './cron.js';
 
@@ -20,4 +21,22 @@ describe('cron schedules', () => {
     expect(schedulePeriodMs('*/15 * * * *', now)).toBe(15 * 60_000);
     expect(schedulePeriodMs('@daily', now)).toBe(86_400_000);
   });
+
+  it('loads cron-parser only when a Gaim has a schedule, not with the API module', () => {
+    // In a process of its own: this file's other tests have loaded it here.
+    const script = `
+      import { createRequire } from 'node:module';
+      const { parseGaim } = await import('./src/api/v1alpha1/validate.ts');
+      const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('/cron-parser/'));
+      const gaim = (spec) => ({ apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name: 'marvin', namespace: 'n' },
+        spec: { gaimId: '8b01826a-8fc0-4fac-95fe-812d9ab518c5', displayName: 'G', environments: ['stage'], lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, ...spec } });
+      const without = parseGaim(gaim({})).ok;
+      const before = loaded();
+      const withSchedule = parseGaim(gaim({ backup: { schedule: '0 3 * * *' } })).ok;
+      console.log(JSON.stringify({ without, before, withSchedule, after: loaded() }));
+    `;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(JSON.parse(out.trim().split('\n').at(-1) ?? '{}')).toEqual({ without: true, before: false, withSchedule: true, after: true });
+  });
 });
+
