@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { nextSlot, previousSlot, scheduleProblem, schedulePeriodMs } from './cron.js';
 
@@ -35,7 +36,8 @@ describe('cron schedules', () => {
       const withSchedule = parseGaim(gaim({ backup: { schedule: '0 3 * * *' } })).ok;
       console.log(JSON.stringify({ without, before, withSchedule, after: loaded() }));
     `;
-    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8' });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script],
+      { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)), timeout: 60_000 });
     expect(JSON.parse(out.trim().split('\n').at(-1) ?? '{}')).toEqual({ without: true, before: false, withSchedule: true, after: true });
   });
 });

@@ -11,7 +11,7 @@ import { LeaderElector } from './leader-election.js';
 import { asOperatorError } from '../errors.js';
 import type { ReconcileResult, Reconciler } from './result.js';
 import { isAborted } from './signals.js';
-import { WorkQueue } from './workqueue.js';
+import { WorkQueue, type Priority } from './workqueue.js';
 
 /** Read access to the informer caches, for reconcilers (reads never go to the API server). */
 export interface Caches {
@@ -84,6 +84,15 @@ const SLOW_RECONCILE_SECONDS = 10;
  * Wires watches, the work queues, leader election and workers: the machinery every reconcile runs
  * on. Caches run on every replica (a standby is ready to lead at once); workers only on the leader.
  */
+/**
+ * The priority of a change's keys: low while no worker runs — the informers' first list at start-up,
+ * or everything a standby's caches heard before it took over — as for the start-up pass itself, so
+ * a change that comes once the workers run goes ahead of them.
+ */
+export function eventPriority(workersRunning: boolean): Priority {
+  return workersRunning ? 'normal' : 'low';
+}
+
 export class Manager {
   readonly #informers = new Map<Resource, Informer<KubeObject>[]>();
   readonly #controllers: Running[];
@@ -155,6 +164,7 @@ export class Manager {
   #dispatch(change: CacheChange): void {
     // Cluster-scoped objects (PersistentVolumes) are watched cluster-wide: keep to our namespaces.
     const watched = this.options.settings.watchNamespaces;
+    const priority = eventPriority(this.#workersRunning);
     for (const running of this.#controllers) {
       const { spec, queue } = running;
       if (change.resource === spec.primary) {
@@ -162,13 +172,13 @@ export class Manager {
         // The operator's own status writes come back as updates; they change nothing to act on.
         if (change.event === 'update' && change.old !== undefined
           && !wakesOnUpdate(change.old, change.object, running.reconciler?.observedUpdate?.(key, change.object.metadata?.resourceVersion) === true)) continue;
-        queue.add(key);
+        queue.add(key, priority);
         if (change.event === 'delete') queue.forget(key);
       }
       for (const key of [...spec.keysFor(change, this.caches), ...(running.reconciler?.wakeFor?.(change) ?? [])]) {
         const namespace = key.slice(0, Math.max(0, key.indexOf('/')));
         if (watched.length > 0 && !watched.includes(namespace)) continue;
-        queue.add(key);
+        queue.add(key, priority);
       }
     }
   }

@@ -21,7 +21,8 @@ export interface WorkQueueOptions {
  * And with controller-runtime's priority queue's: a key added at low priority (every object at
  * start and at each periodic resync) is handed out only when no key of normal priority waits, so a
  * real change (a store that went down, a spec edit) is not queued behind a thousand resyncs; a
- * waiting low key added again at normal priority moves up.
+ * waiting low key added again at normal priority moves up. Strict, as there: low keys wait for as
+ * long as normal ones keep coming (normal work is events and requeues, which run dry).
  */
 export type Priority = 'normal' | 'low';
 

@@ -53,6 +53,9 @@ export class FirestoreWriteBack {
       this.#failures.delete(key);
       return { state: outcome === 'stale' ? { ok: true, message: 'an entry was written by a newer generation or leader; left as it is' } : upToDate };
     } catch (error: unknown) {
+      // Whatever the document now is, it is not known to be what this process last wrote (a write
+      // may have landed after its deadline, or others wrote): the next try reads first.
+      if (last !== undefined) this.#written.set(key, { memo: '', known: undefined });
       const failure = asOperatorError(error, 'firestore', signal);
       if (failure.errorType === 'conflict') return { state: { ok: false, message: failure.message }, conflict: failure };
       // An outage must not hold up Kubernetes: report it, and retry just the write with backoff.
