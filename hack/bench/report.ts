@@ -52,7 +52,7 @@ export interface BenchResult {
     readonly externalBytes: number;
     /** The same Gaims after the resync, the latency samples and a quiet minute. */
     /** binaryBytes: the resident pages of node's own executable (its code, and ICU data once touched). */
-    readonly settled?: { readonly rssBytes: number; readonly heapBytes: number; readonly heapTotalBytes: number; readonly binaryBytes?: number };
+    readonly settled?: { readonly rssBytes: number; readonly heapBytes: number; readonly heapTotalBytes: number; readonly binaryBytes?: number; readonly afterScrapeRssBytes?: number; readonly scrapeBytes?: number };
     readonly nodeOptions?: string;
     /** Flags on `node` in the image's entry point. */
     readonly nodeArgs?: string;
@@ -110,6 +110,9 @@ export function rows(r: BenchResult): string[][] {
     out.push([`operator RSS at ${String(m.gaims)} Gaims, quiet (after the resync, the latency samples and a quiet minute): RSS (heap used / reserved)`, `${mib(m.settled.rssBytes).toFixed(0)} MiB (${mib(m.settled.heapBytes).toFixed(0)} / ${mib(m.settled.heapTotalBytes).toFixed(0)} MiB)`,
       `≤ ${String(TARGETS.quietRssMiB)} MiB`, verdict(mib(m.settled.rssBytes) <= TARGETS.quietRssMiB)]);
     if (m.settled.binaryBytes !== undefined) out.push([`  of which node's own executable (code pages, file-backed)`, `${mib(m.settled.binaryBytes).toFixed(0)} MiB`, '', '']);
+    if (m.settled.afterScrapeRssBytes !== undefined && m.settled.scrapeBytes !== undefined) {
+      out.push([`  the same right after a /metrics scrape (${String(Math.round(m.settled.scrapeBytes / 1024))} KiB of series)`, `${mib(m.settled.afterScrapeRssBytes).toFixed(0)} MiB`, '', '']);
+    }
   }
   if (m.coldStart !== undefined) out.push([`  the same, a quiet minute after the cold start`, `${mib(m.coldStart.quietRssBytes).toFixed(0)} MiB`, `≤ ${String(TARGETS.quietRssMiB)} MiB`, verdict(mib(m.coldStart.quietRssBytes) <= TARGETS.quietRssMiB)]);
   out.push(['operator memory idle, no Gaims: RSS (heap used)', `${mib(m.idleRssBytes).toFixed(0)} MiB (${mib(m.idleHeapBytes).toFixed(0)} MiB)`, `≤ ${String(TARGETS.idleRssMiB)} MiB`, verdict(mib(m.idleRssBytes) <= TARGETS.idleRssMiB)]);
