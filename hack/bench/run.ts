@@ -41,6 +41,9 @@ const say = (message: string) => { console.log(`[bench] ${message}`); };
 const run = promisify(execFile);
 const keepAlive = setInterval(() => undefined, 60_000);
 const startedAt = Date.now();
+// The commit is read at the start: `make bench` built dist/ from this tree before the run, and an
+// edit made while it runs does not change what it measures.
+const commit = await gitCommit();
 
 type GaimObject = KubeObject & { spec: { gaimId: string }; status?: { syncStatus?: string; observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
 const isSynced = (g: GaimObject) => g.status?.syncStatus === 'Synced' && g.status.observedGeneration === g.metadata?.generation
@@ -404,7 +407,7 @@ try {
     when: new Date().toISOString(), command: [...Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v ?? ''}`), 'make bench'].join(' '), machine: { cpus: (await import('node:os')).availableParallelism(), node: process.version },
     workers: WORKERS, convergence, latency, quiet,
     memory: { ...memory, settled, nodeOptions: NODE_OPTIONS, nodeArgs: NODE_ARGS.join(' '), phases, coldStart: { gaims: gaimCount, seconds: coldStartSeconds, quietRssBytes: coldQuiet }, ...(scale === undefined ? {} : { scale }), timeline },
-    commit: await gitCommit(), durationSeconds: (Date.now() - startedAt) / 1000,
+    commit, durationSeconds: (Date.now() - startedAt) / 1000,
   };
   await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });
   console.log(await writeReport(result, join(repoRoot, 'bench', 'results')));
