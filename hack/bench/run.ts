@@ -2,7 +2,7 @@
 // seed runner runs seed Jobs with the compiled entry point, as the image would). Prints a table and
 // writes bench/results/latest.{json,md}, convergence.png and memory.png. Knobs, for a quick trial:
 // BENCH_SIZES (default 100,500), BENCH_MEMORY_AT (1000), BENCH_SCALE_AT (2000; 0 skips the last
-// step), BENCH_SAMPLES (200). The operator runs with the chart's NODE_OPTIONS (operator.nodeOptions)
+// step), BENCH_SAMPLES (200), BENCH_MAX_CONCURRENT_SEEDS (the operator's default). The operator runs with the chart's NODE_OPTIONS (operator.nodeOptions)
 // and the image entry point's node flags.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
@@ -29,6 +29,10 @@ const SIZES = numbers(process.env['BENCH_SIZES'], [100, 500]);
 const MEMORY_AT = numbers(process.env['BENCH_MEMORY_AT'], [1000])[0] ?? 1000;
 const SAMPLES = numbers(process.env['BENCH_SAMPLES'], [200])[0] ?? 200;
 const SCALE_AT = numbers(process.env['BENCH_SCALE_AT'], [2000])[0] ?? 2000;
+// The operator's seeding concurrency (GAIM_MAX_CONCURRENT_SEEDS); unset, the operator's default.
+// On this machine the seed pods run on the operator's own two cores, unlike a cluster's nodes, and
+// the bare client never has more than its 4 Gaims' seeds in flight.
+const MAX_CONCURRENT_SEEDS = process.env['BENCH_MAX_CONCURRENT_SEEDS'];
 /** The V8 flags the chart gives the operator: the benchmark measures what the cluster runs. */
 const NODE_OPTIONS = await chartNodeOptions();
 const NODE_ARGS = await imageNodeArgs();
@@ -89,6 +93,7 @@ try {
         PATH: process.env['PATH'], HOME: process.env['HOME'], ...operatorEnvFor(env), ...serviceAccount, POD_NAMESPACE: 'gaim-system', NODE_OPTIONS,
         GAIM_LEADER_ELECT: 'false', GAIM_WORKERS: String(WORKERS), GAIM_RESYNC_SECONDS: String(RESYNC_SECONDS),
         GAIM_BIND_ADDRESS: '127.0.0.1', GAIM_METRICS_PORT: String(metricsPort), GAIM_HEALTH_PORT: String(healthPort), GAIM_CLUSTER_NAME: 'bench',
+        ...(MAX_CONCURRENT_SEEDS === undefined ? {} : { GAIM_MAX_CONCURRENT_SEEDS: MAX_CONCURRENT_SEEDS }),
       },
     });
     closeSync(out);
