@@ -2,8 +2,8 @@
 // seed runner runs seed Jobs with the compiled entry point, as the image would). Prints a table and
 // writes bench/results/latest.{json,md}, convergence.png and memory.png. Knobs, for a quick trial:
 // BENCH_SIZES (default 100,500), BENCH_MEMORY_AT (1000), BENCH_SCALE_AT (2000; 0 skips the last
-// step), BENCH_SAMPLES (200), BENCH_MAX_CONCURRENT_SEEDS (the operator's default). The operator runs with the chart's NODE_OPTIONS (operator.nodeOptions)
-// and the image entry point's node flags.
+// step), BENCH_SAMPLES (200), BENCH_MAX_CONCURRENT_SEEDS (the operator's default). The operator
+// runs with the chart's NODE_OPTIONS (operator.nodeOptions) and the image entry point's node flags.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
