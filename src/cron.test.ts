@@ -41,4 +41,3 @@ describe('cron schedules', () => {
     expect(JSON.parse(out.trim().split('\n').at(-1) ?? '{}')).toEqual({ without: true, before: false, withSchedule: true, after: true });
   });
 });
-

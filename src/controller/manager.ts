@@ -81,10 +81,6 @@ interface Running {
 const SLOW_RECONCILE_SECONDS = 10;
 
 /**
- * Wires watches, the work queues, leader election and workers: the machinery every reconcile runs
- * on. Caches run on every replica (a standby is ready to lead at once); workers only on the leader.
- */
-/**
  * The priority of a change's keys: low while no worker runs — the informers' first list at start-up,
  * or everything a standby's caches heard before it took over — as for the start-up pass itself, so
  * a change that comes once the workers run goes ahead of them.
@@ -93,6 +89,10 @@ export function eventPriority(workersRunning: boolean): Priority {
   return workersRunning ? 'normal' : 'low';
 }
 
+/**
+ * Wires watches, the work queues, leader election and workers: the machinery every reconcile runs
+ * on. Caches run on every replica (a standby is ready to lead at once); workers only on the leader.
+ */
 export class Manager {
   readonly #informers = new Map<Resource, Informer<KubeObject>[]>();
   readonly #controllers: Running[];
