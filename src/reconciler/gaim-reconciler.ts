@@ -26,7 +26,7 @@ import { checkExpandable, growClaims, planGrowth } from './grow.js';
 import { claimSizes, observe } from './observe.js';
 import { admit, credentialsProblem, plan } from './plan.js';
 import { ledgerOf, report, type Outcome } from './report.js';
-import { seedStores } from './seed.js';
+import { seedRecheckMs, seedStores } from './seed.js';
 import { rotateCredentials } from './rotate.js';
 import { readCredentials } from './secrets.js';
 import { RolloutSlots } from './rollouts.js';
@@ -63,8 +63,6 @@ export interface GaimReconcilerDeps {
   readonly queues?: QueueSamples;
 }
 
-/** How often to look at a claim that stays Pending, or a seed Job that gets no pod. */
-const RECHECK_MS = 15_000;
 /** How often a rollout waiting for a slot asks again (a slot frees with no event on this Gaim). */
 const ROLLOUT_RECHECK_MS = 5_000;
 /** How soon to look again at a StatefulSet being recreated (its deletion waits for the garbage collector). */
@@ -111,6 +109,9 @@ export class GaimReconciler implements Reconciler {
     const reporting = { ...this.deps, writeBack: this.#writeBack, expectations: this.#expectations, degradedAfterFailures: this.deps.settings.degradedAfterFailures };
 
     const parsed = parseGaim(object);
+    // A Gaim in line for a seed slot that no longer seeds leaves it, rather than be woken for a slot it
+    // would not take (it joins again at the back when it seeds again).
+    if (!parsed.ok || parsed.gaim.metadata.deletionTimestamp !== undefined || parsed.gaim.spec.suspend) this.#seedSlots.forget(key);
     if (!parsed.ok) {
       if (object.metadata?.deletionTimestamp !== undefined && hasFinalizer(object)) {
         // An invalid Gaim being deleted: there is no valid spec to clean up by, so keep everything.
@@ -188,7 +189,7 @@ export class GaimReconciler implements Reconciler {
     const version = 'error' in versions ? {} : versions;
     const first = errors[0];
     const recheckAfterMs = Math.min(
-      observed.stores.storage.reason === 'ClaimPending' || seeding.details.length > 0 ? RECHECK_MS : Infinity,
+      seedRecheckMs(observed.stores.storage.reason === 'ClaimPending', seeding),
       rotation.recheckAfterMs ?? Infinity, waiting.length > 0 ? ROLLOUT_RECHECK_MS : Infinity,
       recreating.length > 0 ? RECREATE_RECHECK_MS : Infinity, startup.recheckAfterMs ?? Infinity, version.recheckAfterMs ?? Infinity,
       'error' in backups ? Infinity : backups.recheckAfterMs ?? Infinity, 'error' in maintenance ? Infinity : maintenance.recheckAfterMs ?? Infinity);

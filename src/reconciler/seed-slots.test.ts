@@ -4,7 +4,7 @@ import type { CacheChange } from '../controller/manager.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { SEED_HASH_LABEL } from '../resources/seed-job.js';
-import { LINE_EXPIRY_MS, SeedSlots } from './seed-slots.js';
+import { LINE_EXPIRY_MS, SLOT_RECHECK_MS, SeedSlots } from './seed-slots.js';
 
 type Job = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
 const job = (name: string, ended?: 'Complete' | 'Failed', seed = true): Job => ({
@@ -63,6 +63,10 @@ describe('SeedSlots', () => {
     expect(slots.wakeFor(ended(job('m', 'Complete', false), job('m', undefined, false)))).toEqual([]); // not a seed Job
     slots.forget('ns/g');
     expect(slots.waiting()).toEqual([]);
+  });
+
+  it('keeps a waiting Gaim in line across several of its rechecks', () => {
+    expect(LINE_EXPIRY_MS).toBeGreaterThanOrEqual(3 * SLOT_RECHECK_MS);
   });
 
   it('drops from the line a Gaim that stopped asking, so it cannot hold the slot of those behind it', () => {

@@ -45,9 +45,10 @@ export type SeedJobProgress =
   | { readonly state: 'done' }
   /**
    * Still running (or waiting for its pod); `detail` says why when Kubernetes said so; `retry` when
-   * it is an attempt after a failed one (the retry is under way: not a success yet).
+   * it is an attempt after a failed one (the retry is under way: not a success yet); `queued` when
+   * the Job is not created yet for want of a seed slot.
    */
-  | { readonly state: 'running'; readonly detail?: string; readonly retry?: boolean };
+  | { readonly state: 'running'; readonly detail?: string; readonly retry?: boolean; readonly queued?: boolean };
 
 const attemptOf = (job: KubeObject) => Number(job.metadata?.labels?.[SEED_ATTEMPT_LABEL] ?? '1') || 1;
 const condition = (job: JobLike, type: string) => job.status?.conditions?.find((c) => c.type === type && c.status === 'True');
@@ -94,7 +95,7 @@ async function start(gaim: Gaim, fingerprint: string, attempt: number, deps: See
   const job = `${gaim.metadata.namespace}/${seedJobName(gaim, fingerprint, attempt)}`;
   const slot = deps.seedSlots?.tryAcquire(`${gaim.metadata.namespace}/${gaim.metadata.name}`, job);
   if (slot !== undefined && !slot.granted) {
-    return { state: 'running', detail: Message.seedSlotWaits(slot.inFlight, deps.seedSlots?.max ?? 0), ...(attempt > 1 ? { retry: true } : {}) };
+    return { state: 'running', queued: true, detail: Message.seedSlotWaits(slot.inFlight, deps.seedSlots?.max ?? 0), ...(attempt > 1 ? { retry: true } : {}) };
   }
   const desired = seedStorageJob(gaim, fingerprint, attempt, deps.seedJob);
   try {

@@ -17,7 +17,7 @@ import { seedFingerprint, storageFingerprint } from '../resources/seed-job.js';
 import { seedMongoDB } from '../seeders/mongodb.js';
 import { seedRedis } from '../seeders/redis.js';
 import type { SeedWarning, StoresReadiness } from '../status/gaim-status.js';
-import type { SeedSlots } from './seed-slots.js';
+import { SLOT_RECHECK_MS, type SeedSlots } from './seed-slots.js';
 import { runSeedJob } from './seed-storage-job.js';
 import { secretValues, type Credentials } from './secrets.js';
 import { storeAddress } from './store-address.js';
@@ -50,10 +50,26 @@ export interface SeedOutcome {
   readonly warnings: SeedWarning[];
   /** A retry is under way (a new seed Job runs after a failed one): not a success yet. */
   readonly retrying: boolean;
+  /** The seed Job waits in line for a seed slot (it is woken when one frees). */
+  readonly queued: boolean;
+}
+
+/** How often to look at a claim that stays Pending, or a seed Job that gets no pod: they change only in their events. */
+export const SEED_RECHECK_MS = 15_000;
+
+/**
+ * When to look at the Gaim again for its seeding: soon while Kubernetes may say something new only in
+ * events (a Pending claim, a Job without a pod), seldom while it waits in line for a seed slot (the
+ * slot's freeing wakes it; the recheck only keeps its place), never once nothing waits.
+ */
+export function seedRecheckMs(claimPending: boolean, seeding: Pick<SeedOutcome, 'details' | 'queued'>): number {
+  if (seeding.queued) return SLOT_RECHECK_MS;
+  return claimPending || seeding.details.length > 0 ? SEED_RECHECK_MS : Infinity;
 }
 
 
-type Attempt = { readonly done: true; readonly warning?: SeedWarning } | { readonly done: false; readonly detail?: string; readonly retry?: boolean };
+type Attempt = { readonly done: true; readonly warning?: SeedWarning }
+  | { readonly done: false; readonly detail?: string; readonly retry?: boolean; readonly queued?: boolean };
 
 const sortedEnvironments = (gaim: Gaim) => [...gaim.spec.environments].sort();
 
@@ -76,7 +92,7 @@ export function seedFingerprints(gaim: Gaim): Record<Store, string> {
  */
 export async function seedStores(gaim: Gaim, stores: StoresReadiness, credentials: Credentials, deps: SeedDeps, context: ReconcileContext): Promise<SeedOutcome> {
   const outcome: { -readonly [K in keyof SeedOutcome]: SeedOutcome[K] } = {
-    seeded: { ...gaim.status?.seeded }, justSeeded: [], pending: [], details: [], errors: [], warnings: [], retrying: false,
+    seeded: { ...gaim.status?.seeded }, justSeeded: [], pending: [], details: [], errors: [], warnings: [], retrying: false, queued: false,
   };
   const fingerprints = seedFingerprints(gaim);
   const ready = (r: StoresReadiness[keyof StoresReadiness]) => r !== 'disabled' && r.ready;
@@ -99,6 +115,7 @@ export async function seedStores(gaim: Gaim, stores: StoresReadiness, credential
       outcome.pending.push(store);
       if (result.detail !== undefined) outcome.details.push(result.detail);
       if (result.retry === true) outcome.retrying = true;
+      if (result.queued === true) outcome.queued = true;
     } catch (error: unknown) {
       if (error instanceof FirestoreUnavailableError) {
         // Firestore unreachable: the platform side waits; Kubernetes-side convergence goes on.
@@ -117,9 +134,12 @@ export async function seedStores(gaim: Gaim, stores: StoresReadiness, credential
   if (gaim.spec.mongodb.enabled) await attempt('mongodb', ready(stores.mongodb), () => seedMongo(gaim, credentials, deps, context));
   if (gaim.spec.redis.enabled) await attempt('redis', ready(stores.redis), () => seedRedisStore(gaim, credentials, deps, context));
   const claimUsable = !['Creating', 'ClaimLost'].includes(stores.storage.reason);
+  if (outcome.seeded.storage === fingerprints.storage) deps.seedSlots?.forget(`${gaim.metadata.namespace}/${gaim.metadata.name}`);
   await attempt('storage', claimUsable, async () => {
     const progress = await runSeedJob(gaim, fingerprints.storage, { ...deps, seedJob: deps.settings.seedJob }, context);
-    return progress.state === 'done' ? { done: true } : { done: false, ...(progress.detail === undefined ? {} : { detail: progress.detail }), ...(progress.retry === true ? { retry: true } : {}) };
+    if (progress.state === 'done') return { done: true };
+    const { detail, retry, queued } = progress;
+    return { done: false, ...(detail === undefined ? {} : { detail }), ...(retry === true ? { retry } : {}), ...(queued === true ? { queued } : {}) };
   });
   return outcome;
 }
