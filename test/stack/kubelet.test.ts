@@ -1,9 +1,17 @@
 // The stack's kubelet stand-in: the parts that turn a pod's spec into a process, as a kubelet would.
+import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { expand, mapMounts } from './kubelet.js';
+import { expand, killAll, mapMounts } from './kubelet.js';
 import { pullError, registryHost } from './registry.js';
 
 describe('the stack kubelet', () => {
+  it('stops its running containers before the node\'s directory is removed, and returns once they are gone', async () => {
+    const running = [spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'pipe'] }), spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'pipe'] })];
+    await killAll(running);
+    expect(running.map((child) => child.signalCode)).toEqual(['SIGKILL', 'SIGKILL']);
+    expect(running.map((child) => child.stdout.closed)).toEqual([true, true]);
+  });
+
   it('maps mount paths in arguments to the volumes\' directories, once, by the longest mount', () => {
     const container = { volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }, { name: 'lancedb', mountPath: '/data' }] };
     const dirs = new Map([['tmp', '/tmp/node/pods/p/tmp'], ['lancedb', '/tmp/node/volumes/ns/claim']]);

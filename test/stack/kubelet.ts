@@ -10,7 +10,7 @@
 // - MongoDB and Redis pods (store-runtime.ts): a store process per pod, started as the official
 //   images start, Ready when it answers as the pod's readiness probe asks.
 // The node heartbeats through its Lease, like kwok's nodes.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -181,6 +181,9 @@ export class StackKubelet {
     this.#stop.abort();
     await this.#informerRun;
     await this.#claimsRun;
+    // Containers still running (the seed Jobs of Gaims not converged yet, at the end of a benchmark)
+    // would go on writing under the node's directory while the stack removes it.
+    await killAll([...this.#processes.values()].flatMap((children) => [...children]));
     await this.options.stores?.stopAll();
   }
 
@@ -297,6 +300,7 @@ export class StackKubelet {
       cwd: image.root,
       env: { PATH: process.env['PATH'] ?? '', HOME: podDir, TMPDIR: join(podDir, 'tmp'), TERMINATION_MESSAGE_PATH: messagePath, ...env },
     }, (child) => {
+      if (this.#stop.signal.aborted) child.kill('SIGKILL'); // started as the kubelet stopped
       const children = this.#processes.get(podUid) ?? new Set();
       children.add(child);
       this.#processes.set(podUid, children);
@@ -492,6 +496,15 @@ export class StackKubelet {
 }
 
 /** The user a container runs as: its securityContext, else the pod's; groups: the pod's supplementary groups and fsGroup. */
+/** Kills container processes not closed yet (the kubelet tracks each until it closes) and returns once each has. */
+export async function killAll(children: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(children.map(async (child) => {
+    const closed = new Promise<void>((resolve) => { child.once('close', () => { resolve(); }); });
+    child.kill('SIGKILL');
+    await closed;
+  }));
+}
+
 export function effectiveUser(pod: Pod, container: Container): { uid: number; gid: number; groups: number[] } {
   const podContext = pod.spec?.securityContext ?? {};
   const uid = container.securityContext?.runAsUser ?? podContext.runAsUser ?? 0;

@@ -246,7 +246,7 @@ export class Stack {
     const [kubeClients, rest] = partition(running, (p) => !['kube-apiserver', 'etcd'].includes(p.name));
     await Promise.all(kubeClients.map((p) => p.stop()));
     for (const p of rest) await p.stop();
-    if (options.keepData !== true && this.#env !== undefined) await rm(this.#env.STACK_NODE_ROOT, { recursive: true, force: true });
+    if (options.keepData !== true && this.#env !== undefined) await rm(this.#env.STACK_NODE_ROOT, { recursive: true, force: true, maxRetries: 5 });
   }
 
   // --- start-up -------------------------------------------------------------------------------
