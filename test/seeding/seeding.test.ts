@@ -115,6 +115,31 @@ describe('seeding', () => {
     expect([...waitingMessages].some((m) => m.includes('(1 of GAIM_MAX_CONCURRENT_SEEDS=1 seed Jobs running)'))).toBe(true);
   });
 
+  it('wakes the next Gaim in line for a freed seed slot, not one suspended while it waited', async () => {
+    // The only slot is held by a seed Job that gets no pod (its namespace enforces restricted, which
+    // refuses the preparation step), so the line's order is the order the Gaims are created in.
+    const holder = await createNamespace('seed-hold', 'restricted');
+    const [first, next] = await Promise.all(['seed-first', 'seed-next'].map((prefix) => createNamespace(prefix)));
+    await suite.operator([holder, first ?? '', next ?? ''], { GAIM_MAX_CONCURRENT_SEEDS: '1' });
+    await createGaim(suite.client, holder, 'holder');
+    await eventually('the holder\'s seed Job, which holds the only slot', async () => ((await seedJobs(holder)).length > 0 ? true : undefined), 90_000);
+    const waitsInLine = (g: GaimObject) => (condition(g, 'Seeded')?.message ?? '').includes('waiting for a seed slot');
+    for (const ns of [first ?? '', next ?? '']) {
+      await createGaim(suite.client, ns, 'queued');
+      await waitForGaim(suite.client, ns, 'queued', 'to wait in line for a seed slot', waitsInLine, 90_000);
+    }
+    await suite.client.mergePatch(Resources.gaim, 'queued', first ?? '', { spec: { suspend: true } });
+    await waitForGaim(suite.client, first ?? '', 'queued', 'to report suspension', (g) => condition(g, 'Ready')?.reason === 'Suspended');
+
+    // The slot frees. The suspended Gaim left the line when it was suspended, so the next one is woken
+    // for it. Had it kept its place, it would be woken instead and not take the slot, and the next one,
+    // asking again every minute, would be refused behind it until the line forgot it (four minutes).
+    const [held] = await seedJobs(holder);
+    await suite.client.delete(Resources.job, held?.metadata?.name ?? '', holder, { propagationPolicy: 'Background' });
+    await waitForGaim(suite.client, next ?? '', 'queued', 'to be seeded with the freed slot', isSynced, 100_000);
+    expect(await seedJobs(first ?? '')).toEqual([]);
+  });
+
   it('fails with errorType storage when the seed Job fails, leaves the table intact, and still seeds the other stores', async () => {
     const ns = await createNamespace('seed-bad');
     // A knowledge_text table an app (as the storage uid) made with the wrong vector size, already on the volume.
