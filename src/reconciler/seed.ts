@@ -67,7 +67,6 @@ export function seedRecheckMs(claimPending: boolean, seeding: Pick<SeedOutcome, 
   return claimPending || seeding.details.length > 0 ? SEED_RECHECK_MS : Infinity;
 }
 
-
 type Attempt = { readonly done: true; readonly warning?: SeedWarning }
   | { readonly done: false; readonly detail?: string; readonly retry?: boolean; readonly queued?: boolean };
 

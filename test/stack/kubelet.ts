@@ -495,7 +495,6 @@ export class StackKubelet {
   }
 }
 
-/** The user a container runs as: its securityContext, else the pod's; groups: the pod's supplementary groups and fsGroup. */
 /** Kills container processes not closed yet (the kubelet tracks each until it closes) and returns once each has. */
 export async function killAll(children: readonly ChildProcess[]): Promise<void> {
   await Promise.all(children.map(async (child) => {
@@ -505,6 +504,7 @@ export async function killAll(children: readonly ChildProcess[]): Promise<void> 
   }));
 }
 
+/** The user a container runs as: its securityContext, else the pod's; groups: the pod's supplementary groups and fsGroup. */
 export function effectiveUser(pod: Pod, container: Container): { uid: number; gid: number; groups: number[] } {
   const podContext = pod.spec?.securityContext ?? {};
   const uid = container.securityContext?.runAsUser ?? podContext.runAsUser ?? 0;
