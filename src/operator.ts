@@ -13,7 +13,7 @@ import { Resources } from './kube/resources.js';
 import { Metrics } from './observability/metrics.js';
 import type { Logger } from './observability/logger.js';
 import { startServers } from './observability/server.js';
-import { backupKeysFor, gaimKeysFor } from './reconciler/watches.js';
+import { backupKeysFor, gaimKeysFor, recordKeysFor } from './reconciler/watches.js';
 
 export const CONTROLLER_NAME = 'gaim.livingcontent.io/gaim-operator';
 export const FIELD_MANAGER = 'gaim-operator';
@@ -80,12 +80,18 @@ export function backupController(settings: Settings, reconciler: ControllerWirin
   return { name: 'gaimbackup', primary: Resources.gaimBackup, workers: settings.backups.workers, keysFor: backupKeysFor, reconciler };
 }
 
-/** What both controllers need cached: the owned kinds, and the snapshots where the cluster serves them. */
+/** The backup catalog's controller (GaimBackupRecords: cluster-scoped), with its reconciler. */
+export function recordController(settings: Settings, reconciler: ControllerWiring['reconciler']): ControllerWiring {
+  return { name: 'gaimbackuprecord', primary: Resources.gaimBackupRecord, workers: settings.backups.workers, keysFor: recordKeysFor, reconciler };
+}
+
+/** What the controllers need cached: the owned kinds, and the snapshots where the cluster serves them. */
 export function operatorWatches(apis: ServedApis): WatchedKind[] {
   return [
     ...OWNED_WATCHES,
-    // The Gaim reconcile reads the backups (restore sources, schedules, retention, lastBackup).
+    // The Gaim reconcile reads the backups (schedules, retention, lastBackup) and the catalog (restore sources).
     { resource: Resources.gaimBackup },
+    { resource: Resources.gaimBackupRecord },
     ...(apis.volumeSnapshots ? [{ resource: Resources.volumeSnapshot, labelSelector: MANAGED_SELECTOR }] : []),
     ...(apis.volumeGroupSnapshots ? [{ resource: Resources.volumeGroupSnapshot, labelSelector: MANAGED_SELECTOR }] : []),
   ];
@@ -101,7 +107,7 @@ export async function runOperator(settings: Settings, log: Logger, wire: (apis: 
       volumeSnapshots: await serves(client, Resources.volumeSnapshot, signal),
       volumeGroupSnapshots: await serves(client, Resources.volumeGroupSnapshot, signal),
     };
-    const events = new KubeEventRecorder(client, CONTROLLER_NAME, settings.leaderElection.identity, log);
+    const events = new KubeEventRecorder(client, CONTROLLER_NAME, settings.leaderElection.identity, log, undefined, settings.leaderElection.namespace);
     let leading = false;
     metrics.leaderStatus.set({ name: settings.leaderElection.name }, 0);
     const wiring = wire(apis);

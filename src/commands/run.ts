@@ -2,8 +2,11 @@
 import { parseSettings, SettingsError } from '../config/settings.js';
 import { connectFirestore } from '../firestore/client.js';
 import { createLogger } from '../observability/logger.js';
-import { backupController, FIELD_MANAGER, gaimController, operatorWatches, runOperator } from '../operator.js';
+import type { Caches } from '../controller/manager.js';
+import { backupController, FIELD_MANAGER, gaimController, operatorWatches, recordController, runOperator } from '../operator.js';
 import { BackupReconciler } from '../reconciler/backup-reconciler.js';
+import { InstanceLocks } from '../reconciler/instance-locks.js';
+import { RecordReconciler } from '../reconciler/record-reconciler.js';
 import { QueueProber, QueueSamples } from '../reconciler/queue-prober.js';
 import { GaimReconciler } from '../reconciler/gaim-reconciler.js';
 import { packageVersion } from '../version.js';
@@ -31,6 +34,10 @@ export async function run(): Promise<number> {
   try {
     const firestore = connectFirestore(settings, log);
     const queues = new QueueSamples();
+    // One Filestore instance's shares are backed up one at a time, by GaimBackups and final backups alike.
+    const locks = new WeakMap<Caches, InstanceLocks>();
+    const instanceLocks = (caches: Caches) => locks.get(caches) ?? locks.set(caches, new InstanceLocks(caches)).get(caches) ?? new InstanceLocks(caches);
+    const operatorNamespace = settings.leaderElection.namespace;
     const reason = await runOperator(settings, log, (apis) => ({
       watched: operatorWatches(apis),
       leaderTasks: [({ client, events, metrics, log: taskLog }) => ({ caches, enqueue, signal }) =>
@@ -44,7 +51,10 @@ export async function run(): Promise<number> {
           operatorNamespace: settings.leaderElection.namespace,
         })),
         backupController(settings, ({ caches, client, events, metrics }) => new BackupReconciler({
-          caches, client, events, metrics, settings, apis, fieldManager: FIELD_MANAGER,
+          caches, client, events, metrics, settings, apis, fieldManager: FIELD_MANAGER, instanceLocks: instanceLocks(caches), operatorNamespace,
+        })),
+        recordController(settings, ({ caches, client, events, metrics }) => new RecordReconciler({
+          caches, client, events, metrics, settings, instanceLocks: instanceLocks(caches), operatorNamespace,
         })),
       ],
     }), stop.signal, packageVersion());

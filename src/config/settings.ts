@@ -65,9 +65,11 @@ export const SETTINGS = {
   GAIM_MONGODB_FCV_BURN_IN_SECONDS: { schema: int(0, 90 * 86400), default: '86400', help: 'After a MongoDB major upgrade, how long the new version must run ready without interruption before the operator raises its featureCompatibilityVersion (until then the image can be reverted).' },
   GAIM_SNAPSHOT_CLASS_MONGODB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of MongoDB\'s data claims in backups (default: the default class of the claim\'s driver).' },
   GAIM_SNAPSHOT_CLASS_REDIS: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of Redis\'s data claims in backups (default: the default class of the claim\'s driver).' },
-  GAIM_SNAPSHOT_CLASS_LANCEDB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of the LanceDB claims in backups (default: the default class of the claim\'s driver; Filestore multishare shares cannot be snapshotted).' },
-  GAIM_VOLUME_GROUP_SNAPSHOTS: { schema: z.enum(['auto', 'off'], { error: 'expected auto or off' }), default: 'auto', help: 'auto: where the cluster serves groupsnapshot.storage.k8s.io and a driver has a default VolumeGroupSnapshotClass, a backup takes that driver\'s claims in one VolumeGroupSnapshot (one instant); off: one VolumeSnapshot per claim.' },
+  GAIM_SNAPSHOT_CLASS_LANCEDB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of the LanceDB claims in backups (default: the default class of the claim\'s driver).' },
+  GAIM_VOLUME_GROUP_SNAPSHOTS: { schema: z.enum(['auto', 'off'], { error: 'expected auto or off' }), default: 'auto', help: 'auto: where the cluster serves groupsnapshot.storage.k8s.io and a driver other than GKE\'s Persistent Disk and Filestore drivers (which have none) has a default VolumeGroupSnapshotClass, a backup takes that driver\'s claims in one VolumeGroupSnapshot (one instant); off: one VolumeSnapshot per claim.' },
   GAIM_BACKUP_TIMEOUT_SECONDS: { schema: int(10, 86_400), default: '3600', help: 'A backup whose snapshots are not all ready this long after it started fails (or, with spec.backup.requireAll false, completes with those that are).' },
+  GAIM_RESTORE_STORAGE_CLASS_LANCEDB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a StorageClass name' }), default: 'enterprise-rwx',
+    help: 'StorageClass a LanceDB backup is restored into when the Gaim\'s own class is a Filestore multishare class (GKE cannot restore a backup into an instance with several shares): a single-share Filestore class.' },
   GAIM_BACKUP_WORKERS: { schema: int(1, 16), default: '2', help: 'GaimBackups reconciled concurrently.' },
   GAIM_DEGRADED_AFTER_FAILURES: { schema: int(1, 1000), default: '5', help: 'After this many failed attempts in a row with the same retryable error, a Gaim says status.degraded: true (Argo CD: Degraded) while it keeps retrying.' },
   GAIM_QUEUE_SAMPLE_SECONDS: { schema: int(0, 3600), default: '30', help: 'How often each Gaim\'s task queues are sampled (with 10% jitter); 0 turns the prober (and the queue auto-pilot) off.' },
@@ -139,6 +141,8 @@ export interface BackupSettings {
   readonly groupSnapshots: 'auto' | 'off';
   readonly timeoutSeconds: number;
   readonly workers: number;
+  /** The single-share class a LanceDB backup of a multishare share is restored into. */
+  readonly lancedbRestoreClass: string;
 }
 
 export interface NfsAllowList {
@@ -254,6 +258,7 @@ export function parseSettings(env: Env = process.env): Settings {
       groupSnapshots: required(read(env, 'GAIM_VOLUME_GROUP_SNAPSHOTS'), 'GAIM_VOLUME_GROUP_SNAPSHOTS'),
       timeoutSeconds: required(read(env, 'GAIM_BACKUP_TIMEOUT_SECONDS'), 'GAIM_BACKUP_TIMEOUT_SECONDS'),
       workers: required(read(env, 'GAIM_BACKUP_WORKERS'), 'GAIM_BACKUP_WORKERS'),
+      lancedbRestoreClass: required(read(env, 'GAIM_RESTORE_STORAGE_CLASS_LANCEDB'), 'GAIM_RESTORE_STORAGE_CLASS_LANCEDB'),
     },
     mongodbFcvBurnInSeconds: required(read(env, 'GAIM_MONGODB_FCV_BURN_IN_SECONDS'), 'GAIM_MONGODB_FCV_BURN_IN_SECONDS'),
     storeStartupBaseSeconds: required(read(env, 'GAIM_STORE_STARTUP_BASE_SECONDS'), 'GAIM_STORE_STARTUP_BASE_SECONDS'),

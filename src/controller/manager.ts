@@ -109,7 +109,8 @@ export class Manager {
         queue: new WorkQueue({ backoff: settings.backoff, retryQps: settings.retryQps, retryBurst: settings.retryBurst, metrics: metrics.queue(spec.name) }),
       };
     });
-    const namespaces = settings.watchNamespaces.length === 0 ? [undefined] : settings.watchNamespaces;
+    // Watching some namespaces: the operator's own too (the backup catalog's claims and snapshots live there).
+    const namespaces = settings.watchNamespaces.length === 0 ? [undefined] : [...new Set([...settings.watchNamespaces, settings.leaderElection.namespace])];
     const kinds: WatchedKind[] = [...new Map([...options.controllers.map((c) => ({ resource: c.primary })), ...options.watched]
       .map((kind) => [kind.resource, kind])).values()];
     for (const { resource, labelSelector, transform } of kinds) {
@@ -176,8 +177,9 @@ export class Manager {
         if (change.event === 'delete') queue.forget(key);
       }
       for (const key of [...spec.keysFor(change, this.caches), ...(running.reconciler?.wakeFor?.(change) ?? [])]) {
+        // A cluster-scoped key (a backup record) has no namespace to keep to.
         const namespace = key.slice(0, Math.max(0, key.indexOf('/')));
-        if (watched.length > 0 && !watched.includes(namespace)) continue;
+        if (watched.length > 0 && key.includes('/') && !watched.includes(namespace)) continue;
         queue.add(key, priority);
       }
     }

@@ -40,11 +40,14 @@ export class KubeEventRecorder implements EventRecorder {
     private readonly instance: string,
     private readonly log: Logger,
     private readonly seriesWriteIntervalMs = SERIES_WRITE_INTERVAL_MS,
+    /** Where events about cluster-scoped objects go (an Event is namespaced; `kubectl describe` finds them in any). */
+    private readonly clusterScopedNamespace = 'default',
   ) {}
 
   record(regarding: KubeObject, type: EventType, reason: string, action: string, note: string): void {
     const meta = regarding.metadata ?? {};
-    if (meta.name === undefined || meta.namespace === undefined) return;
+    if (meta.name === undefined) return;
+    const namespace = meta.namespace ?? this.clusterScopedNamespace;
     const key = `${meta.uid ?? meta.name}|${type}|${reason}|${note}`;
     const now = Date.now();
     const series = this.#series.get(key);
@@ -57,13 +60,13 @@ export class KubeEventRecorder implements EventRecorder {
       const oldest = this.#series.keys().next().value;
       if (oldest !== undefined) this.#series.delete(oldest);
     }
-    const created: Series = { name: `${meta.name}.${randomBytes(8).toString('hex')}`, namespace: meta.namespace, count: 1, firstAt: now, lastWrittenAt: now, pending: true };
+    const created: Series = { name: `${meta.name}.${randomBytes(8).toString('hex')}`, namespace, count: 1, firstAt: now, lastWrittenAt: now, pending: true };
     this.#series.delete(key);
     this.#series.set(key, created);
     const event = {
       apiVersion: 'events.k8s.io/v1',
       kind: 'Event',
-      metadata: { name: created.name, namespace: meta.namespace },
+      metadata: { name: created.name, namespace },
       eventTime: microTime(new Date(now)),
       reportingController: this.controller,
       reportingInstance: this.instance,

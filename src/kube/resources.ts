@@ -27,6 +27,7 @@ export const Resources = {
   clusterRole: { group: 'rbac.authorization.k8s.io', version: 'v1', plural: 'clusterroles', kind: 'ClusterRole', namespaced: false },
   event: { group: 'events.k8s.io', version: 'v1', plural: 'events', kind: 'Event', namespaced: true },
   gaimBackup: { group: 'gaim.livingcontent.io', version: 'v1alpha1', plural: 'gaimbackups', kind: 'GaimBackup', namespaced: true },
+  gaimBackupRecord: { group: 'gaim.livingcontent.io', version: 'v1alpha1', plural: 'gaimbackuprecords', kind: 'GaimBackupRecord', namespaced: false },
   // CSI snapshots: served where the cluster runs the snapshot-controller (GKE does), so watched only
   // when discovery finds them.
   volumeSnapshot: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true },

@@ -37,6 +37,8 @@ export class Metrics {
   readonly apiLatency = new Histogram({ name: 'rest_client_request_duration_seconds', help: 'Kubernetes API request latency by verb', labelNames: ['verb'] as const, buckets: [0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [this.registry] });
   readonly backups = new Counter({ name: 'gaim_backups_total', help: 'GaimBackups that ended, by result (completed, failed)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly backupLastSuccess = new Gauge({ name: 'gaim_backup_last_success_timestamp_seconds', help: 'When the newest Completed GaimBackup of a Gaim completed (Unix seconds)', labelNames: ['namespace', 'gaim'] as const, registers: [this.registry] });
+  readonly finalBackups = new Counter({ name: 'gaim_final_backups_total', help: 'Final backups taken from kept volumes, their namespace being deleted (deletionPolicy Snapshot), by result (completed, failed)', labelNames: ['result'] as const, registers: [this.registry] });
+  readonly finalBackupFailed = new Gauge({ name: 'gaim_final_backup_failed', help: 'A final backup from kept volumes failed: 1 per deleted Gaim whose volumes are kept (Retain) for a person to back up or release', labelNames: ['namespace', 'gaim', 'record'] as const, registers: [this.registry] });
   readonly backedUp = new Gauge({ name: 'gaim_backed_up', help: 'For a Gaim with a backup schedule: 1 when its newest Completed backup is at most two schedule periods old (its BackedUp condition), else 0', labelNames: ['namespace', 'gaim'] as const, registers: [this.registry] });
   // Queue health, per Gaim and environment (no per-consumer series: bounded cardinality).
   readonly streamLength = this.#queueGauge('gaim_stream_length', 'Entries in a Gaim\'s task stream');

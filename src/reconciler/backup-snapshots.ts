@@ -1,9 +1,11 @@
-// The GaimBackup's I/O: what the cluster says of the Gaim's claims (their StorageClasses, the
-// snapshot classes), taking the snapshots (the credentials copied first, Redis's append-only file
-// rewritten and MongoDB fsynced just before), and what the snapshots say since. Every create is by
-// name, so an operator restarted in the middle takes nothing twice and loses nothing.
+// The GaimBackup's I/O: what the cluster says of the Gaim's claims (their StorageClasses and volumes,
+// the snapshot classes), taking the snapshots (the credentials copied into the catalog first, Redis's
+// append-only file rewritten and MongoDB fsynced just before), and what the snapshots say since.
+// Every create is by name, so an operator restarted in the middle takes nothing twice and loses
+// nothing.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { BackupClaim, GaimBackup } from '../api/v1alpha1/gaim-backup.js';
+import type { GaimBackupRecord } from '../api/v1alpha1/gaim-backup-record.js';
 import type { Settings } from '../config/settings.js';
 import type { Caches } from '../controller/manager.js';
 import type { ReconcileContext } from '../controller/result.js';
@@ -14,14 +16,16 @@ import type { KubeObject } from '../kube/objects.js';
 import { Resources, type Resource } from '../kube/resources.js';
 import { Message } from '../messages.js';
 import {
-  backupTargets, CLAIM_DRIVER_LABEL, credentialsCopy, credentialsCopyName, DEFAULT_GROUP_SNAPSHOT_CLASS, DEFAULT_SNAPSHOT_CLASS, groupPlan, groupSnapshotName,
+  backupTargets, CLAIM_DRIVER_LABEL, DEFAULT_GROUP_SNAPSHOT_CLASS, DEFAULT_SNAPSHOT_CLASS, groupPlan, groupSnapshotName,
   snapshotName, snapshotPlan, volumeGroupSnapshot, volumeSnapshot, type SnapshotClassView, type SnapshotPlan,
 } from '../resources/backup.js';
+import { recordCredentials } from '../resources/backup-record.js';
 import { objectNames } from '../resources/meta.js';
 import { MongoSecretKeys } from '../resources/mongodb.js';
 import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../resources/redis.js';
 import { flushMongoDB } from '../seeders/mongodb.js';
 import { rewriteAppendOnlyFile } from '../seeders/redis.js';
+import { queuedBehind, type InstanceLocks } from './instance-locks.js';
 import { readCredentials } from './secrets.js';
 import { storeAddress } from './store-address.js';
 
@@ -30,6 +34,9 @@ export interface BackupDeps {
   readonly client: KubeClient;
   readonly settings: Pick<Settings, 'overrides' | 'backups'>;
   readonly groupSnapshotsServed: boolean;
+  readonly instanceLocks: InstanceLocks;
+  /** Where the catalog keeps the credentials copies. */
+  readonly operatorNamespace: string;
 }
 
 /** What a backup is to take: each claim's plan, and the groups among them. */
@@ -38,15 +45,22 @@ export interface Inventory {
   readonly groups: ReturnType<typeof groupPlan>;
 }
 
-type Claim = KubeObject & { spec?: { storageClassName?: string }; status?: { phase?: string } };
+type Claim = KubeObject & { spec?: { storageClassName?: string; volumeName?: string }; status?: { phase?: string } };
 type StorageClass = KubeObject & { provisioner?: string; parameters?: Record<string, string> };
 type SnapshotClass = KubeObject & { driver?: string };
+type Volume = KubeObject & { spec?: { csi?: { volumeHandle?: string } } };
 export type SnapshotView = KubeObject & {
   spec?: { source?: { persistentVolumeClaimName?: string } };
   status?: { readyToUse?: boolean; restoreSize?: string; error?: { message?: string }; boundVolumeSnapshotContentName?: string };
 };
 
 const kube = (what: string) => (error: unknown) => { throw new OperatorError('kubernetes', `${what}: ${errorMessage(error)}`, { cause: error }); };
+
+/** The instance of a Filestore multishare volume, from its handle (multishare_controller.go's format). */
+export function multishareInstance(handle: string | undefined): string | undefined {
+  if (handle?.startsWith('modeMultishare/') !== true) return undefined;
+  return handle.slice('modeMultishare/'.length).split('/').slice(0, 4).join('/');
+}
 
 export async function takeInventory(gaim: Gaim, deps: BackupDeps, signal: AbortSignal): Promise<Inventory> {
   const ns = gaim.metadata.namespace;
@@ -64,9 +78,14 @@ export async function takeInventory(gaim: Gaim, deps: BackupDeps, signal: AbortS
         .catch((error: unknown) => (isNotFound(error) ? undefined : kube(Message.readStorageClass(className))(error))));
     }
     const storageClass = className === undefined ? undefined : storageClasses.get(className);
+    // A multishare share's instance is in its volume's handle (read only for those: one read per backup).
+    const volumeName = claim?.spec?.volumeName;
+    const instance = storageClass?.parameters?.['multishare'] === 'true' && volumeName !== undefined
+      ? multishareInstance((await deps.client.get<Volume>(Resources.persistentVolume, volumeName, undefined, signal).catch(kube(Message.readVolume(volumeName)))).spec?.csi?.volumeHandle)
+      : undefined;
     plans.push(snapshotPlan({
       target, phase: claim === undefined ? undefined : claim.status?.phase ?? 'Pending', storageClassName: className,
-      driver: storageClass?.provisioner, classParameters: storageClass?.parameters ?? {},
+      driver: storageClass?.provisioner, classParameters: storageClass?.parameters ?? {}, instance,
     }, snapshotClasses, deps.settings.backups.snapshotClasses[target.store]));
   }
   const groupsWanted = deps.groupSnapshotsServed && deps.settings.backups.groupSnapshots === 'auto';
@@ -74,44 +93,51 @@ export async function takeInventory(gaim: Gaim, deps: BackupDeps, signal: AbortS
   return { plans, groups };
 }
 
-/** The backup's snapshot objects that should exist, by resource. */
-function wanted(backup: GaimBackup, inventory: Inventory): { resource: Resource; object: KubeObject }[] {
+/** The backup's snapshot objects that should exist, by resource; a multishare share's with its instance. */
+function wanted(backup: GaimBackup, inventory: Inventory): { resource: Resource; object: KubeObject; instance?: string }[] {
   const grouped = new Set(inventory.groups.flatMap((g) => g.targets.map((t) => t.claim)));
   return [
     ...inventory.groups.map((g) => ({ resource: Resources.volumeGroupSnapshot, object: volumeGroupSnapshot(backup, g) })),
     ...inventory.plans.flatMap((p) => (p.supported === true && !grouped.has(p.target.claim)
-      ? [{ resource: Resources.volumeSnapshot, object: volumeSnapshot(backup, p.target, p.className) }] : [])),
+      ? [{ resource: Resources.volumeSnapshot, object: volumeSnapshot(backup, p.target, p.className, p.instance), ...(p.instance === undefined ? {} : { instance: p.instance }) }] : [])),
   ];
 }
 
 /**
- * Takes what is not taken yet: the credentials copy, then — just before the snapshots — Redis's
- * append-only file rewritten and MongoDB fsynced (best effort: a store that cannot still gets a
- * crash-consistent snapshot, and the notes say so), then the snapshot objects. Returns the notes.
+ * Takes what is not taken yet: the credentials copy into the catalog (owned by the backup's record),
+ * then — just before the snapshots — Redis's append-only file rewritten and MongoDB fsynced (best
+ * effort: a store that cannot still gets a crash-consistent snapshot, and the notes say so), then the
+ * snapshot objects; a multishare share's only once its instance is free. Returns the notes.
  */
-export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, inventory: Inventory, deps: BackupDeps, context: ReconcileContext): Promise<string[]> {
+export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, record: GaimBackupRecord, inventory: Inventory, deps: BackupDeps, context: ReconcileContext): Promise<string[]> {
   const notes: string[] = [];
   const ns = backup.metadata.namespace;
-  const missing = wanted(backup, inventory).filter(({ resource, object }) => deps.caches.get(resource, `${ns}/${object.metadata?.name ?? ''}`) === undefined);
+  const missing = wanted(backup, inventory)
+    .filter(({ resource, object }) => deps.caches.get(resource, `${ns}/${object.metadata?.name ?? ''}`) === undefined)
+    .filter(({ object, instance }) => instance === undefined || deps.instanceLocks.acquire(instance, `${ns}/${object.metadata?.name ?? ''}`) === undefined);
   if (missing.length === 0) return notes;
   const credentials = await readCredentials(gaim, deps.client, context.signal);
   const names = objectNames(gaim);
-  const copy = credentialsCopy(backup, { mongodb: credentials.get(names.mongodbSecret), redis: credentials.get(names.redisSecret) });
+  const copy = recordCredentials(record, deps.operatorNamespace, { mongodb: credentials.get(names.mongodbSecret), redis: credentials.get(names.redisSecret) });
   await deps.client.create(Resources.secret, copy, context.signal).catch((error: unknown) => {
-    if (!isConflict(error)) kube(Message.copyCredentials(credentialsCopyName(backup.metadata.name)))(error);
+    if (!isConflict(error)) kube(Message.copyCredentials(`${deps.operatorNamespace}/${record.spec.credentialsSecret}`))(error);
   });
 
+  const taking = new Set(missing.map((m) => m.object.metadata?.name));
   const redis = credentials.get(names.redisSecret);
-  if (gaim.spec.redis.enabled && redis !== undefined) {
+  if (gaim.spec.redis.enabled && redis !== undefined && taking.has(snapshotName(backup.metadata.name, 'redis'))) {
     await rewriteAppendOnlyFile({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: redis[RedisSecretKeys.operatorPassword] ?? '' }, 60_000, context.signal)
       .then((outcome) => { notes.push(outcome === 'no-aof' ? 'Redis keeps no append-only file: its snapshot holds what it last saved' : `Redis's append-only file rewritten at ${new Date().toISOString()}, just before its snapshot: at most the last second of writes after it can be missing`); })
       .catch((error: unknown) => { notes.push(`Redis's append-only file was not rewritten first (${errorMessage(error)}): its snapshot is as a crash would leave it`); });
   }
   const mongo = credentials.get(names.mongodbSecret);
-  if (gaim.spec.mongodb.enabled && mongo !== undefined) {
+  if (gaim.spec.mongodb.enabled && mongo !== undefined && taking.has(snapshotName(backup.metadata.name, 'mongodb'))) {
     await flushMongoDB({ address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: mongo[MongoSecretKeys.rootUsername] ?? '', password: mongo[MongoSecretKeys.rootPassword] ?? '' }, context.signal)
       .then((outcome) => { notes.push(outcome === 'flushed' ? 'MongoDB fsynced just before its snapshot; the journal covers anything later' : 'MongoDB could not fsync (the server has no fsync command): its snapshot is crash-consistent, recovered by its journal'); })
       .catch((error: unknown) => { notes.push(`MongoDB was not fsynced first (${errorMessage(error)}): its snapshot is as a crash would leave it (the journal recovers it)`); });
+  }
+  if (inventory.groups.length === 0 && inventory.plans.filter((p) => p.supported === true).length > 1) {
+    notes.push('each claim snapshotted on its own, a moment apart (no VolumeGroupSnapshot: GKE\'s Persistent Disk and Filestore drivers have none)');
   }
   // A group selects its claims by label: each claim in one carries its driver's (patched onto claims made before).
   for (const group of inventory.groups.filter((g) => missing.some((m) => m.object.metadata?.name === groupSnapshotName(backup.metadata.name, g.driver)))) {
@@ -131,7 +157,7 @@ export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, inventory: I
   return notes;
 }
 
-/** Each claim's entry, from what its snapshot (or its group's member) says. */
+/** Each claim's entry, from what its snapshot (or its group's member) says, or why it waits to be taken. */
 export async function observeClaims(backup: GaimBackup, inventory: Inventory, deps: BackupDeps, signal: AbortSignal): Promise<BackupClaim[]> {
   const ns = backup.metadata.namespace;
   const members = new Map<string, SnapshotView>();
@@ -153,14 +179,15 @@ export async function observeClaims(backup: GaimBackup, inventory: Inventory, de
     if (plan.supported === false) return { ...base, supported: false, readyToUse: false, error: plan.reason };
     if (plan.supported === 'waiting') return { ...base, supported: true, readyToUse: false, error: plan.reason };
     const group = grouped.get(plan.target.claim);
-    const snapshot = group === undefined
-      ? deps.caches.get<SnapshotView>(Resources.volumeSnapshot, `${ns}/${snapshotName(backup.metadata.name, plan.target.store)}`)
-      : members.get(plan.target.claim);
-    const name = group === undefined ? snapshotName(backup.metadata.name, plan.target.store) : snapshot?.metadata?.name;
+    const own = snapshotName(backup.metadata.name, plan.target.store);
+    const snapshot = group === undefined ? deps.caches.get<SnapshotView>(Resources.volumeSnapshot, `${ns}/${own}`) : members.get(plan.target.claim);
+    const holder = snapshot === undefined && plan.instance !== undefined ? deps.instanceLocks.holder(plan.instance, `${ns}/${own}`) : undefined;
+    const name = group === undefined ? own : snapshot?.metadata?.name;
     return {
       ...base, supported: true,
-      ...(name === undefined ? {} : { volumeSnapshot: name }),
+      ...(name === undefined || holder !== undefined ? {} : { volumeSnapshot: name }),
       ...(group === undefined ? {} : { volumeGroupSnapshot: group }),
+      ...(holder === undefined || plan.instance === undefined ? {} : { queued: queuedBehind(plan.instance, holder) }),
       readyToUse: snapshot?.status?.readyToUse === true,
       ...(snapshot?.status?.restoreSize === undefined ? {} : { restoreSize: snapshot.status.restoreSize }),
       ...(snapshot?.status?.error?.message === undefined || snapshot.status.readyToUse === true ? {} : { error: snapshot.status.error.message }),

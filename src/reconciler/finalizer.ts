@@ -5,7 +5,7 @@ import type { Caches } from '../controller/manager.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
-import { isNotFound } from '../kube/errors.js';
+import { isConflict, isNotFound } from '../kube/errors.js';
 import type { EventRecorder } from '../kube/events.js';
 import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -18,6 +18,11 @@ import { deleteObject } from './apply.js';
 import { releaseVolumes } from './volumes.js';
 import { createBackup } from './backups.js';
 import { finalBackupName } from '../resources/backup.js';
+import { keptVolumesRecord, recordCredentials } from '../resources/backup-record.js';
+import { recordName } from '../api/v1alpha1/gaim-backup-record.js';
+import type { BackupStore } from '../api/v1alpha1/gaim-backup.js';
+import { ensureRecord, namespaceTerminating } from './backup-records.js';
+import { guardSecrets, readCredentials } from './secrets.js';
 import { writeStatus } from './report.js';
 
 export const FINALIZER = 'gaim.livingcontent.io/cleanup';
@@ -29,6 +34,10 @@ export interface FinalizeDeps {
   readonly client: KubeClient;
   readonly events: EventRecorder;
   readonly fieldManager: string;
+  /** This cluster's name: what a final backup's record says it was taken in. */
+  readonly clusterName: string;
+  /** Where the catalog keeps the credentials copies. */
+  readonly operatorNamespace: string;
 }
 
 /**
@@ -85,6 +94,15 @@ export async function finalize(gaim: Gaim, deps: FinalizeDeps, context: Reconcil
   const names = objectNames(gaim);
   const ns = gaim.metadata.namespace;
   if (gaim.spec.deletionPolicy === 'Snapshot') {
+    if (await namespaceTerminating(ns, deps.client, context.signal)) {
+      // No GaimBackup can be made in a namespace being deleted, and waiting for one would hold the
+      // namespace: the final backup is taken outside it, from the kept volumes (keepFinalBackup).
+      await keepFinalBackup(gaim, deps, context);
+      await releaseSecrets(gaim, deps, context);
+      await applyFinalizer(deps.client, gaim, false, deps.fieldManager, context.signal);
+      context.log.info({ finalizer: FINALIZER }, 'finalized: the namespace is being deleted; the final backup is taken from the kept volumes');
+      return undefined;
+    }
     const waiting = await finalBackup(gaim, deps, context);
     if (waiting !== undefined) return waiting;
   }
@@ -109,9 +127,52 @@ export async function finalize(gaim: Gaim, deps: FinalizeDeps, context: Reconcil
     if (volume !== undefined) await deleteObject(Resources.persistentVolume, names.lancedbVolume, undefined, deps.client, context.signal);
     context.log.info({ claims: claims.length, policy: gaim.spec.deletionPolicy }, 'deleted claims, volumes and secrets');
   }
+  await releaseSecrets(gaim, deps, context);
   await applyFinalizer(deps.client, gaim, false, deps.fieldManager, context.signal);
   context.log.info({ finalizer: FINALIZER }, 'finalized');
   return undefined;
+}
+
+/**
+ * The final backup of a Snapshot Gaim whose namespace is being deleted. If the final GaimBackup
+ * completed already, its record holds it, and the volumes only get their class's reclaim policy
+ * back. Otherwise the catalog gets a record of the kept volumes (Retain since they bound), with the
+ * credentials copied while the Secrets are still there (their finalizer holds them): the record
+ * controller snapshots the volumes in the operator's namespace once their claims are gone.
+ */
+async function keepFinalBackup(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<void> {
+  const done = deps.caches.get<KubeObject & { status?: { phase?: string } }>(Resources.gaimBackupRecord, recordName(gaim.metadata.namespace, finalBackupName(gaim)));
+  if (done?.status?.phase === 'Completed') {
+    await releaseVolumes(gaim, deps.caches, deps.client, context);
+    return;
+  }
+  const volumes: { store: BackupStore; persistentVolume: string }[] = [];
+  const notBackedUp: { store: BackupStore; reason: string }[] = [];
+  for (const volume of volumesOf(gaim, deps.caches)) {
+    const store = volume.metadata?.labels?.[Labels.component];
+    if (store !== 'mongodb' && store !== 'redis' && store !== 'lancedb') continue;
+    if (volume.spec?.nfs !== undefined) notBackedUp.push({ store, reason: 'a static NFS share: back up the Filestore instance itself' });
+    else volumes.push({ store, persistentVolume: volume.metadata?.name ?? '' });
+  }
+  const record = await ensureRecord(keptVolumesRecord({ gaim, cluster: deps.clusterName, takenAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }, volumes, notBackedUp), deps, context.signal);
+  const credentials = await readCredentials(gaim, deps.client, context.signal);
+  const names = objectNames(gaim);
+  await deps.client.create(Resources.secret, recordCredentials(record, deps.operatorNamespace, { mongodb: credentials.get(names.mongodbSecret), redis: credentials.get(names.redisSecret) }), context.signal)
+    .catch((error: unknown) => { if (!isConflict(error)) throw new OperatorError('kubernetes', `${Message.copyCredentials(record.spec.credentialsSecret)}: ${errorMessage(error)}`, { cause: error }); });
+  deps.events.record(gaim, 'Normal', Reason.FinalBackupPending, 'Backup',
+    `the namespace is being deleted: the final backup is taken outside it, from the kept volumes (${volumes.map((v) => `${v.store} ${v.persistentVolume}`).join(', ') || 'none'}): GaimBackupRecord ${record.metadata.name}`);
+}
+
+/** The Gaim's volumes, as the operator labelled them when they bound (Retain and Snapshot Gaims). */
+function volumesOf(gaim: Gaim, caches: Caches): (KubeObject & { spec?: { nfs?: unknown } })[] {
+  return caches.list<KubeObject & { spec?: { nfs?: unknown } }>(Resources.persistentVolume).filter((v) =>
+    v.metadata?.labels?.[Labels.gaim] === gaim.metadata.name && v.metadata.labels[Labels.gaimNamespace] === gaim.metadata.namespace);
+}
+
+/** Takes the operator's finalizer off the Gaim's Secrets (deletionPolicy Snapshot put it there). */
+async function releaseSecrets(gaim: Gaim, deps: FinalizeDeps, context: ReconcileContext): Promise<void> {
+  const credentials = await readCredentials(gaim, deps.client, context.signal);
+  await guardSecrets({ ...gaim, spec: { ...gaim.spec, deletionPolicy: 'Delete' } }, credentials, FINALIZER, deps.client, context.signal);
 }
 
 /** Takes the owner reference off a kept object, so garbage collection leaves it. */

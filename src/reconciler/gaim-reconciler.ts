@@ -20,7 +20,7 @@ import { objectNames } from '../resources/meta.js';
 import type { StoresReadiness } from '../status/gaim-status.js';
 import { holdOff, RETRY_NOW } from '../status/retry-ledger.js';
 import { applyPlan } from './apply.js';
-import { applyFinalizer, finalize, hasFinalizer } from './finalizer.js';
+import { applyFinalizer, finalize, FINALIZER, hasFinalizer } from './finalizer.js';
 import { explainPending } from './explain.js';
 import { checkExpandable, growClaims, planGrowth } from './grow.js';
 import { claimSizes, observe } from './observe.js';
@@ -28,7 +28,7 @@ import { admit, credentialsProblem, plan } from './plan.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedRecheckMs, seedStores } from './seed.js';
 import { rotateCredentials } from './rotate.js';
-import { readCredentials } from './secrets.js';
+import { guardSecrets, readCredentials } from './secrets.js';
 import { RolloutSlots } from './rollouts.js';
 import { SeedSlots } from './seed-slots.js';
 import { Recreations } from './recreate.js';
@@ -48,7 +48,7 @@ export interface GaimReconcilerDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly firestore: PlatformFirestore;
-  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'maxConcurrentSeeds' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures'>;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'maxConcurrentSeeds' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures' | 'backups'>;
   readonly backoff: BackoffPolicy;
   /** This cluster's name in Firestore's per-environment entries. */
   readonly clusterName: string;
@@ -67,6 +67,8 @@ export interface GaimReconcilerDeps {
 const ROLLOUT_RECHECK_MS = 5_000;
 /** How soon to look again at a StatefulSet being recreated (its deletion waits for the garbage collector). */
 const RECREATE_RECHECK_MS = 2_000;
+/** How soon a restore waiting for its snapshots to bind looks again (their changes also wake it). */
+const RESTORE_RECHECK_MS = 2_000;
 /** How soon to look again when the cache has not caught up with the operator's own status write. */
 const CACHE_LAG_RETRY_MS = 250;
 
@@ -160,10 +162,16 @@ export class GaimReconciler implements Reconciler {
       throw asOperatorError(error, 'firestore', context.signal);
     });
     // spec.restoreFrom: the claims and credentials come from the backup, before anything could make new ones.
-    const restoredFrom = await restore(gaim, sizes, this.deps, context);
+    const restoring = await restore(gaim, sizes, { ...this.deps, lancedbRestoreClass: this.deps.settings.backups.lancedbRestoreClass }, context);
+    if (restoring !== undefined && 'waiting' in restoring) {
+      const waiting = { ready: false, reason: Reason.Restoring, message: restoring.waiting };
+      return { stores: { mongodb: waiting, redis: waiting, storage: waiting }, recheckAfterMs: RESTORE_RECHECK_MS };
+    }
+    const restoredFrom = restoring?.restoredFrom;
     const credentials = await readCredentials(gaim, this.deps.client, context.signal);
     const drifted = credentialsProblem(gaim, observed, credentials);
     if (drifted !== undefined) throw drifted;
+    await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
     const grow = planGrowth(gaim, observed, sizes);
     await checkExpandable(grow, this.deps.client, context.signal);
     const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds };

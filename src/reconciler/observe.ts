@@ -73,10 +73,15 @@ export function observe(gaim: Gaim, caches: Caches): Observed {
   const templateSize = (name: string) => get<WithClaimTemplates>(Resources.statefulSet, name)?.spec?.volumeClaimTemplates?.[0]?.spec?.resources?.requests?.['storage'];
   const mongodbClaim = templateSize(names.mongodb);
   const redisClaim = templateSize(names.redis);
-  const lancedbClaim = get<WithRequests>(Resources.persistentVolumeClaim, names.lancedbClaim)?.spec?.resources?.requests?.['storage'];
+  const lancedb = get<WithRequests & { spec?: { storageClassName?: string } }>(Resources.persistentVolumeClaim, names.lancedbClaim);
+  const lancedbClaim = lancedb?.spec?.resources?.requests?.['storage'];
   if (mongodbClaim !== undefined) sizes.mongodbClaim = mongodbClaim;
   if (redisClaim !== undefined) sizes.redisClaim = redisClaim;
   if (lancedbClaim !== undefined) sizes.lancedbClaim = lancedbClaim;
+  // A restored claim may be of another class than the spec's (a multishare backup restores into a
+  // single-share class): the claim keeps it (a claim's class is immutable).
+  const lancedbClass = lancedb?.spec?.storageClassName;
+  if (lancedbClass !== undefined && lancedbClass !== '' && gaim.spec.lancedb.storage.nfs === undefined) sizes.lancedbClass = lancedbClass;
 
   const claims = claimStates(gaim, caches);
   // A store whose data claim is being resized says so in its condition until the capacity matches.

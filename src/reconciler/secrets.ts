@@ -12,22 +12,45 @@ import { objectNames } from '../resources/meta.js';
 
 type Secret = KubeObject & { data?: Record<string, string>; stringData?: Record<string, string> };
 
-/** Decoded data of each credentials Secret, by name; undefined where it does not exist. */
-export type Credentials = ReadonlyMap<string, Readonly<Record<string, string>> | undefined>;
+/**
+ * Decoded data of each credentials Secret, by name; undefined where it does not exist. As read, it
+ * also carries each Secret's finalizers (guardSecrets keeps them as the deletion policy wants).
+ */
+export interface Credentials extends ReadonlyMap<string, Readonly<Record<string, string>> | undefined> {
+  readonly finalizers?: ReadonlyMap<string, readonly string[]>;
+}
 
 export async function readCredentials(gaim: Gaim, client: KubeClient, signal: AbortSignal): Promise<Credentials> {
   const names = objectNames(gaim);
   const wanted = [...(gaim.spec.mongodb.enabled ? [names.mongodbSecret] : []), ...(gaim.spec.redis.enabled ? [names.redisSecret] : [])];
-  const entries = await Promise.all(wanted.map(async (name) => [name, await readSecret(gaim, name, client, signal)] as const));
-  return new Map(entries);
+  const read = await Promise.all(wanted.map(async (name) => [name, await readSecret(gaim, name, client, signal)] as const));
+  const finalizers = new Map(read.flatMap(([name, secret]) => (secret === undefined ? [] : [[name, secret.metadata?.finalizers ?? []] as const])));
+  return Object.assign(new Map(read.map(([name, secret]) => [name, secret === undefined ? undefined : decode(secret)] as const)), { finalizers });
 }
 
-async function readSecret(gaim: Gaim, name: string, client: KubeClient, signal: AbortSignal): Promise<Record<string, string> | undefined> {
+async function readSecret(gaim: Gaim, name: string, client: KubeClient, signal: AbortSignal): Promise<Secret | undefined> {
   try {
-    return decode(await client.get<Secret>(Resources.secret, name, gaim.metadata.namespace, signal));
+    return await client.get<Secret>(Resources.secret, name, gaim.metadata.namespace, signal);
   } catch (error: unknown) {
     if (isNotFound(error)) return undefined;
     throw new OperatorError('kubernetes', `${Message.readSecret(name)}: ${errorMessage(error)}`, { cause: error });
+  }
+}
+
+/**
+ * deletionPolicy Snapshot: the credentials Secrets carry the operator's finalizer, so a namespace
+ * being deleted cannot take them before the final backup has copied them into the catalog (the
+ * restored data holds those passwords). Any other policy: the finalizer is taken off again.
+ * Writes only when that changes.
+ */
+export async function guardSecrets(gaim: Gaim, credentials: Credentials, finalizer: string, client: KubeClient, signal: AbortSignal): Promise<void> {
+  const wanted = gaim.spec.deletionPolicy === 'Snapshot';
+  for (const [name, finalizers] of credentials.finalizers ?? []) {
+    if (finalizers.includes(finalizer) === wanted) continue;
+    const next = wanted ? [...finalizers, finalizer] : finalizers.filter((f) => f !== finalizer);
+    await client.mergePatch(Resources.secret, name, gaim.metadata.namespace, { metadata: { finalizers: next } }, signal).catch((error: unknown) => {
+      if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.updateSecret(name)}: ${errorMessage(error)}`, { cause: error });
+    });
   }
 }
 

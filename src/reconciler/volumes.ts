@@ -1,8 +1,9 @@
-// deletionPolicy Retain must survive what the operator does not see coming: a deleted namespace
-// deletes the claims, and a dynamically provisioned volume follows its StorageClass's reclaim policy
-// (Delete on GKE's classes), so its data would go with them. As soon as a claim of a Retain Gaim is
-// bound, its volume's reclaim policy becomes Retain (and the volume gets the Gaim's labels, so the
-// operator's cache holds it from then on). With Delete, at deletion, volumes get their class's
+// deletionPolicy Retain and Snapshot must survive what the operator does not see coming: a deleted
+// namespace deletes the claims, and a dynamically provisioned volume follows its StorageClass's
+// reclaim policy (Delete on GKE's classes), so its data would go with them — before a final backup
+// could be taken. As soon as a claim of a Retain or Snapshot Gaim is bound, its volume's reclaim
+// policy becomes Retain (and the volume gets the Gaim's labels, so the operator's cache holds it from
+// then on). With Delete, and with Snapshot once its final backup is taken, volumes get their class's
 // policy back.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { Caches } from '../controller/manager.js';
@@ -26,7 +27,8 @@ type Volume = KubeObject & { spec?: { storageClassName?: string; persistentVolum
  * reads as unknown, and without the memory every reconcile in between would patch it again.
  */
 export async function retainVolumes(gaim: Gaim, observed: Observed, client: KubeClient, context: ReconcileContext, patched: Set<string>): Promise<void> {
-  if (gaim.spec.deletionPolicy !== 'Retain') return;
+  // Snapshot too: no deletion order (a namespace deleted at once) may delete a volume before its final backup.
+  if (gaim.spec.deletionPolicy === 'Delete') return;
   for (const claim of observed.claims) {
     if (claim.volumeName === undefined) continue;
     if (claim.reclaimPolicy === 'Retain') {
@@ -40,7 +42,7 @@ export async function retainVolumes(gaim: Gaim, observed: Observed, client: Kube
       spec: { persistentVolumeReclaimPolicy: 'Retain' },
     }, client, context.signal);
     patched.add(claim.volumeName);
-    context.log.info({ volume: claim.volumeName, claim: claim.name }, 'deletionPolicy Retain: the volume is kept whatever happens to its claim');
+    context.log.info({ volume: claim.volumeName, claim: claim.name, policy: gaim.spec.deletionPolicy }, 'the volume is kept whatever happens to its claim');
   }
 }
 

@@ -26,6 +26,13 @@ export function gaimKeysFor({ event, resource, object }: CacheChange, caches: Ca
     const gaim = (object['spec'] as { gaim?: string } | undefined)?.gaim;
     return gaim === undefined ? [] : [`${object.metadata?.namespace ?? ''}/${gaim}`];
   }
+  if (resource === Resources.gaimBackupRecord) {
+    // A Gaim restoring from it (it waits for the record to complete).
+    const name = object.metadata?.name ?? '';
+    return caches.list<KubeObject & { spec?: { restoreFrom?: { backup?: string; record?: string } } }>(Resources.gaim)
+      .filter((g) => g.spec?.restoreFrom?.record === name || (g.spec?.restoreFrom?.backup !== undefined && `${g.metadata?.namespace ?? ''}.${g.spec.restoreFrom.backup}` === name))
+      .map(objectKey);
+  }
   const key = gaimOf(object);
   return key === undefined ? [] : [key];
 }
@@ -41,4 +48,17 @@ export function backupKeysFor({ resource, object }: CacheChange, caches: Caches)
   }
   const backup = object.metadata?.labels?.[BACKUP_LABEL];
   return backup === undefined || object.metadata?.namespace === undefined ? [] : [`${object.metadata.namespace}/${backup}`];
+}
+
+/**
+ * The catalog's controller: a record's own objects changed (its holding claims and snapshots in the
+ * operator's namespace, owned by it), or a volume a final backup waits for (its claim gone).
+ */
+export function recordKeysFor({ resource, object }: CacheChange, caches: Caches): readonly string[] {
+  if (resource === Resources.persistentVolume) {
+    const name = object.metadata?.name;
+    return caches.list<KubeObject & { spec?: { volumes?: { persistentVolume?: string }[] } }>(Resources.gaimBackupRecord)
+      .filter((r) => (r.spec?.volumes ?? []).some((v) => v.persistentVolume === name)).map(objectKey);
+  }
+  return (object.metadata?.ownerReferences ?? []).filter((o) => o.kind === 'GaimBackupRecord').map((o) => o.name);
 }

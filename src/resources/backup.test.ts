@@ -18,7 +18,8 @@ describe('snapshotPlan', () => {
     ['a bound PD claim: its driver\'s default class', facts(), undefined, true, 'pd-snapshots'],
     ['the class the operator is set to use', facts(), 'pd-other', true, 'pd-other'],
     ['a Filestore instance: Filestore backups', facts({ target: { store: 'lancedb', claim: 'm-lancedb' }, storageClassName: 'standard-rwx', driver: FS }), undefined, true, 'filestore-backups'],
-    ['a Filestore multishare share', facts({ target: { store: 'lancedb', claim: 'm-lancedb' }, storageClassName: 'enterprise-multishare-rwx', driver: FS, classParameters: { multishare: 'true' } }), undefined, false, 'Filestore multishare share'],
+    ['a Filestore multishare share: Filestore backups (GKE 1.25+, NFSv3)', facts({ target: { store: 'lancedb', claim: 'm-lancedb' }, storageClassName: 'enterprise-multishare-rwx', driver: FS, classParameters: { multishare: 'true' } }), undefined, true, 'filestore-backups'],
+    ['a Filestore multishare share over NFSv4.1 (single shares only)', facts({ target: { store: 'lancedb', claim: 'm-lancedb' }, storageClassName: 'ms41', driver: FS, classParameters: { multishare: 'true', protocol: 'NFS_V4_1' } }), undefined, false, 'GKE backs up NFSv4.1 single shares only'],
     ['a static NFS share', facts({ target: { store: 'lancedb', claim: 'm-lancedb' }, storageClassName: '', driver: undefined }), undefined, false, 'static NFS share'],
     ['a configured class that does not exist', facts(), 'gone', false, 'does not exist'],
     ['a configured class of another driver', facts(), 'filestore-backups', false, `is for driver ${FS}`],
@@ -33,13 +34,19 @@ describe('snapshotPlan', () => {
 });
 
 describe('groupPlan', () => {
-  const pd = (store: 'mongodb' | 'redis') => snapshotPlan(facts({ target: { store, claim: `data-m-${store}-0` } }), classes, undefined);
-  const groupClasses: SnapshotClassView[] = [{ name: 'pd-group', driver: PD, isDefault: true }];
+  const CSI = 'csi.example.com';
+  const generic: SnapshotClassView[] = [...classes, { name: 'example-snapshots', driver: CSI, isDefault: true }];
+  const on = (driver: string, store: 'mongodb' | 'redis') => snapshotPlan(facts({ target: { store, claim: `data-m-${store}-0` }, driver }), generic, undefined);
+  const groupClasses: SnapshotClassView[] = [{ name: 'example-group', driver: CSI, isDefault: true }, { name: 'pd-group', driver: PD, isDefault: true }];
   it('takes the claims of a driver with a default group class together, two or more', () => {
     const lancedb = snapshotPlan(facts({ target: { store: 'lancedb', claim: 'm-lancedb' }, driver: FS, storageClassName: 'standard-rwx' }), classes, undefined);
-    expect(groupPlan([pd('mongodb'), pd('redis'), lancedb], groupClasses)).toEqual([{ driver: PD, className: 'pd-group', targets: [{ store: 'mongodb', claim: 'data-m-mongodb-0' }, { store: 'redis', claim: 'data-m-redis-0' }] }]);
-    expect(groupPlan([pd('mongodb')], groupClasses)).toEqual([]);
-    expect(groupPlan([pd('mongodb'), pd('redis')], [])).toEqual([]);
+    expect(groupPlan([on(CSI, 'mongodb'), on(CSI, 'redis'), lancedb], groupClasses)).toEqual([{ driver: CSI, className: 'example-group', targets: [{ store: 'mongodb', claim: 'data-m-mongodb-0' }, { store: 'redis', claim: 'data-m-redis-0' }] }]);
+    expect(groupPlan([on(CSI, 'mongodb')], groupClasses)).toEqual([]);
+    expect(groupPlan([on(CSI, 'mongodb'), on(CSI, 'redis')], [])).toEqual([]);
+  });
+
+  it('never groups GKE\'s Persistent Disk claims, whatever classes the cluster has (the PD driver has no group snapshots)', () => {
+    expect(groupPlan([on(PD, 'mongodb'), on(PD, 'redis')], groupClasses)).toEqual([]);
   });
 
   it('selects exactly those claims by labels alone (the snapshot-controller reads only matchLabels)', () => {
@@ -58,6 +65,7 @@ describe('backupVerdict', () => {
   it.each<[string, BackupClaim[], boolean, boolean, 'Running' | 'Completed' | 'Failed', string]>([
     ['all ready', [claim('mongodb'), claim('redis'), claim('lancedb')], true, false, 'Completed', '3 of 3'],
     ['one not ready yet', [claim('mongodb'), claim('redis', { readyToUse: false })], true, false, 'Running', 'waiting for redis'],
+    ['a share queued behind another of its instance', [claim('mongodb'), claim('lancedb', { readyToUse: false, queued: 'queued: Filestore instance p/l/fs-1 backs up one share at a time' })], true, false, 'Running', 'lancedb (queued: Filestore instance p/l/fs-1'],
     ['one unsupported, requireAll', [claim('mongodb'), unsupported], true, false, 'Failed', 'requireAll is true'],
     ['one unsupported, requireAll false', [claim('mongodb'), unsupported], false, false, 'Completed', 'not backed up'],
     ['nothing supported at all', [unsupported], false, false, 'Failed', 'no claim could be snapshotted'],

@@ -1,12 +1,13 @@
 // What a GaimBackup makes, and what it means, as pure functions: which claims a Gaim has, whether
 // each can be snapshotted (and with which class), the VolumeSnapshot and VolumeGroupSnapshot objects,
 // and the backup's verdict from what its snapshots say.
+import { createHash } from 'node:crypto';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { BackupClaim, BackupStore, GaimBackup } from '../api/v1alpha1/gaim-backup.js';
 import { BACKUP_API_VERSION, BACKUP_KIND } from '../api/v1alpha1/gaim-backup.js';
 import { Labels, MANAGED_BY } from '../kube/labels.js';
 import type { KubeObject, OwnerReference } from '../kube/objects.js';
-import { labels, objectNames } from './meta.js';
+import { objectNames } from './meta.js';
 
 /** On a backup's snapshots and credentials copy: the GaimBackup they belong to. */
 export const BACKUP_LABEL = 'gaim.livingcontent.io/backup';
@@ -24,6 +25,15 @@ export const CLAIM_DRIVER_LABEL = 'gaim.livingcontent.io/csi-driver';
 export const DEFAULT_SNAPSHOT_CLASS = 'snapshot.storage.kubernetes.io/is-default-class';
 export const DEFAULT_GROUP_SNAPSHOT_CLASS = 'groupsnapshot.storage.kubernetes.io/is-default-class';
 const FILESTORE_DRIVER = 'filestore.csi.storage.gke.io';
+const PD_DRIVER = 'pd.csi.storage.gke.io';
+/**
+ * GKE's drivers have no volume group snapshots: the PD CSI driver implements no group controller
+ * (its capabilities, gce-pd-driver.go, list none) and no GKE page documents them; Filestore has
+ * none either. Their claims are always snapshotted one by one, whatever classes a cluster has.
+ */
+const NO_GROUP_SNAPSHOTS: readonly string[] = [PD_DRIVER, FILESTORE_DRIVER];
+/** On a VolumeSnapshot of a Filestore multishare share: its instance (hashed), so backups of one instance's shares go one at a time. */
+export const FILESTORE_INSTANCE_LABEL = 'gaim.livingcontent.io/filestore-instance';
 
 export type BackupTrigger = 'scheduled' | 'final';
 
@@ -45,7 +55,6 @@ export function backupTargets(gaim: Pick<Gaim, 'metadata' | 'spec'>): BackupTarg
 
 export const snapshotName = (backup: string, store: BackupStore): string => `${backup}-${store}`;
 export const groupSnapshotName = (backup: string, driver: string): string => `${backup}-${driver.split('.')[0] ?? 'group'}`;
-export const credentialsCopyName = (backup: string): string => `${backup}-credentials`;
 /** A scheduled backup's name: the Gaim and the slot, so two operators (or one restarted) never take a slot twice. */
 export const scheduledBackupName = (gaim: string, slot: Date): string => `${gaim}-${Math.floor(slot.getTime() / 1000).toString(36)}`;
 /** The final backup of deletionPolicy Snapshot: one per Gaim (its uid), whatever restarts happen. */
@@ -60,6 +69,8 @@ export interface ClaimFacts {
   /** The class's provisioner: the CSI driver that would snapshot it. */
   readonly driver: string | undefined;
   readonly classParameters: Readonly<Record<string, string>>;
+  /** A multishare share's instance, from its volume's handle (`modeMultishare/<label>/<project>/<location>/<instance>/<share>`). */
+  readonly instance?: string | undefined;
 }
 
 export interface SnapshotClassView {
@@ -69,14 +80,24 @@ export interface SnapshotClassView {
 }
 
 export type SnapshotPlan =
-  | { readonly supported: true; readonly target: BackupTarget; readonly driver: string; readonly className: string }
+  | {
+    readonly supported: true; readonly target: BackupTarget; readonly driver: string; readonly className: string;
+    readonly storageClassName: string;
+    /** A Filestore multishare share: its instance, whose shares are backed up one at a time. */
+    readonly instance?: string;
+  }
   | { readonly supported: false; readonly target: BackupTarget; readonly reason: string }
   /** The claim is not there (or not bound) yet: the backup waits for it. */
   | { readonly supported: 'waiting'; readonly target: BackupTarget; readonly reason: string };
 
 const FILESTORE_INSTANCE_BACKUP = 'back up the Filestore instance itself (gcloud filestore backups create; docs: "Backups and restore")';
 
-/** Whether a claim can be snapshotted, and with which class: the configured one for its store, else its driver's default. */
+/**
+ * Whether a claim can be snapshotted, and with which class: the configured one for its store, else
+ * its driver's default. Filestore multishare shares can (GKE's "Back up Filestore storage using
+ * volume snapshots": Enterprise "Single share, multishare" over NFSv3, GKE 1.25+), except over
+ * NFSv4.1 ("single share only").
+ */
 export function snapshotPlan(facts: ClaimFacts, classes: readonly SnapshotClassView[], configured: string | undefined): SnapshotPlan {
   const { target } = facts;
   if (facts.phase === undefined) return { supported: 'waiting', target, reason: `claim ${target.claim} does not exist yet` };
@@ -84,30 +105,36 @@ export function snapshotPlan(facts: ClaimFacts, classes: readonly SnapshotClassV
   if (facts.driver === undefined || facts.storageClassName === undefined || facts.storageClassName === '') {
     return { supported: false, target, reason: `not supported: claim ${target.claim} is a static NFS share, which no CSI driver can snapshot; ${FILESTORE_INSTANCE_BACKUP}` };
   }
-  if (facts.driver === FILESTORE_DRIVER && facts.classParameters['multishare'] === 'true') {
-    return { supported: false, target, reason: `not supported: claim ${target.claim} is a Filestore multishare share (StorageClass ${facts.storageClassName}), which the Filestore CSI driver cannot snapshot; ${FILESTORE_INSTANCE_BACKUP}` };
+  const multishare = facts.driver === FILESTORE_DRIVER && facts.classParameters['multishare'] === 'true';
+  if (multishare && facts.classParameters['protocol'] === 'NFS_V4_1') {
+    return { supported: false, target, reason: `not supported: claim ${target.claim} is a Filestore multishare share over NFSv4.1 (StorageClass ${facts.storageClassName}), and GKE backs up NFSv4.1 single shares only; ${FILESTORE_INSTANCE_BACKUP}` };
   }
+  const supported = (className: string): SnapshotPlan => ({
+    supported: true, target, driver: facts.driver ?? '', className, storageClassName: facts.storageClassName ?? '',
+    ...(multishare && facts.instance !== undefined ? { instance: facts.instance } : {}),
+  });
   if (configured !== undefined) {
     const named = classes.find((c) => c.name === configured);
     if (named === undefined) return { supported: false, target, reason: `not supported: the VolumeSnapshotClass ${configured} the operator is set to use for ${target.store} does not exist` };
     if (named.driver !== facts.driver) return { supported: false, target, reason: `not supported: VolumeSnapshotClass ${configured} is for driver ${named.driver}, but claim ${target.claim} is on ${facts.driver}` };
-    return { supported: true, target, driver: facts.driver, className: configured };
+    return supported(configured);
   }
   const defaults = classes.filter((c) => c.driver === facts.driver && c.isDefault);
   const chosen = defaults.length === 1 ? defaults[0] : undefined;
   if (chosen === undefined) {
     return { supported: false, target, reason: `not supported: ${defaults.length === 0 ? 'no' : 'more than one'} default VolumeSnapshotClass for driver ${facts.driver} (mark one with ${DEFAULT_SNAPSHOT_CLASS}, or set the operator's class for ${target.store})` };
   }
-  return { supported: true, target, driver: facts.driver, className: chosen.name };
+  return supported(chosen.name);
 }
 
 /**
  * Which supported claims to take together as one VolumeGroupSnapshot: those of a driver with a
- * default VolumeGroupSnapshotClass, when there are at least two (one claim gains nothing).
+ * default VolumeGroupSnapshotClass, when there are at least two (one claim gains nothing) — never
+ * GKE's own drivers (NO_GROUP_SNAPSHOTS).
  */
 export function groupPlan(plans: readonly SnapshotPlan[], groupClasses: readonly SnapshotClassView[]): { driver: string; className: string; targets: BackupTarget[] }[] {
   const byDriver = new Map<string, BackupTarget[]>();
-  for (const plan of plans) if (plan.supported === true) byDriver.set(plan.driver, [...(byDriver.get(plan.driver) ?? []), plan.target]);
+  for (const plan of plans) if (plan.supported === true && !NO_GROUP_SNAPSHOTS.includes(plan.driver)) byDriver.set(plan.driver, [...(byDriver.get(plan.driver) ?? []), plan.target]);
   return [...byDriver].flatMap(([driver, targets]) => {
     const defaults = groupClasses.filter((c) => c.driver === driver && c.isDefault);
     const groupClass = defaults.length === 1 ? defaults[0] : undefined;
@@ -130,11 +157,12 @@ function backupMeta(backup: Pick<GaimBackup, 'metadata' | 'spec'>, name: string)
   };
 }
 
-export function volumeSnapshot(backup: Pick<GaimBackup, 'metadata' | 'spec'>, target: BackupTarget, className: string): KubeObject {
+export function volumeSnapshot(backup: Pick<GaimBackup, 'metadata' | 'spec'>, target: BackupTarget, className: string, instance?: string): KubeObject {
+  const meta = backupMeta(backup, snapshotName(backup.metadata.name, target.store));
   return {
     apiVersion: 'snapshot.storage.k8s.io/v1',
     kind: 'VolumeSnapshot',
-    metadata: backupMeta(backup, snapshotName(backup.metadata.name, target.store)),
+    metadata: instance === undefined ? meta : { ...meta, labels: { ...meta?.labels, [FILESTORE_INSTANCE_LABEL]: instanceLabelValue(instance) } },
     spec: { volumeSnapshotClassName: className, source: { persistentVolumeClaimName: target.claim } },
   };
 }
@@ -152,25 +180,9 @@ export function volumeGroupSnapshot(backup: Pick<GaimBackup, 'metadata' | 'spec'
   };
 }
 
-/** The copy of the Gaim's credentials a backup keeps: `mongodb.<key>` and `redis.<key>`. */
-export function credentialsCopy(backup: Pick<GaimBackup, 'metadata' | 'spec'>, secrets: Readonly<Record<'mongodb' | 'redis', Readonly<Record<string, string>> | undefined>>): KubeObject {
-  const data: Record<string, string> = {};
-  for (const store of ['mongodb', 'redis'] as const) {
-    for (const [key, value] of Object.entries(secrets[store] ?? {})) data[`${store}.${key}`] = Buffer.from(value).toString('base64');
-  }
-  return { apiVersion: 'v1', kind: 'Secret', metadata: backupMeta(backup, credentialsCopyName(backup.metadata.name)), type: 'Opaque', data };
-}
-
-/** The Secret of one store, from a backup's copy. */
-export function restoredSecret(gaim: Pick<Gaim, 'metadata'>, store: 'mongodb' | 'redis', copy: Readonly<Record<string, string>>): KubeObject {
-  const names = objectNames(gaim);
-  const prefix = `${store}.`;
-  const stringData = Object.fromEntries(Object.entries(copy).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v]));
-  return {
-    apiVersion: 'v1', kind: 'Secret',
-    metadata: { name: store === 'mongodb' ? names.mongodbSecret : names.redisSecret, namespace: gaim.metadata.namespace, labels: labels(gaim, store) },
-    type: 'Opaque', stringData,
-  };
+/** A label value naming a multishare instance (a handle may pass 63 characters): its hash. */
+export function instanceLabelValue(instance: string): string {
+  return createHash('sha256').update(instance).digest('hex').slice(0, 32);
 }
 
 export interface Verdict {
@@ -200,7 +212,7 @@ export function backupVerdict(claims: readonly BackupClaim[], requireAll: boolea
     return verdict('Completed', `${String(ready.length)} of ${String(all.length)} claims snapshotted: ${ready.map((c) => c.store).join(', ')}${skipped}`);
   }
   if (pending.length === 0) return verdict('Failed', `no claim could be snapshotted: ${named(unsupported)}`);
-  if (!timedOut) return verdict('Running', `waiting for ${pending.map((c) => `${c.store} (${c.volumeSnapshot ?? c.claim})`).join(', ')}`);
+  if (!timedOut) return verdict('Running', `waiting for ${pending.map((c) => `${c.store} (${c.queued ?? c.volumeSnapshot ?? c.claim})`).join(', ')}`);
   if (!requireAll && ready.length > 0) {
     return verdict('Completed', `${String(ready.length)} of ${String(all.length)} claims snapshotted; not backed up (spec.backup.requireAll is false): ${named([...unsupported, ...pending])}`);
   }

@@ -16,6 +16,8 @@ export interface CurrentSizes {
   readonly redisClaim?: string;
   /** Current request of the LanceDB claim (claims only grow). */
   readonly lancedbClaim?: string;
+  /** The LanceDB claim's class, where it exists (immutable; a restored claim may differ from the spec's). */
+  readonly lancedbClass?: string;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface CurrentSizes {
  */
 export function desiredObjects(gaim: Gaim, sizes: TierSizes, current: CurrentSizes, operatorNamespace: string, form: StoreForm = DEFAULT_STORE_FORM): KubeObject[] {
   return [
-    ...lancedbObjects(gaim, current.lancedbClaim),
+    ...lancedbObjects(gaim, current.lancedbClaim, current.lancedbClass),
     ...(gaim.spec.mongodb.enabled ? mongodbObjects(gaim, sizes.mongodb, current.mongodbClaim, storeImage('mongodb', gaim.spec.mongodb.image, form.images), form.startupBaseSeconds) : []),
     ...(gaim.spec.redis.enabled ? redisObjects(gaim, sizes.redis, current.redisClaim, storeImage('redis', gaim.spec.redis.image, form.images)) : []),
     connectionsConfigMap(gaim),

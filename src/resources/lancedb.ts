@@ -12,9 +12,11 @@ export const DEFAULT_NFS_CAPACITY = '1Ti';
  * points at it, pre-bound to this claim by claimRef so no other claim can take it. A claim is never
  * shrunk: if its current request is larger than the spec, the current one is kept.
  */
-export function lancedbObjects(gaim: Gaim, currentClaimSize: string | undefined): KubeObject[] {
+export function lancedbObjects(gaim: Gaim, currentClaimSize: string | undefined, currentClass?: string): KubeObject[] {
   const names = objectNames(gaim);
-  const { storageClassName, size, nfs } = gaim.spec.lancedb.storage;
+  const { size, nfs } = gaim.spec.lancedb.storage;
+  // An existing claim keeps its class: restored from a multishare backup, it is a single-share one.
+  const storageClassName = currentClass ?? gaim.spec.lancedb.storage.storageClassName;
   const requested = maxQuantity(size ?? DEFAULT_NFS_CAPACITY, currentClaimSize);
   const claim: KubeObject = {
     apiVersion: 'v1',

@@ -3,8 +3,8 @@
 // - seed Job pods: each container of the operator's image, init containers first and in order, runs
 //   the operator's command as the container's effective user and group (runAsUser/runAsGroup, the
 //   pod's supplementary groups and fsGroup as a supplementary group), with the claim's directory
-//   where the pod mounts it. As on GKE for NFS/RWX volumes, fsGroup is not applied to the volume
-//   (no chown, no chmod). A container that runs as root gets root, limited to the capabilities its
+//   where the pod mounts it. A volume gets the pod's fsGroup as GKE's drivers allow it
+//   (volume-ownership.ts): Persistent Disk (ext4, RWO) yes, Filestore (NFS) no. A container that runs as root gets root, limited to the capabilities its
 //   securityContext keeps (setpriv), with no_new_privs when it forbids privilege escalation.
 //   Exit codes and termination messages are reported as a kubelet does.
 // - MongoDB and Redis pods (store-runtime.ts): a store process per pod, started as the official
@@ -26,6 +26,7 @@ import type { OperatorImage } from './image.js';
 import { newShare, recordEvent, stackVolumePath } from './provisioner.js';
 import { backOffMessage, pullError } from './registry.js';
 import { expandOnNode, type ResizingClaim } from './resizer.js';
+import { applyFsGroup, fsGroupApplies } from './volume-ownership.js';
 import type { StoreKind, StoreRuntimes } from './store-runtime.js';
 
 interface EnvVar {
@@ -61,7 +62,7 @@ export interface Pod extends KubeObject {
     initContainers?: Container[];
     containers?: Container[];
     volumes?: { name: string; persistentVolumeClaim?: { claimName: string }; emptyDir?: Record<string, unknown> }[];
-    securityContext?: SecurityContext & { fsGroup?: number; supplementalGroups?: number[] };
+    securityContext?: SecurityContext & { fsGroup?: number; fsGroupChangePolicy?: string; supplementalGroups?: number[] };
   };
   status?: { phase?: string };
 }
@@ -385,6 +386,7 @@ export class StackKubelet {
       podDir: await this.#podDir(pod),
       probePassword: env['REDISCLI_AUTH'],
       ...probeUser(container),
+      user: effectiveUser(pod, container),
     });
     const claims = (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim === undefined ? [] : [`${pod.metadata?.namespace ?? ''}/${v.persistentVolumeClaim.claimName}`]));
     for (const key of claims) {
@@ -438,9 +440,13 @@ export class StackKubelet {
     for (const volume of pod.spec?.volumes ?? []) {
       if (volume.persistentVolumeClaim !== undefined) {
         const claim = await this.options.client.get<KubeObject & { spec?: { volumeName?: string } }>(Resources.persistentVolumeClaim, volume.persistentVolumeClaim.claimName, namespace);
-        const pv = await this.options.client.get<KubeObject & { spec?: { hostPath?: { path: string }; csi?: { volumeAttributes?: Record<string, string> }; nfs?: { server: string; path: string } } }>(Resources.persistentVolume, claim.spec?.volumeName ?? '');
+        const pv = await this.options.client.get<KubeObject & { spec?: { accessModes?: string[]; hostPath?: { path: string }; csi?: { fsType?: string; volumeAttributes?: Record<string, string> }; nfs?: { server: string; path: string } } }>(Resources.persistentVolume, claim.spec?.volumeName ?? '');
         const path = stackVolumePath(pv);
         if (path !== undefined) {
+          const fsGroup = pod.spec?.securityContext?.fsGroup;
+          if (fsGroup !== undefined && fsGroupApplies({ fsType: pv.spec?.csi?.fsType, accessModes: pv.spec?.accessModes })) {
+            await applyFsGroup(path, fsGroup, pod.spec?.securityContext?.fsGroupChangePolicy === 'OnRootMismatch' ? 'OnRootMismatch' : 'Always');
+          }
           dirs.set(volume.name, path);
         } else if (pv.spec?.nfs !== undefined) {
           // The stack is also the Filestore server: an export is a directory, new ones as Filestore makes them.

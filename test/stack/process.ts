@@ -17,6 +17,10 @@ export interface ProcessSpec {
    * when the launcher dies: no polling process, for the many per-pod stores).
    */
   readonly tie?: 'tether' | 'death-signal';
+  /** Runs as this user, group and supplementary groups (setpriv; with `death-signal` only). */
+  readonly user?: { readonly uid: number; readonly gid: number; readonly groups: readonly number[] };
+  /** The umask the command starts with (an image's entrypoint may set one). */
+  readonly umask?: string;
 }
 
 export interface Exit {
@@ -37,9 +41,11 @@ export class ManagedProcess {
   private constructor(readonly spec: ProcessSpec) {
     const out = openSync(spec.logFile, 'a');
     try {
+      const user = spec.user === undefined ? [] : ['--reuid', String(spec.user.uid), '--regid', String(spec.user.gid), '--groups', spec.user.groups.join(',')];
+      const program = spec.umask === undefined ? [spec.command, ...spec.args] : ['sh', '-c', `umask ${spec.umask} && exec "$0" "$@"`, spec.command, ...spec.args];
       const [command, args] = spec.tie === 'death-signal'
-        ? ['setpriv', ['--pdeathsig', 'TERM', '--', spec.command, ...spec.args]]
-        : [tether, [String(process.pid), spec.command, ...spec.args]];
+        ? ['setpriv', ['--pdeathsig', 'TERM', ...user, '--', ...program]]
+        : [tether, [String(process.pid), ...program]];
       this.#child = spawn(command, args, {
         cwd: spec.cwd,
         env: spec.env ?? process.env,

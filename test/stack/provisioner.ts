@@ -1,14 +1,15 @@
-// Stands in for the CSI drivers' provisioning side (the external-provisioner sidecar with the PD and
+// Stands in for the CSI drivers' provisioning side (external-provisioner v6.3 with the PD and
 // Filestore drivers) on the stack's StorageClasses, behaving as they do where it decides whether the
-// operator works:
+// operator works (sources beside each rule; docs/stack-fidelity.md lists them):
 // - WaitForFirstConsumer: a claim is provisioned only once the scheduler has picked a node for a pod
 //   that uses it (the `volume.kubernetes.io/selected-node` annotation), never before;
-// - each driver's capacity rules: rounded up where the driver rounds, refused where it refuses, with
-//   its message in a ProvisioningFailed event on the claim;
-// - a new volume's directory is root:root, mode 0755, as a new Filestore share is.
-// - a claim whose dataSource is a VolumeSnapshot is filled from the snapshot (snapshotter.ts keeps
-//   them), refused as external-provisioner refuses it: a snapshot not ready, a request below its
-//   restoreSize, a snapshot of another driver.
+// - a claim whose dataSource is a VolumeSnapshot is checked first, as external-provisioner's
+//   prepareProvision does (getSnapshotSource, pkg/controller/controller.go): its checks in its order,
+//   its texts, the claim's request (not the rounded capacity) against the snapshot's restoreSize;
+// - then the driver's CreateVolume (storage-classes.ts): a multishare class refuses a content source,
+//   each driver's capacity rules round up or refuse, with the text in a ProvisioningFailed event;
+// - a new volume's directory is root:root, mode 0755 (an assumption: no vendor page says what a new
+//   Filestore share's root is; Filestore grants root access by default, so root owns what it makes).
 // It creates a CSI PersistentVolume (the class's driver, a handle shaped like the driver's, the
 // directory in a volume attribute) pre-bound to the claim; the real PV controller binds the pair.
 // Released volumes with reclaim policy Delete are deleted with their directory.
@@ -25,7 +26,7 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { microTime } from '../../src/kube/time.js';
 import { parseQuantity } from '../../src/resources/quantity.js';
-import { bytesToQuantity, driverRules, FILESTORE_DRIVER, PD_DRIVER, type DriverRules } from './storage-classes.js';
+import { bytesToQuantity, driverRules, FILESTORE_DRIVER, infeasible, PD_DRIVER, type DriverRules } from './storage-classes.js';
 
 const run = promisify(execFile);
 /** Where a stack volume's directory is, on its CSI PersistentVolume. */
@@ -34,6 +35,8 @@ export const STACK_PATH_ATTRIBUTE = 'stack.gaim.livingcontent.io/path';
 export const MULTISHARE_HANDLE_PREFIX = 'modeMultishare/';
 
 const PROVISIONED_BY = 'pv.kubernetes.io/provisioned-by';
+/** external-provisioner's finalizer on a snapshot being restored from: a snapshot being deleted still serves while it holds it. */
+const SOURCE_PROTECTION = 'provisioner.storage.kubernetes.io/volumesnapshot-as-source-protection';
 export const SELECTED_NODE = 'volume.kubernetes.io/selected-node';
 
 interface Claim extends KubeObject {
@@ -44,7 +47,7 @@ interface Claim extends KubeObject {
   status?: { phase?: string };
 }
 interface Volume extends KubeObject {
-  spec?: { hostPath?: { path?: string }; csi?: { volumeAttributes?: Record<string, string> }; persistentVolumeReclaimPolicy?: string };
+  spec?: { hostPath?: { path?: string }; csi?: { volumeHandle?: string; volumeAttributes?: Record<string, string> }; persistentVolumeReclaimPolicy?: string };
   status?: { phase?: string };
 }
 
@@ -62,11 +65,33 @@ export function stackVolumePath(volume: { spec?: { hostPath?: { path?: string };
   return volume.spec?.csi?.volumeAttributes?.[STACK_PATH_ATTRIBUTE] ?? volume.spec?.hostPath?.path;
 }
 
-/** A volume handle shaped like the driver's own (the snapshotter tells a multishare share by it). */
-function volumeHandle(provisioner: string, parameters: Readonly<Record<string, string>>, claimUid: string): string {
+/**
+ * A volume handle shaped like the driver's own: the snapshotter tells a multishare share, and the
+ * instance it lives on, by it (`modeMultishare/<instance-storageclass-label>/<project>/<location>/<instance>/<share>`,
+ * multishare_controller.go).
+ */
+function volumeHandle(provisioner: string, parameters: Readonly<Record<string, string>>, claimUid: string, instance: string | undefined): string {
   if (provisioner === PD_DRIVER) return `projects/gaim-local/zones/local-a/disks/pvc-${claimUid}`;
-  if (parameters['multishare'] === 'true') return `${MULTISHARE_HANDLE_PREFIX}${parameters['instance-storageclass-label'] ?? 'multishare'}/gaim-local/local/fs-stack/pvc-${claimUid.replaceAll('-', '_')}`;
+  if (instance !== undefined) return `${MULTISHARE_HANDLE_PREFIX}${instanceLabel(parameters)}/gaim-local/local/${instance}/pvc_${claimUid.replaceAll('-', '_')}`;
   return `modeInstance/local-a/pvc-${claimUid}/vol1`;
+}
+
+const instanceLabel = (parameters: Readonly<Record<string, string>>) => parameters['instance-storageclass-label'] ?? 'multishare';
+
+/** The instance part of a multishare handle (`<label>/<project>/<location>/<instance>`), or undefined for any other volume. */
+export function multishareInstance(handle: string): string | undefined {
+  if (!handle.startsWith(MULTISHARE_HANDLE_PREFIX)) return undefined;
+  return handle.slice(MULTISHARE_HANDLE_PREFIX.length).split('/').slice(0, 4).join('/');
+}
+
+/**
+ * Shares per multishare instance: MaxSharesPerInstance (10) in pkg/util/multishare_defs.go; with a
+ * class's `max-volume-size` (the max-shares feature), 1 TiB ÷ that size (GKE's multishare page:
+ * "up to 80 shares" at 128 GiB).
+ */
+function sharesPerInstance(parameters: Readonly<Record<string, string>>): number {
+  const configured = Number.parseInt(parameters['max-volume-size'] ?? '', 10);
+  return Number.isFinite(configured) && configured > 0 && (parameters['max-volume-size'] ?? '').endsWith('Gi') ? Math.max(1, Math.floor(1024 / configured)) : 10;
 }
 
 export class HostPathProvisioner {
@@ -77,6 +102,8 @@ export class HostPathProvisioner {
   /** Claims being provisioned now (filling one from a snapshot takes a while; events keep coming). */
   readonly #busy = new Set<string>();
   #volumes: Informer<Volume> | undefined;
+  /** Shares just placed on a multishare instance, by `<label>/<instance>`, until the informer shows their volumes. */
+  readonly #reserved = new Map<string, number>();
 
   constructor(private readonly options: ProvisionerOptions) {}
 
@@ -104,17 +131,20 @@ export class HostPathProvisioner {
     if (storageClass === undefined) return;
 
     const request = parseQuantity(spec.resources?.requests?.['storage'] ?? '') ?? 0;
-    const outcome = storageClass.rules.provision(request);
-    const source = 'refused' in outcome ? undefined : await this.#snapshotSource(claim, storageClass.provisioner, outcome.capacityBytes);
-    const refused = 'refused' in outcome ? outcome.refused : source !== undefined && 'refused' in source ? source.refused : undefined;
-    if (refused !== undefined) {
-      if (this.#refused.get(metadata.uid) !== refused) {
-        this.#refused.set(metadata.uid, refused);
-        await this.#event(claim, 'Warning', 'ProvisioningFailed', refused, storageClass.provisioner);
+    // external-provisioner's prepareProvision resolves the content source before the driver is asked.
+    const source = await this.#snapshotSource(claim, storageClass);
+    const outcome = source !== undefined && 'refused' in source ? source
+      // The driver's CreateVolume: a content source on a class that cannot take one, then its capacity rules.
+      : source !== undefined && storageClass.rules.restoreRefusal !== undefined ? { refused: infeasible(storageClass.rules.restoreRefusal) }
+        : storageClass.rules.provision(request);
+    if ('refused' in outcome) {
+      if (this.#refused.get(metadata.uid) !== outcome.refused) {
+        this.#refused.set(metadata.uid, outcome.refused);
+        await this.#event(claim, 'Warning', 'ProvisioningFailed', outcome.refused, storageClass.provisioner);
       }
       return;
     }
-    if ('refused' in outcome || this.#busy.has(metadata.uid)) return;
+    if (this.#busy.has(metadata.uid)) return;
     this.#refused.delete(metadata.uid);
     this.#busy.add(metadata.uid);
     // `<namespace>/<claim>` (a test may prepare a volume's files there first), unless a volume still
@@ -139,7 +169,7 @@ export class HostPathProvisioner {
           volumeMode: spec.volumeMode ?? 'Filesystem',
           csi: {
             driver: storageClass.provisioner,
-            volumeHandle: volumeHandle(storageClass.provisioner, storageClass.parameters, metadata.uid),
+            volumeHandle: volumeHandle(storageClass.provisioner, storageClass.parameters, metadata.uid, storageClass.rules.multishare ? this.#instanceFor(storageClass.parameters) : undefined),
             ...(storageClass.provisioner === PD_DRIVER ? { fsType: 'ext4' } : {}),
             volumeAttributes: { [STACK_PATH_ATTRIBUTE]: path },
           },
@@ -156,26 +186,69 @@ export class HostPathProvisioner {
   }
 
   /**
-   * A VolumeSnapshot dataSource, as external-provisioner resolves it: the snapshot must be ready,
-   * bound to a content of this driver, and no larger than the volume.
+   * A VolumeSnapshot dataSource, as external-provisioner v6.3 resolves it (getSnapshotSource,
+   * pkg/controller/controller.go): its checks in its order and with its texts, each wrapped by
+   * prepareProvision as "error getting handle for DataSource Type VolumeSnapshot by Name …" and put
+   * in the event as they are (sig-storage-lib-external-provisioner v13 adds no prefix).
    */
-  async #snapshotSource(claim: Claim, driver: string, capacityBytes: number): Promise<{ dir: string } | { refused: string } | undefined> {
+  async #snapshotSource(claim: Claim, storageClass: ClassOfDriver): Promise<{ dir: string } | { refused: string } | undefined> {
     const source = claim.spec?.dataSource;
     if (source?.kind !== 'VolumeSnapshot' || source.name === undefined) return undefined;
-    const refuse = (why: string) => ({ refused: `failed to provision volume with StorageClass "${claim.spec?.storageClassName ?? ''}": error getting handle for DataSource Type VolumeSnapshot by Name ${source.name ?? ''}: ${why}` });
+    const name = source.name;
+    const refuse = (why: string) => ({ refused: `error getting handle for DataSource Type VolumeSnapshot by Name ${name}: ${why}` });
     type Snapshot = KubeObject & { status?: { readyToUse?: boolean; boundVolumeSnapshotContentName?: string; restoreSize?: string } };
-    type Content = KubeObject & { spec?: { driver?: string }; status?: { snapshotHandle?: string } };
-    const snapshot = await this.options.client.get<Snapshot>(Resources.volumeSnapshot, source.name, claim.metadata?.namespace).catch(() => undefined);
-    if (snapshot === undefined) return refuse(`error getting snapshot ${source.name} from api server: volumesnapshots.snapshot.storage.k8s.io "${source.name}" not found`);
+    type Content = KubeObject & { spec?: { driver?: string; volumeSnapshotRef?: { uid?: string; name?: string; namespace?: string } }; status?: { snapshotHandle?: string } };
+    let snapshot: Snapshot;
+    try {
+      snapshot = await this.options.client.get<Snapshot>(Resources.volumeSnapshot, name, claim.metadata?.namespace);
+    } catch (error: unknown) {
+      return refuse(`error getting snapshot ${name} from api server: ${isNotFound(error) ? `volumesnapshots.snapshot.storage.k8s.io "${name}" not found` : String(error)}`);
+    }
+    if (snapshot.metadata?.deletionTimestamp !== undefined && !(snapshot.metadata.finalizers ?? []).includes(SOURCE_PROTECTION)) return refuse(`snapshot ${name} is being deleted`);
     const contentName = snapshot.status?.boundVolumeSnapshotContentName;
-    if (snapshot.status?.readyToUse !== true || contentName === undefined) return refuse(`snapshot ${source.name} is not Ready`);
-    const content = await this.options.client.get<Content>(Resources.volumeSnapshotContent, contentName);
-    if (content.spec?.driver !== driver) return refuse(`snapshot ${source.name}'s driver ${content.spec?.driver ?? ''} is not the StorageClass's provisioner ${driver}`);
-    const restoreSize = parseQuantity(snapshot.status.restoreSize ?? '0') ?? 0;
-    if (capacityBytes < restoreSize) return { refused: `requested volume size ${String(capacityBytes)} is less than the size ${String(restoreSize)} for the source snapshot ${source.name}` };
+    if (contentName === undefined) return refuse(`snapshot ${name} not bound`);
+    const content = await this.options.client.get<Content>(Resources.volumeSnapshotContent, contentName).catch(() => undefined);
+    if (content === undefined) return refuse(`error getting snapshotcontent ${contentName} for snapshot ${name}`);
+    const ref = content.spec?.volumeSnapshotRef;
+    if (ref?.uid !== snapshot.metadata?.uid || ref?.name !== name || ref.namespace !== claim.metadata?.namespace) {
+      return refuse(`snapshotcontent ${contentName} for snapshot ${name} is bound to a different snapshot`);
+    }
+    if (content.spec?.driver !== storageClass.provisioner) return refuse(`snapshotcontent ${contentName} for snapshot ${name} is not handled by CSI driver of StorageClass ${storageClass.name}`);
+    if (snapshot.status?.readyToUse !== true) return refuse(`snapshot ${name} is not Ready`);
     const handle = content.status?.snapshotHandle;
-    if (handle === undefined) return refuse(`snapshot ${source.name} has no handle`);
+    if (handle === undefined) return refuse(`snapshot handle ${contentName} is not available`);
+    // The claim's request, not what the driver would round it up to, against the snapshot's size.
+    const requested = parseQuantity(claim.spec?.resources?.requests?.['storage'] ?? '') ?? 0;
+    const restoreSize = snapshot.status.restoreSize === undefined ? undefined : parseQuantity(snapshot.status.restoreSize);
+    if (restoreSize !== undefined && requested < restoreSize) {
+      return refuse(`requested volume size ${String(Math.floor(requested))} is less than the size ${String(Math.floor(restoreSize))} for the source snapshot ${name}`);
+    }
     return { dir: this.options.snapshotDir(handle) };
+  }
+
+  /**
+   * The instance a new multishare share goes to: the first of its class's label with room (shares
+   * are packed onto instances, multishare_ops_manager.go), else a new one.
+   */
+  #instanceFor(parameters: Readonly<Record<string, string>>): string {
+    const label = instanceLabel(parameters);
+    const shares = new Map<string, number>(); // by instance name, this label's only
+    const count = (instance: string, n: number) => shares.set(instance, (shares.get(instance) ?? 0) + n);
+    for (const volume of this.#volumes?.list() ?? []) {
+      const [volumeLabel, , , instance] = (multishareInstance(volume.spec?.csi?.volumeHandle ?? '') ?? '').split('/');
+      if (volumeLabel === label && instance !== undefined) count(instance, 1);
+    }
+    for (const [key, n] of this.#reserved) if (key.startsWith(`${label}/`)) count(key.slice(label.length + 1), n);
+    const instance = [...shares].find(([, n]) => n < sharesPerInstance(parameters))?.[0] ?? `fs-${randomBytes(4).toString('hex')}`;
+    // Held a few seconds, until the informer shows the new volume, so two claims placed at once count each other.
+    const key = `${label}/${instance}`;
+    this.#reserved.set(key, (this.#reserved.get(key) ?? 0) + 1);
+    setTimeout(() => {
+      const left = (this.#reserved.get(key) ?? 1) - 1;
+      if (left <= 0) this.#reserved.delete(key);
+      else this.#reserved.set(key, left);
+    }, 5_000).unref();
+    return instance;
   }
 
   async #reclaim(volume: Volume): Promise<void> {

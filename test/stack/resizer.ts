@@ -1,5 +1,6 @@
 // Stands in for the CSI drivers' expansion side: the external-resizer sidecar (v2.2, Kubernetes 1.34
-// with RecoverVolumeExpansionFailure GA) with the PD and Filestore drivers' ControllerExpandVolume.
+// with RecoverVolumeExpansionFailure GA) with the PD and Filestore drivers' ControllerExpandVolume
+// (storage-classes.ts: each driver's rules and texts, with their sources).
 // kube-controller-manager's expand controller finds no in-tree plugin for these volumes and leaves
 // the claim to "an external controller" (its ExternalExpanding event); this is that controller. It
 // writes what the sidecar writes, in the same order:
@@ -106,7 +107,7 @@ export class StackResizer {
       });
       await event('Normal', 'Resizing', `External resizer is resizing volume ${spec.volumeName}`);
 
-      const outcome = storageClass.rules.expand(bytes(request) ?? 0);
+      const outcome = storageClass.rules.expand(bytes(request) ?? 0, bytes(claim.status?.capacity?.['storage']) ?? 0);
       if ('infeasible' in outcome) {
         await patchStatus({
           conditions: [{ type: 'ControllerResizeError', status: 'True', lastProbeTime: null, lastTransitionTime: now(), message: `failed to expand pvc with ${outcome.infeasible}` }],

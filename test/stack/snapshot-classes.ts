@@ -1,13 +1,13 @@
-// The VolumeSnapshotClasses (and VolumeGroupSnapshotClasses) of the stack, as a platform team sets
-// them up on GKE: GKE installs the snapshot CRDs and controller but no classes, so a cluster that
-// backs up has one default class per driver — Persistent Disk snapshots, and Filestore backups
-// (the Filestore driver snapshots an instance as a backup, `type: backup`; it cannot snapshot a
-// multishare share). One more class, `pd-unresponsive`, is served by a driver that never answers
-// (the stack's snapshotter ignores its contents): a test's way to a snapshot that never completes.
+// The VolumeSnapshotClasses of the stack, as a platform team sets them up on GKE: GKE installs the
+// snapshot CRDs and controller but no classes, so a cluster that backs up has one default class per
+// driver — Persistent Disk snapshots, and Filestore backups (`type: backup`: GKE's page "Back up
+// Filestore storage using volume snapshots" creates its class so). No VolumeGroupSnapshotClass:
+// neither GKE driver serves volume group snapshots (see snapshotter.ts). One more class,
+// `pd-unresponsive`, is served by a driver that never answers (the stack's snapshotter ignores its
+// contents): a test's way to a snapshot that never completes.
 import { FILESTORE_DRIVER, PD_DRIVER } from './storage-classes.js';
 
 const DEFAULT = 'snapshot.storage.kubernetes.io/is-default-class';
-const GROUP_DEFAULT = 'groupsnapshot.storage.kubernetes.io/is-default-class';
 /** On a class: the stack's snapshotter leaves its snapshots unanswered. */
 export const NEVER_ANSWERS = 'stack.gaim.livingcontent.io/never-answers';
 
@@ -23,8 +23,4 @@ export const SNAPSHOT_CLASSES = [
     apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotClass', metadata: { name: UNRESPONSIVE_SNAPSHOT_CLASS },
     driver: PD_DRIVER, deletionPolicy: 'Delete', parameters: { [NEVER_ANSWERS]: 'true' },
   },
-] as const;
-
-export const GROUP_SNAPSHOT_CLASSES = [
-  { apiVersion: 'groupsnapshot.storage.k8s.io/v1', kind: 'VolumeGroupSnapshotClass', metadata: { name: 'pd-group-snapshots', annotations: { [GROUP_DEFAULT]: 'true' } }, driver: PD_DRIVER, deletionPolicy: 'Delete' },
 ] as const;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:https';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import { Resources, type Resource } from '../../src/kube/resources.js';
 import { StackKubelet } from './kubelet.js';
 import { HostPathProvisioner } from './provisioner.js';
 import { StackResizer } from './resizer.js';
-import { SNAPSHOT_CLASSES, GROUP_SNAPSHOT_CLASSES } from './snapshot-classes.js';
+import { SNAPSHOT_CLASSES } from './snapshot-classes.js';
 import { StackSnapshotter } from './snapshotter.js';
 import { buildOperatorImage, type ImageEntry } from './image.js';
 import { waitUntilReady } from './readiness.js';
@@ -79,6 +79,11 @@ export interface StackOptions {
   readonly seedEntry?: ImageEntry;
   /** How pods run (default `processes`). */
   readonly pods?: StackPods;
+  /**
+   * Where the drivers' snapshots and backups are kept (default: in the node's filesystem). Two stacks
+   * given the same directory share them, as two GKE clusters of one project share its snapshots.
+   */
+  readonly snapshotsDir?: string;
 }
 
 /** Static NFS shares operators in the stack allow (GAIM_NFS_SERVERS, GAIM_NFS_PATH_TEMPLATE). */
@@ -495,17 +500,20 @@ export class Stack {
     for (const snapshotClass of SNAPSHOT_CLASSES) {
       await client.create(Resources.volumeSnapshotClass, snapshotClass).catch((error: unknown) => { if (!isConflictError(error)) throw error; });
     }
-    for (const groupClass of GROUP_SNAPSHOT_CLASSES) {
-      await client.create(Resources.volumeGroupSnapshotClass, groupClass).catch((error: unknown) => { if (!isConflictError(error)) throw error; });
-    }
-    this.#snapshotter = new StackSnapshotter({ client, snapshotsDir: join(this.env.STACK_NODE_ROOT, 'snapshots'), onError: (message) => this.#log(message) });
+    this.#snapshotter = new StackSnapshotter({ client, snapshotsDir: this.options.snapshotsDir ?? join(this.env.STACK_NODE_ROOT, 'snapshots'), onError: (message) => this.#log(message) });
     await this.#snapshotter.start();
     const snapshotter = this.#snapshotter;
     this.#provisioner = new HostPathProvisioner({ client, volumesDir: this.env.STACK_VOLUMES, snapshotDir: (handle) => snapshotter.snapshotDir(handle), onError: (message) => this.#log(message) });
     await this.#provisioner.start();
     this.#resizer = new StackResizer({ client, onError: (message) => this.#log(message) });
     await this.#resizer.start();
-    if (processes) this.#stores = new StoreRuntimes({ bin: this.#bin, addressMapFile: this.env.STORE_ADDRESS_MAP });
+    if (processes) {
+      // The stores run as their pods' users (uid 999): their binaries go where any user may reach them.
+      const storeBin = join(this.env.STACK_NODE_ROOT, 'bin');
+      await mkdir(storeBin, { recursive: true, mode: 0o755 });
+      for (const tool of ['redis-server', 'ferretdb']) await copyFile(join(this.#bin, tool), join(storeBin, tool));
+      this.#stores = new StoreRuntimes({ bin: storeBin, addressMapFile: this.env.STORE_ADDRESS_MAP });
+    }
     this.#kubelet = new StackKubelet({
       client,
       nodeName: processes ? STACK_NODE : 'stack-seed-runner',

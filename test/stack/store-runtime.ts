@@ -1,15 +1,22 @@
 // One store process per MongoDB or Redis pod the stack's kubelet runs, started the way the official
 // images start from the pod's spec — so the credentials the operator generated are the ones the
-// store accepts, as in a cluster:
-// - mongo: MONGO_INITDB_ROOT_USERNAME/PASSWORD (from the pod's env, resolved from the Secret) create
-//   the root user only when the data directory is empty (docker-entrypoint.sh's rule); a second start
-//   on existing data keeps the users it has. FerretDB (SQLite, on the pod's data volume) stands in
-//   for mongod: mongod's own flags are not imitated.
-// - redis: redis-server with the pod's arguments ($(VAR) expanded as the kubelet does, mount paths
-//   mapped to the volumes), on a port of its own.
+// store accepts, as in a cluster (docs/stack-fidelity.md lists each rule with its source):
+// - both run as the pod's user, group and supplementary groups (the images' own user is uid 999:
+//   docker-library/mongo and redis Dockerfiles, `useradd --uid 999`), so a data volume that user
+//   cannot write fails here as on GKE;
+// - mongo (docker-library/mongo docker-entrypoint.sh): only one of MONGO_INITDB_ROOT_USERNAME and
+//   _PASSWORD set exits 1 with the entrypoint's message; both set create the root user unless the
+//   data directory already holds one of WiredTiger, journal, local.0 or storage.bson (the
+//   entrypoint's "already initialized" test). FerretDB (SQLite, on the pod's data volume) stands in
+//   for mongod, and leaves the `WiredTiger` file mongod writes at its first start, so that test
+//   reads a volume as it would; mongod's own flags are not imitated.
+// - redis (docker-library/redis docker-entrypoint.sh): redis-server with the pod's arguments ($(VAR)
+//   expanded as the kubelet does, mount paths mapped to the volumes) and nothing added — RDB saves
+//   follow Redis's built-in `save 3600 1 300 100 60 10000` — under the entrypoint's `umask 0077`, on
+//   a port of its own.
 // Where each Service's store listens is written to an address map, which the operator reads
 // (GAIM_STORE_ADDRESS_MAP), as it would resolve the Service's name in a cluster.
-import { readdir, rename, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
@@ -17,6 +24,9 @@ import { freePort } from './ports.js';
 import { ManagedProcess } from './process.js';
 
 export type StoreKind = 'mongodb' | 'redis';
+
+/** The files whose presence tells the mongo image's entrypoint a data directory is initialised. */
+const MONGOD_FILES = ['WiredTiger', 'journal', 'local.0', 'storage.bson'] as const;
 
 export interface StoreSpec {
   readonly kind: StoreKind;
@@ -35,6 +45,8 @@ export interface StoreSpec {
   readonly probePassword: string | undefined;
   /** The user the probe logs in as (redis-cli --user); Redis's default user without one. */
   readonly probeUser?: string;
+  /** The container's user, group and supplementary groups (the pod's fsGroup among them). */
+  readonly user: { readonly uid: number; readonly gid: number; readonly groups: readonly number[] };
 }
 
 export interface RunningStore {
@@ -49,15 +61,19 @@ export class StoreRuntimes {
   readonly #partitioned = new Set<string>();
   #writing = Promise.resolve();
 
+  /** `bin`: where redis-server and ferretdb are, in a directory every user may traverse (they run as the pods' users). */
   constructor(private readonly options: { readonly bin: string; readonly addressMapFile: string }) {}
 
   async start(podUid: string, spec: StoreSpec): Promise<RunningStore> {
     const port = await freePort();
     const logFile = join(spec.podDir, `${spec.kind}.log`);
+    const stateDir = join(spec.podDir, `${spec.kind}-state`);
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    await chown(stateDir, spec.user.uid, spec.user.gid);
     const process_ = spec.kind === 'mongodb'
-      ? await this.#mongo(spec, port, logFile)
-      : ManagedProcess.start({ name: 'redis-server', command: join(this.options.bin, 'redis-server'), logFile, cwd: spec.podDir,
-        args: [...spec.args, '--port', String(port), '--bind', '127.0.0.1', '--save', ''], tie: 'death-signal' });
+      ? await this.#mongo(spec, port, logFile, stateDir)
+      : ManagedProcess.start({ name: 'redis-server', command: join(this.options.bin, 'redis-server'), logFile, cwd: stateDir,
+        args: [...spec.args, '--port', String(port), '--bind', '127.0.0.1'], tie: 'death-signal', user: spec.user, umask: '0077' });
     const running = { spec, port, process: process_ };
     this.#running.set(podUid, running);
     await this.#writeMap();
@@ -104,24 +120,34 @@ export class StoreRuntimes {
     await this.#writeMap();
   }
 
-  async #mongo(spec: StoreSpec, port: number, logFile: string): Promise<ManagedProcess> {
+  async #mongo(spec: StoreSpec, port: number, logFile: string, stateDir: string): Promise<ManagedProcess> {
     const user = spec.env['MONGO_INITDB_ROOT_USERNAME'];
     const password = spec.env['MONGO_INITDB_ROOT_PASSWORD'];
-    // docker-entrypoint.sh: initialise only an empty data directory, and only with both variables set.
-    const empty = (await readdir(spec.dataDir)).length === 0;
-    const init = empty && user !== undefined && password !== undefined;
+    if ((user === undefined) !== (password === undefined)) {
+      // The entrypoint's refusal, verbatim: the container exits 1 before mongod starts.
+      return ManagedProcess.start({
+        name: 'mongod', command: 'sh', logFile, cwd: stateDir, tie: 'death-signal', user: spec.user,
+        args: ['-c', `printf '%s\n' '' "error: missing 'MONGO_INITDB_ROOT_USERNAME' or 'MONGO_INITDB_ROOT_PASSWORD'" '       both must be specified for a user to be created' '' >&2; exit 1`],
+      });
+    }
+    const initialised = (await Promise.all(MONGOD_FILES.map((file) => access(join(spec.dataDir, file)).then(() => true, () => false)))).some(Boolean);
+    const init = !initialised && user !== undefined && password !== undefined;
+    // What mongod leaves at its first start (as the store's user: it fails as mongod would on a volume it cannot write).
+    const marker = initialised ? [] : ['-c', `printf '%s\n' 'FerretDB stands in for mongod here' > ${JSON.stringify(join(spec.dataDir, 'WiredTiger'))} && exec "$0" "$@"`];
     return ManagedProcess.start({
       name: 'ferretdb',
-      command: join(this.options.bin, 'ferretdb'),
+      command: marker.length === 0 ? join(this.options.bin, 'ferretdb') : 'sh',
       args: [
-        '--handler=sqlite', `--sqlite-url=file:${spec.dataDir}/`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${spec.podDir}`,
+        ...marker, ...(marker.length === 0 ? [] : [join(this.options.bin, 'ferretdb')]),
+        '--handler=sqlite', `--sqlite-url=file:${spec.dataDir}/`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${stateDir}`,
         '--telemetry=disable', '--debug-addr=-', '--log-level=warn', '--test-enable-new-auth',
         ...(init ? ['--setup-database=admin', `--setup-username=${user}`] : []),
       ],
       logFile,
-      cwd: spec.podDir,
+      cwd: stateDir,
       env: { ...process.env, ...(init ? { FERRETDB_SETUP_PASSWORD: password } : {}) },
       tie: 'death-signal',
+      user: spec.user,
     });
   }
 

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import {
-  BACKUP_CRD_PATH, BACKUP_REFERENCE_PATH, CRD_PATH, HELM_CRD_PATH, REFERENCE_PATH, renderBackupCrdYaml, renderBackupReference, renderCrdYaml, renderHelmCrd, renderReference,
+  BACKUP_CRD_PATH, BACKUP_REFERENCE_PATH, CRD_PATH, HELM_CRD_PATH, RECORD_CRD_PATH, RECORD_REFERENCE_PATH, REFERENCE_PATH, renderBackupCrdYaml, renderBackupReference, renderCrdYaml, renderHelmCrd,
+  renderRecordCrdYaml, renderRecordReference, renderReference,
 } from '../../../hack/crd-yaml.js';
 import { gaimCrd, toStructural } from './crd.js';
 
@@ -31,6 +32,8 @@ describe('the generated Gaim CRD', () => {
     expect(readFileSync(new URL(`../../../${REFERENCE_PATH}`, import.meta.url), 'utf8')).toBe(renderReference());
     expect(readFileSync(new URL(`../../../${BACKUP_CRD_PATH}`, import.meta.url), 'utf8')).toBe(renderBackupCrdYaml());
     expect(readFileSync(new URL(`../../../${BACKUP_REFERENCE_PATH}`, import.meta.url), 'utf8')).toBe(renderBackupReference());
+    expect(readFileSync(new URL(`../../../${RECORD_CRD_PATH}`, import.meta.url), 'utf8')).toBe(renderRecordCrdYaml());
+    expect(readFileSync(new URL(`../../../${RECORD_REFERENCE_PATH}`, import.meta.url), 'utf8')).toBe(renderRecordReference());
   });
 
   it('describes every field under spec and status, for kubectl explain', () => {

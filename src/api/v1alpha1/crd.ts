@@ -8,6 +8,7 @@ import {
   API_VERSION, GROUP, GaimSpecSchema, GaimStatusSchema, KIND, PLURAL, ROOT_VALIDATIONS, SINGULAR, VERSION,
 } from './gaim.js';
 import { BACKUP_KIND, BACKUP_PLURAL, BACKUP_ROOT_VALIDATIONS, BACKUP_SINGULAR, GaimBackupSpecSchema, GaimBackupStatusSchema } from './gaim-backup.js';
+import { GaimBackupRecordSpecSchema, GaimBackupRecordStatusSchema, RECORD_KIND, RECORD_PLURAL, RECORD_SINGULAR } from './gaim-backup-record.js';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -72,6 +73,7 @@ interface Definition {
   readonly spec: z.ZodType;
   readonly status: z.ZodType;
   readonly rootValidations: readonly { rule: string; message: string }[];
+  readonly scope?: 'Namespaced' | 'Cluster';
 }
 
 function customResourceDefinition(d: Definition): Record<string, unknown> {
@@ -84,7 +86,7 @@ function customResourceDefinition(d: Definition): Record<string, unknown> {
     },
     spec: {
       group: GROUP,
-      scope: 'Namespaced',
+      scope: d.scope ?? 'Namespaced',
       names: { kind: d.kind, listKind: `${d.kind}List`, plural: d.plural, singular: d.singular, shortNames: [...d.shortNames], categories: ['livingcontent'] },
       versions: [{
         name: VERSION,
@@ -104,7 +106,7 @@ function customResourceDefinition(d: Definition): Record<string, unknown> {
               spec: openApi(d.spec),
               status: openApi(d.status),
             },
-            'x-kubernetes-validations': d.rootValidations,
+            ...(d.rootValidations.length === 0 ? {} : { 'x-kubernetes-validations': d.rootValidations }),
           },
         },
       }],
@@ -142,5 +144,22 @@ export function gaimBackupCrd(): Record<string, unknown> {
       { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
     ],
     spec: GaimBackupSpecSchema, status: GaimBackupStatusSchema, rootValidations: BACKUP_ROOT_VALIDATIONS,
+  });
+}
+
+/** The GaimBackupRecord CRD: the backup catalog, cluster-scoped. */
+export function gaimBackupRecordCrd(): Record<string, unknown> {
+  return customResourceDefinition({
+    kind: RECORD_KIND, plural: RECORD_PLURAL, singular: RECORD_SINGULAR, shortNames: ['gbr'], scope: 'Cluster',
+    description: `A GaimBackupRecord (${API_VERSION}) is one backup in the catalog, kept outside the tenant's namespace with everything a restore needs: it outlives the namespace, restores into any namespace it allows (spec.restoreFrom.record) and moves between clusters (kubectl gaim backup export / import).`,
+    printerColumns: [
+      { name: 'Namespace', type: 'string', jsonPath: '.spec.source.namespace', description: 'Where the Gaim was' },
+      { name: 'Gaim', type: 'string', jsonPath: '.spec.source.gaim', description: 'The Gaim backed up' },
+      { name: 'Cluster', type: 'string', jsonPath: '.spec.source.cluster', description: 'The cluster it was taken in' },
+      { name: 'Trigger', type: 'string', jsonPath: '.spec.source.trigger', description: 'manual, scheduled or final' },
+      { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Pending, Completed or Failed' },
+      { name: 'Taken', type: 'date', jsonPath: '.spec.source.takenAt', description: 'When the backup started' },
+    ],
+    spec: GaimBackupRecordSpecSchema, status: GaimBackupRecordStatusSchema, rootValidations: [],
   });
 }

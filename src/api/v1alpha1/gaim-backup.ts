@@ -29,14 +29,15 @@ export const GaimBackupSpecSchema = z.strictObject({
     description: 'The Gaim (in this namespace) whose claims to back up. Creating the GaimBackup takes the backup now. Immutable.',
     'x-kubernetes-validations': [{ rule: 'self == oldSelf', message: BackupMessages.gaimImmutable }],
   }),
-}).meta({ description: 'Which Gaim to back up. A GaimBackup is never owned by its Gaim: deleting the Gaim keeps its backups; deleting the GaimBackup deletes its snapshots.' });
+}).meta({ description: 'Which Gaim to back up. A GaimBackup is never owned by its Gaim: deleting the Gaim keeps its backups. Deleting the GaimBackup deletes its snapshots and its record; deleting its namespace keeps both (the record in the catalog).' });
 
 export const BackupClaimSchema = z.strictObject({
   store: z.enum(BACKUP_STORES).meta({ description: 'Whose data the claim holds: mongodb, redis or lancedb.' }),
   claim: z.string().min(1).max(253).meta({ description: 'The PersistentVolumeClaim backed up.' }),
   volumeSnapshot: z.string().max(253).optional().meta({ description: 'The VolumeSnapshot of the claim (a restore\'s dataSource); absent when the claim cannot be snapshotted.' }),
   volumeGroupSnapshot: z.string().max(253).optional().meta({ description: 'The VolumeGroupSnapshot the VolumeSnapshot belongs to, when the claims of its driver were taken at one instant.' }),
-  supported: z.boolean().meta({ description: 'Whether the claim\'s volume can be snapshotted at all (a static NFS share, a Filestore multishare share, or a driver without a VolumeSnapshotClass cannot).' }),
+  supported: z.boolean().meta({ description: 'Whether the claim\'s volume can be snapshotted at all (a static NFS share, a Filestore multishare share over NFSv4.1, or a driver without a VolumeSnapshotClass cannot).' }),
+  queued: z.string().max(1024).optional().meta({ description: 'Why the snapshot is not taken yet: GKE backs up one share of a Filestore instance at a time, so a share waits while another share of its instance is being backed up.' }),
   readyToUse: z.boolean().meta({ description: 'Whether the snapshot is ready to restore from.' }),
   restoreSize: z.string().max(64).optional().meta({ description: 'The smallest claim the snapshot can be restored into.' }),
   error: z.string().max(4096).optional().meta({ description: 'Why the claim is not backed up: not supported (and why), or the snapshot\'s error.' }),
@@ -53,7 +54,8 @@ export const GaimBackupStatusSchema = z.strictObject({
     description: 'VolumeSnapshot: each claim snapshotted on its own (crash-consistent each, a moment apart); VolumeGroupSnapshot: the claims of each driver taken at one instant (the cluster serves groupsnapshot.storage.k8s.io).',
   }),
   notes: z.array(z.string().max(1024)).max(8).optional().meta({ description: 'How consistent the snapshots are: what was flushed just before them (Redis\'s append-only file rewritten, MongoDB fsynced), or why not.' }),
-  credentialsSecret: z.string().max(253).optional().meta({ description: 'A copy of the Gaim\'s credentials taken with the backup (owned by this GaimBackup): the restored data holds these passwords.' }),
+  credentialsSecret: z.string().max(253).optional().meta({ description: 'Deprecated: the in-namespace copy of the credentials older versions kept. The copy now lives with the backup\'s record (status.record).' }),
+  record: z.string().max(253).optional().meta({ description: 'The backup\'s GaimBackupRecord in the catalog (cluster-scoped): it outlives this GaimBackup and its namespace, and restores from it (spec.restoreFrom).' }),
   claims: z.array(BackupClaimSchema).max(8).optional().meta({
     description: 'One entry per claim of the Gaim.',
     'x-kubernetes-list-type': 'map',
@@ -74,6 +76,7 @@ export const GaimBackupSchema = z.object({
     generation: z.int().optional(),
     creationTimestamp: z.string().optional(),
     deletionTimestamp: z.string().optional(),
+    finalizers: z.array(z.string()).optional(),
     labels: z.record(z.string(), z.string()).optional(),
     annotations: z.record(z.string(), z.string()).optional(),
   }),

@@ -46,6 +46,7 @@ export const Messages = {
   volumesOnlyGrow: 'volumes only grow: storage cannot be smaller than before (a claim cannot shrink)',
   image: 'must be a container image reference such as mongo:7.0 or registry.example.com/redis:7.2',
   schedule: 'must be a cron expression of five fields (minute hour day-of-month month day-of-week, UTC), such as "0 3 * * *", or @hourly, @daily, @weekly, @monthly',
+  restoreOneOf: 'restoreFrom names exactly one of backup (a GaimBackup of this namespace) or record (a GaimBackupRecord)',
   restoreOnlyAtCreation: 'restoreFrom is set only when a Gaim is created, and never changes: a Gaim restores once, into claims that do not exist yet',
 } as const;
 
@@ -67,7 +68,7 @@ export type SeededStore = (typeof SEEDED_STORES)[number];
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 const pattern = (source: string, message: string) => z.string().regex(new RegExp(source), { message });
-const uuid = () => pattern(UUID_PATTERN, Messages.uuid);
+export const uuid = () => pattern(UUID_PATTERN, Messages.uuid);
 const storageSize = () => pattern(STORAGE_SIZE_PATTERN, Messages.storageSize).max(16);
 const image = () => pattern(IMAGE_PATTERN, Messages.image).max(512);
 /** A free-form JSON object kept exactly as given (x-kubernetes-preserve-unknown-fields). */
@@ -218,10 +219,20 @@ export const BackupPolicySchema = z.strictObject({
 }).meta({ description: 'Backups of this GAIM\'s claims as GaimBackups (CSI VolumeSnapshots): on a schedule with retention, and what a backup requires.' });
 
 export const RestoreFromSchema = z.strictObject({
-  backup: z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOMAIN_PATTERN), { message: 'must be the name of a GaimBackup in this namespace' }).meta({
-    description: 'A Completed GaimBackup in this namespace: the new claims are created from its VolumeSnapshots and the credentials from its copy of them. Only at creation; immutable.',
+  backup: z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOMAIN_PATTERN), { message: 'must be the name of a GaimBackup in this namespace' }).optional().meta({
+    description: 'A backup taken in this namespace, by its GaimBackup\'s name: restored from its record in the backup catalog (GaimBackupRecord <namespace>.<backup>), so the GaimBackup itself may be gone. Only at creation; immutable.',
   }),
-}).meta({ description: 'Create this GAIM\'s stores from a backup. Seeding afterwards only adds what is missing, so restored data is never overwritten.' });
+  record: z.string().min(1).max(253).regex(new RegExp(DNS_SUBDOMAIN_PATTERN), { message: 'must be the name of a GaimBackupRecord' }).optional().meta({
+    description: 'A GaimBackupRecord of the backup catalog (kubectl gaim backups -A), from any namespace or, imported, from another cluster. Its gaimId must be this Gaim\'s, and a namespace other than the one it was taken in must be in its spec.allowedNamespaces. Only at creation; immutable.',
+  }),
+})
+  .superRefine((from, ctx) => {
+    if ((from.backup === undefined) === (from.record === undefined)) ctx.addIssue({ code: 'custom', message: Messages.restoreOneOf });
+  })
+  .meta({
+    description: 'Create this GAIM\'s stores from a backup: exactly one of backup or record. The new claims are created from its snapshots and the credentials from its copy of them; seeding afterwards only adds what is missing, so restored data is never overwritten.',
+    'x-kubernetes-validations': [{ rule: 'has(self.backup) != has(self.record)', message: Messages.restoreOneOf }],
+  });
 
 export const GaimSpecSchema = z.strictObject({
   gaimId: uuid().meta({
