@@ -1,9 +1,6 @@
 // The backup catalog's controller (GaimBackupRecords, cluster-scoped):
 // - a deleted record with deletionPolicy Delete gives its snapshots back to their driver before it
-//   goes: the kept VolumeSnapshotContent is set to Delete (the snapshot-controller then deletes it,
-//   and the driver the snapshot), or, where this cluster has none, a pre-provisioned one is made for
-//   the handle and deleted at once (the csi-snapshotter deletes an unbound pre-provisioned content's
-//   snapshot). A Retain record (an imported copy) only goes.
+//   goes (#deleteSnapshot says how). A Retain record (an imported copy) only goes.
 // - a final backup from kept volumes (deletionPolicy Snapshot, its namespace being deleted): each
 //   kept volume, once its claim is gone, is bound to a claim in the operator's namespace, snapshotted
 //   there, its content kept; then the record completes and the volumes are released as the policy
@@ -23,7 +20,8 @@ import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
 import type { Metrics } from '../observability/metrics.js';
 import { DEFAULT_SNAPSHOT_CLASS, snapshotPlan, type SnapshotClassView } from '../resources/backup.js';
-import { holdingClaim, holdingName, holdingSnapshot, RECORD_FINALIZER } from '../resources/backup-record.js';
+import { holdingClaim, holdingName, holdingSnapshot, RECORD_FINALIZER, recordOwner } from '../resources/backup-record.js';
+import { Labels, MANAGED_BY } from '../kube/labels.js';
 import { FILESTORE_INSTANCE_LABEL, instanceLabelValue } from '../resources/backup.js';
 import { Reason } from '../status/reasons.js';
 import { completeRecord, retainContent } from './backup-records.js';
@@ -51,6 +49,8 @@ type Claim = KubeObject & { status?: { phase?: string } };
 type Snapshot = KubeObject & { status?: { readyToUse?: boolean; restoreSize?: string; boundVolumeSnapshotContentName?: string; error?: { message?: string } } };
 type StorageClass = KubeObject & { parameters?: Record<string, string>; reclaimPolicy?: string };
 
+/** The snapshot-controller's mark on a content whose VolumeSnapshot is being (or was) deleted. */
+const BEING_DELETED = 'snapshot.storage.kubernetes.io/volumesnapshot-being-deleted';
 /** How often a final backup in progress looks again (its objects' changes also wake it). */
 const RECHECK_MS = 5_000;
 
@@ -86,7 +86,9 @@ export class RecordReconciler implements Reconciler {
     const finalizers = record.metadata.finalizers ?? [];
     if (!finalizers.includes(RECORD_FINALIZER)) return done();
     if (record.spec.deletionPolicy === 'Delete') {
-      for (const snapshot of record.spec.snapshots ?? []) await this.#deleteSnapshot(record, snapshot, context);
+      const left: string[] = [];
+      for (const snapshot of record.spec.snapshots ?? []) if (await this.#deleteSnapshot(record, snapshot, context) === 'waiting') left.push(snapshot.store);
+      if (left.length > 0) return requeueAfter(RECHECK_MS);
     }
     await this.deps.client.mergePatch(Resources.gaimBackupRecord, record.metadata.name, undefined,
       { metadata: { finalizers: finalizers.filter((f) => f !== RECORD_FINALIZER), resourceVersion: record.metadata.resourceVersion } }, context.signal)
@@ -95,25 +97,50 @@ export class RecordReconciler implements Reconciler {
     return done();
   }
 
-  async #deleteSnapshot(record: GaimBackupRecord, snapshot: RecordSnapshot, context: ReconcileContext): Promise<void> {
+  /**
+   * Hands one snapshot back to its driver, the ways external-snapshotter v8 deletes one (the
+   * csi-snapshotter calls DeleteSnapshot only for a content being deleted that the snapshot-controller
+   * marked being-deleted, with deletionPolicy Delete; the controller never deletes a content whose
+   * VolumeSnapshot is gone, "to avoid data loss"):
+   * - the kept content, its VolumeSnapshot still there (a GaimBackup being deleted): Delete, and the
+   *   VolumeSnapshot's own deletion takes it;
+   * - the kept content, its VolumeSnapshot gone (marked being-deleted then): Delete, and deleted;
+   * - no content of this cluster holds the handle: a pre-provisioned content and a VolumeSnapshot
+   *   bound to it in the operator's namespace, policy Delete, and that VolumeSnapshot deleted.
+   */
+  async #deleteSnapshot(record: GaimBackupRecord, snapshot: RecordSnapshot, context: ReconcileContext): Promise<'done' | 'waiting'> {
     type Content = KubeObject & { spec?: { deletionPolicy?: string }; status?: { snapshotHandle?: string } };
+    const what = Message.deleteSnapshotOf(record.metadata.name);
     const name = snapshot.volumeSnapshotContent;
     const content = name === undefined ? undefined : await this.deps.client.get<Content>(Resources.volumeSnapshotContent, name, undefined, context.signal)
-      .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw kubeError(Message.deleteSnapshotOf(record.metadata.name), error); });
+      .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw kubeError(what, error); });
     if (content !== undefined && name !== undefined && content.status?.snapshotHandle === snapshot.snapshotHandle) {
       if (content.spec?.deletionPolicy !== 'Delete') {
-        await this.deps.client.mergePatch(Resources.volumeSnapshotContent, name, undefined, { spec: { deletionPolicy: 'Delete' } }, context.signal)
-          .catch(ignoreNotFound(Message.deleteSnapshotOf(record.metadata.name)));
+        await this.deps.client.mergePatch(Resources.volumeSnapshotContent, name, undefined, { spec: { deletionPolicy: 'Delete' } }, context.signal).catch(ignoreNotFound(what));
       }
-      return;
+      if (content.metadata?.annotations?.[BEING_DELETED] !== undefined) {
+        await this.deps.client.delete(Resources.volumeSnapshotContent, name, undefined, { signal: context.signal }).catch(ignoreNotFound(what));
+      }
+      return 'done';
     }
-    // No content of this cluster holds the handle: one made for it and deleted at once, which the driver's sidecar deletes.
-    const deleter = `delete-${(record.metadata.uid ?? '').slice(0, 13)}-${snapshot.store}`;
-    await this.deps.client.create(Resources.volumeSnapshotContent, {
-      apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotContent', metadata: { name: deleter },
-      spec: { deletionPolicy: 'Delete', driver: snapshot.driver, source: { snapshotHandle: snapshot.snapshotHandle }, sourceVolumeMode: 'Filesystem', volumeSnapshotRef: { namespace: this.deps.operatorNamespace, name: deleter } },
-    }, context.signal).catch((error: unknown) => { if (!isConflict(error)) throw kubeError(Message.deleteSnapshotOf(record.metadata.name), error); });
-    await this.deps.client.delete(Resources.volumeSnapshotContent, deleter, undefined, { signal: context.signal }).catch(ignoreNotFound(Message.deleteSnapshotOf(record.metadata.name)));
+    const ns = this.deps.operatorNamespace;
+    const pair = `delete-${(record.metadata.uid ?? '').slice(0, 13)}-${snapshot.store}`;
+    const bound = this.deps.caches.get<KubeObject & { status?: { readyToUse?: boolean } }>(Resources.volumeSnapshot, `${ns}/${pair}`);
+    if (bound?.status?.readyToUse === true) {
+      await this.deps.client.delete(Resources.volumeSnapshot, pair, ns, { signal: context.signal }).catch(ignoreNotFound(what));
+      return 'done';
+    }
+    const labels = { [Labels.managedBy]: MANAGED_BY, [Labels.component]: 'backup' };
+    const owner = [recordOwner(record)];
+    for (const [resource, object] of [
+      [Resources.volumeSnapshotContent, { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshotContent', metadata: { name: pair, labels },
+        spec: { deletionPolicy: 'Delete', driver: snapshot.driver, source: { snapshotHandle: snapshot.snapshotHandle }, sourceVolumeMode: 'Filesystem', volumeSnapshotRef: { namespace: ns, name: pair } } }],
+      [Resources.volumeSnapshot, { apiVersion: 'snapshot.storage.k8s.io/v1', kind: 'VolumeSnapshot', metadata: { name: pair, namespace: ns, labels, ownerReferences: owner },
+        spec: { source: { volumeSnapshotContentName: pair } } }],
+    ] as const) {
+      await this.deps.client.create(resource, object, context.signal).catch((error: unknown) => { if (!isConflict(error)) throw kubeError(what, error); });
+    }
+    return 'waiting';
   }
 
   /** A final backup from kept volumes, one step per reconcile of each volume. */
