@@ -28,11 +28,16 @@ const kubeError = (what: string, error: unknown) => new OperatorError('kubernete
 export async function ensureRecord(object: KubeObject, deps: RecordDeps, signal: AbortSignal): Promise<GaimBackupRecord> {
   const name = object.metadata?.name ?? '';
   const cached = deps.caches.get<KubeObject>(Resources.gaimBackupRecord, name);
-  const found = cached ?? await deps.client.create(Resources.gaimBackupRecord, object, signal).catch(async (error: unknown) => {
+  if (cached !== undefined) return GaimBackupRecordSchema.parse(cached);
+  const created = await deps.client.create(Resources.gaimBackupRecord, object, signal).catch(async (error: unknown) => {
     if (isConflict(error)) return deps.client.get(Resources.gaimBackupRecord, name, undefined, signal);
     throw kubeError(Message.createRecord(name), error);
   });
-  return GaimBackupRecordSchema.parse(found);
+  // Pending at once: a record with no phase is one made elsewhere and imported (RecordReconciler).
+  const pending = (created['status'] as { phase?: string } | undefined)?.phase !== undefined ? created
+    : await deps.client.mergePatch<KubeObject>(Resources.gaimBackupRecord, name, undefined, { status: { phase: 'Pending', message: 'being taken' } }, signal, 'status')
+      .catch((error: unknown) => { throw kubeError(Message.createRecord(name), error); });
+  return GaimBackupRecordSchema.parse(pending);
 }
 
 /**

@@ -73,6 +73,12 @@ export class RecordReconciler implements Reconciler {
       if (record.metadata.deletionTimestamp !== undefined) return await this.#retire(record, context);
       const kept = (record.spec.volumes ?? []).length > 0;
       if (kept && (record.status?.phase === undefined || record.status.phase === 'Pending')) return await this.#takeKept(record, context);
+      // A record made elsewhere and applied here (kubectl gaim backup import, kubectl apply): its
+      // snapshots are in its spec, and a create drops a status. It is complete as it is.
+      if (!kept && record.status?.phase === undefined && record.spec.snapshots !== undefined) {
+        await this.#status(record, { phase: 'Completed', message: `imported: a backup taken in cluster ${record.spec.source.cluster} (${(record.spec.snapshots).map((s) => s.store).join(', ')})`, completedAt: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') }, context);
+        return done();
+      }
       // Said again after a restart: the volumes of a failed final backup wait for a person.
       if (kept && record.status?.phase === 'Failed') this.deps.metrics.finalBackupFailed.set({ namespace: record.spec.source.namespace, gaim: record.spec.source.gaim, record: record.metadata.name }, 1);
       return done();
