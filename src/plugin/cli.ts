@@ -105,7 +105,7 @@ allow   Lets the Gaims of NAMESPACE (with the backup's gaimId) restore the recor
 
 Options:
 ${TARGET_OPTIONS}
-      --operator-namespace NS  where the operator runs (default ${'gaim-system'})
+      --operator-namespace NS  where the operator runs (default gaim-system)
   -o, --output FILE            export: write to FILE instead of stdout
   -f, --filename FILE          import: the exported file`;
 

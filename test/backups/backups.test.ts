@@ -1,12 +1,10 @@
 // Backups and restore on the stack's real snapshot-controller (external-snapshotter), with the
-// stack's stand-in for the CSI drivers' snapshot side (test/stack/snapshotter.ts): a GaimBackup
-// completes with a snapshot per claim, a deleted Gaim comes back from it with its files, its Redis
-// data and its credentials; a schedule keeps `keep` backups; deletionPolicy Snapshot leaves a final
-// backup and no claims; a claim that cannot be snapshotted (a driver that never answers, a Filestore
-// multishare share) makes a backup that says so; an operator restarted mid-backup takes it once.
-import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+// stack's stand-in for the CSI drivers' snapshot side (test/stack/snapshotter.ts, GKE's rules):
+// every sample Gaim — all on Filestore multishare — is backed up and restored with its data and its
+// credentials; the shares of one Filestore instance are backed up one at a time; a restore refuses a
+// backup of another gaimId; a schedule keeps `keep` backups; deletionPolicy Snapshot leaves a final
+// backup; a claim that cannot be snapshotted makes a backup that says so; an operator restarted
+// mid-backup takes it once. What outlives a namespace, and moves between clusters: outlive.test.ts.
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/config/settings.js';
@@ -17,106 +15,156 @@ import { Resources, type Resource } from '../../src/kube/resources.js';
 import { Metrics } from '../../src/observability/metrics.js';
 import { FIELD_MANAGER } from '../../src/operator.js';
 import { BackupReconciler } from '../../src/reconciler/backup-reconciler.js';
-import { stackVolumePath } from '../stack/provisioner.js';
+import { InstanceLocks } from '../../src/reconciler/instance-locks.js';
 import { UNRESPONSIVE_SNAPSHOT_CLASS } from '../stack/snapshot-classes.js';
+import { SELECTED_NODE } from '../stack/provisioner.js';
+import { STACK_NODE } from '../stack/stack.js';
+import { backupObject, expectData, kubectlGaim, sample, waitForBackup, waitForRecord, writeData, type Backup } from '../support/backups.js';
 import { kubectl } from '../support/crd.js';
-import { createGaim, gaimManifest, gaimStores } from '../support/gaims.js';
+import { createGaim } from '../support/gaims.js';
 import { condition, isSynced, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, holdSnapshots } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
-type Backup = KubeObject & {
-  spec: { gaim: string };
-  status?: {
-    phase?: string; message?: string; method?: string; credentialsSecret?: string; notes?: string[];
-    claims?: { store: string; claim: string; volumeSnapshot?: string; volumeGroupSnapshot?: string; supported: boolean; readyToUse: boolean; restoreSize?: string; error?: string }[];
-  };
-};
-type Claim = KubeObject & { spec?: { volumeName?: string; dataSource?: { kind?: string; name?: string } }; status?: { phase?: string } };
-type Volume = KubeObject & { spec?: { csi?: { volumeAttributes?: Record<string, string> } } };
-type Secret = KubeObject & { data?: Record<string, string> };
-
 /** A Filestore instance class the stand-in can snapshot (multishare shares cannot be). */
 const SNAPSHOTTABLE = { lancedb: { storage: { storageClassName: 'standard-rwx', size: '100Gi' } } };
+type Event = KubeObject & { reason?: string; note?: string };
 
 describe('backups and restore', () => {
   const suite = useSuite();
+  const waitFor = (ns: string, name: string, phase: string, timeoutMs?: number) => waitForBackup(suite.client, ns, name, phase, timeoutMs);
+  const eventsIn = async (ns: string) => (await suite.client.list<Event>(Resources.event, { namespace: ns })).items;
 
-  const backupObject = (ns: string, name: string, gaim: string): KubeObject => ({ apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'GaimBackup', metadata: { name, namespace: ns }, spec: { gaim } });
-  const waitForBackup = (ns: string, name: string, phase: string, timeoutMs = 120_000) => eventually(`GaimBackup ${ns}/${name} to be ${phase}`, async () => {
-    const backup = await suite.client.get<Backup>(Resources.gaimBackup, name, ns);
-    if (['Completed', 'Failed'].includes(backup.status?.phase ?? '') && backup.status?.phase !== phase) throw new Error(`it is ${backup.status?.phase ?? ''}: ${backup.status?.message ?? ''}`);
-    return backup.status?.phase === phase ? backup : undefined;
-  }, timeoutMs);
-  /** The directory behind a claim's volume on the stack's node. */
-  const volumeDir = async (ns: string, claim: string) => {
-    const { spec } = await suite.client.get<Claim>(Resources.persistentVolumeClaim, claim, ns);
-    const dir = stackVolumePath(await suite.client.get<Volume>(Resources.persistentVolume, spec?.volumeName ?? ''));
-    if (dir === undefined) throw new Error(`claim ${claim} has no stack volume`);
-    return dir;
-  };
-  const secrets = async (ns: string, gaim: string) => Object.fromEntries(await Promise.all(['mongodb', 'redis'].map(async (store) => {
-    const { data = {} } = await suite.client.get<Secret>(Resources.secret, `${gaim}-${store}-credentials`, ns);
-    return [store, data] as const;
-  })));
-  const claimsOf = (gaim: string) => [`data-${gaim}-mongodb-0`, `data-${gaim}-redis-0`, `${gaim}-lancedb`];
-
-  it('backs up a Synced Gaim, and a Gaim deleted with its claims comes back from the backup: files, Redis data, credentials', async () => {
+  it('backs up every sample Gaim (Filestore multishare) and restores it with its data and its credentials, in its namespace or another', async () => {
     await suite.operator();
-    const ns = await createNamespace('restore');
-    await createGaim(suite.client, ns, 'drc', { ...SNAPSHOTTABLE, deletionPolicy: 'Delete' });
-    await waitForGaim(suite.client, ns, 'drc', 'to be Synced', isSynced, 120_000);
-    const marker = randomBytes(8).toString('hex');
-    for (const claim of claimsOf('drc')) await writeFile(join(await volumeDir(ns, claim), 'backup-marker'), `${claim}:${marker}`);
-    const stores = await gaimStores(suite.client, ns, 'drc');
-    await stores.redis.connect();
-    await stores.redis.set('written-before-the-backup', marker);
-    await stores.close();
-    const credentials = await secrets(ns, 'drc');
+    const samples = ['minimal.yaml', 'multi-environment.yaml', 'full.yaml'];
+    await Promise.all(samples.map(async (file, i) => {
+      const ns = await createNamespace(`sample-${String(i)}`);
+      const manifest = await sample(file, ns);
+      const { name } = manifest.metadata;
+      const env = manifest.spec.environments[0] ?? 'stage';
+      await suite.client.create(Resources.gaim, manifest);
+      await waitForGaim(suite.client, ns, name, `${file} to be Synced`, isSynced, 240_000);
+      const marker = await writeData(suite.client, ns, name, env);
 
-    await suite.client.create(Resources.gaimBackup, backupObject(ns, 'drc-1', 'drc'));
-    const backup = await waitForBackup(ns, 'drc-1', 'Completed');
-    expect(backup.status?.claims?.map((c) => [c.store, c.claim, c.readyToUse])).toEqual(claimsOf('drc').map((claim, i) => [['mongodb', 'redis', 'lancedb'][i], claim, true]));
-    // The stack serves VolumeGroupSnapshots and PD has a default group class: MongoDB and Redis at one instant.
-    expect(backup.status?.method).toBe('VolumeGroupSnapshot');
-    expect(backup.status?.claims?.filter((c) => c.volumeGroupSnapshot !== undefined).map((c) => c.store)).toEqual(['mongodb', 'redis']);
-    for (const c of backup.status?.claims ?? []) {
-      const snapshot = await suite.client.get<KubeObject & { status?: { readyToUse?: boolean } }>(Resources.volumeSnapshot, c.volumeSnapshot ?? '', ns);
-      expect(snapshot.status?.readyToUse, `${c.store}'s VolumeSnapshot`).toBe(true);
-      expect(c.restoreSize).toBeDefined();
-    }
-    expect(backup.status?.notes?.some((n) => n.startsWith('Redis\'s append-only file rewritten'))).toBe(true);
-    const listed = await kubectl(['get', 'gaimbackups', '-n', ns]);
-    expect(listed.output.split('\n')[0]).toMatch(/^NAME\s+GAIM\s+PHASE\s+STARTED\s+COMPLETED\s+AGE$/);
-    expect(listed.output).toMatch(/drc-1\s+drc\s+Completed/);
+      await suite.client.create(Resources.gaimBackup, backupObject(ns, `${name}-1`, name));
+      const backup = await waitFor(ns, `${name}-1`, 'Completed', 180_000);
+      expect(backup.status?.claims?.map((c) => [c.store, c.readyToUse])).toEqual([['mongodb', true], ['redis', true], ['lancedb', true]]);
+      expect(backup.status?.method).toBe('VolumeSnapshot');
+      expect(backup.status?.notes).toContain('each claim snapshotted on its own, a moment apart (no VolumeGroupSnapshot: GKE\'s Persistent Disk and Filestore drivers have none)');
+      const record = await waitForRecord(suite.client, `${ns}.${name}-1`);
+      expect(backup.status?.record).toBe(record.metadata?.name);
+      // The snapshots outlive their VolumeSnapshots: every content the backup made is kept.
+      for (const s of record.spec.snapshots ?? []) {
+        const content = await suite.client.get<KubeObject & { spec?: { deletionPolicy?: string } }>(Resources.volumeSnapshotContent, s.volumeSnapshotContent ?? '');
+        expect(content.spec?.deletionPolicy, `${s.store}'s content`).toBe('Retain');
+      }
 
-    // The disaster: the Gaim goes with its claims and Secrets (deletionPolicy Delete). Its backup stays.
-    await suite.client.delete(Resources.gaim, 'drc', ns);
-    await eventually('the Gaim and its claims to be gone', async () => {
-      const left = (await suite.client.list(Resources.persistentVolumeClaim, { namespace: ns })).items.length;
-      const gaim = await suite.client.get(Resources.gaim, 'drc', ns).then(() => true, () => false);
-      return left === 0 && !gaim ? true : undefined;
-    }, 120_000);
-    expect((await suite.client.get<Backup>(Resources.gaimBackup, 'drc-1', ns)).status?.phase).toBe('Completed');
+      // The first sample comes back in its own namespace after that was deleted (by the backup's name);
+      // the others in a namespace of their own, allowed on the record.
+      let target = ns;
+      let restoreFrom: Record<string, string> = { backup: `${name}-1` };
+      if (i === 0) {
+        await suite.client.delete(Resources.namespace, ns);
+        await eventually(`namespace ${ns} to be gone`, () => suite.client.get(Resources.namespace, ns).then(() => undefined, () => true), 120_000);
+        await createNamespace(ns, 'baseline', { exactName: true });
+      } else {
+        target = await createNamespace(`restored-${String(i)}`);
+        const allowed = await kubectlGaim(['backup', 'allow', `${ns}.${name}-1`, '-n', target]);
+        expect(allowed.code, allowed.stderr).toBe(0);
+        restoreFrom = { record: `${ns}.${name}-1` };
+      }
+      await suite.client.create(Resources.gaim, await sample(file, target, { restoreFrom }));
+      const restored = await waitForGaim(suite.client, target, name, `${file} to be restored and Synced`, isSynced, 240_000);
+      expect((restored.status as { restoredFrom?: string } | undefined)?.restoredFrom).toBe(restoreFrom['backup'] ?? restoreFrom['record']);
+      const claims = (await suite.client.list<KubeObject & { spec?: { storageClassName?: string; dataSource?: { kind?: string } } }>(Resources.persistentVolumeClaim, { namespace: target })).items;
+      // A multishare backup cannot go back into a multishare instance: the single-share Enterprise class takes it.
+      expect(claims.find((c) => c.metadata?.name === `${name}-lancedb`)?.spec?.storageClassName).toBe('enterprise-rwx');
+      expect(claims.every((c) => c.spec?.dataSource?.kind === 'VolumeSnapshot')).toBe(true);
+      await expectData(suite.client, target, name, env, marker);
+      // The binding objects of the static path are gone once restored; the backup's snapshots stay.
+      await eventually('the restore\'s VolumeSnapshots to go', async () => ((await suite.client.list(Resources.volumeSnapshot, { namespace: target })).items.length === 0 ? true : undefined));
+    }));
+  }, 900_000);
 
-    // The walk-through: the same manifest, same name and namespace, with restoreFrom.
-    const again = gaimManifest(ns, 'drc', { ...SNAPSHOTTABLE, deletionPolicy: 'Delete', restoreFrom: { backup: 'drc-1' } });
-    await suite.client.create(Resources.gaim, { ...again, spec: { ...(again['spec'] as object), gaimId: (backup.status as { gaimId?: string } | undefined)?.gaimId } });
-    const restored = await waitForGaim(suite.client, ns, 'drc', 'to be Synced from the backup', isSynced, 180_000);
-    expect((restored.status as { restoredFrom?: string } | undefined)?.restoredFrom).toBe('drc-1');
-    for (const claim of claimsOf('drc')) {
-      const { spec } = await suite.client.get<Claim>(Resources.persistentVolumeClaim, claim, ns);
-      expect(spec?.dataSource?.kind, `${claim}'s dataSource`).toBe('VolumeSnapshot');
-      expect(await readFile(join(await volumeDir(ns, claim), 'backup-marker'), 'utf8')).toBe(`${claim}:${marker}`);
-    }
-    expect(await secrets(ns, 'drc')).toEqual(credentials);
-    const after = await gaimStores(suite.client, ns, 'drc');
-    await after.redis.connect();
-    expect(await after.redis.get('written-before-the-backup')).toBe(marker);
-    // MongoDB's root user lives in the restored data: the restored Secret's password logs in.
-    expect((await after.mongo.db('admin').command({ ping: 1 }))['ok']).toBe(1);
-    await after.close();
+  it('backs up the shares of one Filestore instance one at a time, and a multishare class takes no restore', async () => {
+    await suite.operator();
+    // A multishare class of its own (its own instances), as a platform adds one: both shares land on one instance.
+    const className = `ms-${(await createNamespace('ms-class')).slice(-6)}`;
+    await suite.client.create(Resources.storageClass, {
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: className }, provisioner: 'filestore.csi.storage.gke.io',
+      parameters: { tier: 'enterprise', multishare: 'true', 'instance-storageclass-label': className }, reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer', allowVolumeExpansion: true,
+    });
+    const [a, b] = await Promise.all([createNamespace('share-a'), createNamespace('share-b')]);
+    for (const ns of [a, b]) await createGaim(suite.client, ns, 'share', { lancedb: { storage: { storageClassName: className, size: '100Gi' } } });
+    for (const ns of [a, b]) await waitForGaim(suite.client, ns, 'share', 'to be Synced', isSynced, 180_000);
+    const instances = await Promise.all([a, b].map(async (ns) => {
+      const claim = await suite.client.get<KubeObject & { spec?: { volumeName?: string } }>(Resources.persistentVolumeClaim, 'share-lancedb', ns);
+      const volume = await suite.client.get<KubeObject & { spec?: { csi?: { volumeHandle?: string } } }>(Resources.persistentVolume, claim.spec?.volumeName ?? '');
+      return (volume.spec?.csi?.volumeHandle ?? '').split('/').slice(0, 5).join('/');
+    }));
+    expect(instances[0], 'both shares on one instance').toBe(instances[1]);
+
+    // A's backup is slow (its driver holds it): B's share waits, queued, and is not taken until A's is done.
+    await holdSnapshots('hold', a);
+    await suite.client.create(Resources.gaimBackup, backupObject(a, 'a-1', 'share'));
+    await eventually('A\'s lancedb snapshot to be under way', async () => ((await suite.client.get<Backup>(Resources.gaimBackup, 'a-1', a)).status?.claims?.find((c) => c.store === 'lancedb')?.volumeSnapshot !== undefined ? true : undefined));
+    await suite.client.create(Resources.gaimBackup, backupObject(b, 'b-1', 'share'));
+    const queued = await eventually('B\'s lancedb share to be queued', async () => {
+      const backup = await suite.client.get<Backup>(Resources.gaimBackup, 'b-1', b);
+      const lancedb = backup.status?.claims?.find((c) => c.store === 'lancedb');
+      return lancedb?.queued !== undefined && backup.status?.claims?.filter((c) => c.readyToUse).length === 2 ? backup : undefined;
+    }, 60_000);
+    expect(queued.status?.phase).toBe('Running');
+    const why = queued.status?.claims?.find((c) => c.store === 'lancedb')?.queued ?? '';
+    expect(why).toMatch(/^queued: Filestore instance \S+ backs up one share at a time \(GKE\)/);
+    expect(why).toContain(`VolumeSnapshot ${a}/a-1-lancedb of another share is in progress`);
+    expect(queued.status?.message).toContain('lancedb (queued: Filestore instance');
+    await expect(suite.client.get(Resources.volumeSnapshot, 'b-1-lancedb', b)).rejects.toThrow();
+    await holdSnapshots('release', a);
+    await Promise.all([waitFor(a, 'a-1', 'Completed'), waitFor(b, 'b-1', 'Completed')]);
+    // Never two at once: the driver (which refuses a second share of a busy instance) refused nothing.
+    for (const ns of [a, b]) expect((await eventsIn(ns)).filter((e) => e.reason === 'SnapshotCreationFailed').map((e) => e.note)).toEqual([]);
+
+    // A restore into a multishare class is refused as the driver refuses it; a single-share class takes it.
+    const claim = (name: string, storageClassName: string) => suite.client.create(Resources.persistentVolumeClaim, {
+      apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+      // What the scheduler writes once a pod that mounts the claim is placed (GKE's classes bind on first consumer).
+      metadata: { name, namespace: b, annotations: { [SELECTED_NODE]: STACK_NODE } },
+      spec: { accessModes: ['ReadWriteMany'], storageClassName, resources: { requests: { storage: '100Gi' } }, dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'b-1-lancedb' } },
+    });
+    await claim('into-multishare', className);
+    await claim('into-enterprise', 'enterprise-rwx');
+    await eventually('the multishare restore to be refused with the driver\'s words', async () => ((await eventsIn(b)).some((e) => e.reason === 'ProvisioningFailed'
+      && e.note === 'Volume provisioning failed with infeasible error. Retries will be delayed. rpc error: code = InvalidArgument desc = Multishare backed volumes do not support volume content source') ? true : undefined));
+    await eventually('the single-share restore to bind', async () => ((await suite.client.get<KubeObject & { status?: { phase?: string } }>(Resources.persistentVolumeClaim, 'into-enterprise', b)).status?.phase === 'Bound' ? true : undefined));
+    expect((await suite.client.get<KubeObject & { status?: { phase?: string } }>(Resources.persistentVolumeClaim, 'into-multishare', b)).status?.phase).toBe('Pending');
+    await suite.client.delete(Resources.storageClass, className);
   }, 600_000);
+
+  it('refuses to restore another gaimId\'s backup, naming both, and creates nothing', async () => {
+    await suite.operator();
+    const ns = await createNamespace('own');
+    const made = await createGaim(suite.client, ns, 'own', SNAPSHOTTABLE);
+    await waitForGaim(suite.client, ns, 'own', 'to be Synced', isSynced, 180_000);
+    await suite.client.create(Resources.gaimBackup, backupObject(ns, 'own-1', 'own'));
+    await waitFor(ns, 'own-1', 'Completed');
+    await waitForRecord(suite.client, `${ns}.own-1`);
+
+    const thief = await createNamespace('thief');
+    const allowed = await kubectlGaim(['backup', 'allow', `${ns}.own-1`, '-n', thief]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    const otherId = '5a1e8400-e29b-41d4-a716-446655440077';
+    await createGaim(suite.client, thief, 'own', { ...SNAPSHOTTABLE, gaimId: otherId, restoreFrom: { record: `${ns}.own-1` } });
+    const failed = await waitForGaim(suite.client, thief, 'own', 'to fail validation', (g) => g.status?.syncStatus === 'Failed');
+    const ownId = (made['spec'] as { gaimId: string }).gaimId;
+    expect([failed.status?.errorType, condition(failed, 'Ready')?.reason]).toEqual(['validation', 'RestoreSourceMismatch']);
+    expect(failed.status?.message).toBe(`cannot restore from backup ${ns}.own-1: it is a backup of gaimId ${ownId} (Gaim ${ns}/own), and this Gaim's gaimId is ${otherId}; a Gaim restores only its own backups`);
+    expect((failed.status as { retryCount?: number } | undefined)?.retryCount ?? 0).toBe(0);
+    for (const resource of [Resources.persistentVolumeClaim, Resources.secret, Resources.volumeSnapshot, Resources.statefulSet] as const) {
+      expect((await suite.client.list(resource, { namespace: thief })).items.filter((o) => o.metadata?.name?.startsWith('own') === true || o.metadata?.name?.startsWith('data-own') === true).map((o) => o.metadata?.name), resource.plural).toEqual([]);
+    }
+  }, 400_000);
 
   it('takes a backup every minute on a schedule and keeps exactly `keep` Completed ones', async () => {
     await suite.operator();
@@ -161,7 +209,7 @@ describe('backups and restore', () => {
     await waitForGaim(suite.client, ns, 'stl', 'to be Synced', isSynced, 120_000);
     // The backup as a cache first holds it, before any status: what a lagging cache still serves.
     const created = await suite.client.create<Backup>(Resources.gaimBackup, backupObject(ns, 'stl-1', 'stl'));
-    await waitForBackup(ns, 'stl-1', 'Completed');
+    await waitFor(ns, 'stl-1', 'Completed');
     await suite.client.delete(Resources.gaim, 'stl', ns);
     await eventually('the Gaim to be gone', () => suite.client.get(Resources.gaim, 'stl', ns).then(() => undefined, () => true), 120_000);
     await operator.stop();
@@ -176,6 +224,7 @@ describe('backups and restore', () => {
     const reconciler = new BackupReconciler({
       caches: stale, client: suite.client, events: new KubeEventRecorder(suite.client, 'gaim-operator', 'test', log), metrics: new Metrics(),
       settings: parseSettings({}), fieldManager: FIELD_MANAGER, apis: { volumeSnapshots: true, volumeGroupSnapshots: false },
+      instanceLocks: new InstanceLocks(stale), operatorNamespace: 'gaim-system',
     });
     const never = new AbortController().signal;
     // Refused, it looks again soon (from a cache that will have caught up by then).
@@ -184,30 +233,42 @@ describe('backups and restore', () => {
     expect([after.status?.phase, after.status?.message]).toEqual(['Completed', expect.not.stringContaining('Gaim') as unknown]);
   }, 300_000);
 
-  it('says so when a claim cannot be snapshotted: a driver that never answers, a Filestore multishare share', async () => {
-    await suite.operator('', { GAIM_SNAPSHOT_CLASS_REDIS: UNRESPONSIVE_SNAPSHOT_CLASS, GAIM_VOLUME_GROUP_SNAPSHOTS: 'off', GAIM_BACKUP_TIMEOUT_SECONDS: '20' });
+  it('says so when a claim cannot be snapshotted: a driver that never answers, a multishare share over NFSv4.1', async () => {
+    await suite.operator('', { GAIM_SNAPSHOT_CLASS_REDIS: UNRESPONSIVE_SNAPSHOT_CLASS, GAIM_BACKUP_TIMEOUT_SECONDS: '20' });
     const ns = await createNamespace('nosnap');
     await createGaim(suite.client, ns, 'silent', SNAPSHOTTABLE);
-    // The tests' default LanceDB class: enterprise-multishare-rwx, whose shares cannot be snapshotted.
-    const ms = await createNamespace('multi');
-    await createGaim(suite.client, ms, 'partial', { backup: { requireAll: false } });
+    // GKE backs up NFSv4.1 single shares only: a multishare class of that protocol, as a platform adds one.
+    const ms = await createNamespace('nfs41');
+    const className = `ms41-${ms.slice(-6)}`;
+    await suite.client.create(Resources.storageClass, {
+      apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass', metadata: { name: className }, provisioner: 'filestore.csi.storage.gke.io',
+      parameters: { tier: 'enterprise', multishare: 'true', protocol: 'NFS_V4_1', 'instance-storageclass-label': className }, reclaimPolicy: 'Delete', volumeBindingMode: 'WaitForFirstConsumer',
+    });
+    await createGaim(suite.client, ms, 'partial', { lancedb: { storage: { storageClassName: className, size: '100Gi' } }, backup: { requireAll: false } });
     for (const [n, g] of [[ns, 'silent'], [ms, 'partial']] as const) await waitForGaim(suite.client, n, g, 'to be Synced', isSynced, 120_000);
 
     await suite.client.create(Resources.gaimBackup, backupObject(ns, 'silent-1', 'silent'));
-    const silent = await waitForBackup(ns, 'silent-1', 'Failed');
+    const silent = await waitFor(ns, 'silent-1', 'Failed');
     const redis = silent.status?.claims?.find((c) => c.store === 'redis');
     expect(redis).toMatchObject({ supported: true, readyToUse: false, volumeSnapshot: 'silent-1-redis' });
     expect(redis?.error).toContain('not ready within 20s');
     expect(silent.status?.message).toContain('redis (data-silent-redis-0)');
     expect(silent.status?.claims?.filter((c) => c.readyToUse).map((c) => c.store)).toEqual(['mongodb', 'lancedb']);
+    // A failed backup holds nothing: no record, and its unfinished snapshot is not left to its driver.
+    await eventually('the failed backup\'s record and unready snapshot to go', async () => {
+      const record = await suite.client.get(Resources.gaimBackupRecord, `${ns}.silent-1`).then(() => true, () => false);
+      const unready = await suite.client.get(Resources.volumeSnapshot, 'silent-1-redis', ns).then(() => true, () => false);
+      return !record && !unready ? true : undefined;
+    });
 
     await suite.client.create(Resources.gaimBackup, backupObject(ms, 'partial-1', 'partial'));
-    const partial = await waitForBackup(ms, 'partial-1', 'Completed');
+    const partial = await waitFor(ms, 'partial-1', 'Completed');
     expect(partial.status?.claims?.find((c) => c.store === 'lancedb')).toMatchObject({ supported: false, readyToUse: false });
-    expect(partial.status?.claims?.find((c) => c.store === 'lancedb')?.error).toContain('Filestore multishare share');
+    expect(partial.status?.claims?.find((c) => c.store === 'lancedb')?.error).toContain('GKE backs up NFSv4.1 single shares only');
     expect(partial.status?.message).toContain('requireAll is false');
-    const events = (await suite.client.list<KubeObject & { reason?: string }>(Resources.event, { namespace: ns })).items.map((e) => e.reason);
-    expect(events).toContain('BackupFailed');
+    expect((await waitForRecord(suite.client, `${ms}.partial-1`)).spec.snapshots?.map((s) => s.store)).toEqual(['mongodb', 'redis']);
+    expect((await eventsIn(ns)).map((e) => e.reason)).toContain('BackupFailed');
+    await suite.client.delete(Resources.storageClass, className);
   }, 400_000);
 
   it('neither duplicates nor loses a backup when the operator is killed while it runs', async () => {
@@ -224,13 +285,13 @@ describe('backups and restore', () => {
     const before = await eventually('the backup to be Running with its snapshots made', async () => {
       const backup = await suite.client.get<Backup>(Resources.gaimBackup, 'kil-1', ns);
       const objects = await made();
-      return backup.status?.phase === 'Running' && objects.length === 2 ? objects : undefined;
+      return backup.status?.phase === 'Running' && objects.length === 3 ? objects : undefined;
     });
     first.kill('SIGKILL');
     await first.exited;
     await suite.operator();
     await holdSnapshots('release', ns);
-    const backup = await waitForBackup(ns, 'kil-1', 'Completed');
+    const backup = await waitFor(ns, 'kil-1', 'Completed');
     expect(await made()).toEqual(before);
     expect(backup.status?.claims?.every((c) => c.readyToUse)).toBe(true);
     expect((await suite.client.list<Backup>(Resources.gaimBackup, { namespace: ns })).items.map((b) => b.metadata?.name)).toEqual(['kil-1']);

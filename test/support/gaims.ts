@@ -7,6 +7,7 @@ import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { stackVolumePath } from '../stack/provisioner.js';
+import type { StackEnv } from '../stack/stack.js';
 import { adminKubeConfig, stackEnv } from './stack.js';
 
 /** A real client on the admin kubeconfig, for tests that create and change objects. */
@@ -42,8 +43,8 @@ export function createGaim(client: KubeClient, namespace: string, name: string, 
  * Clients for a Gaim's own MongoDB and Redis in the stack: where their Services listen (the stack's
  * address map) and the credentials the operator generated (its Secrets). Close them when done.
  */
-export async function gaimStores(client: KubeClient, namespace: string, name: string): Promise<{ mongo: MongoClient; redis: Redis; close(): Promise<void> }> {
-  const map = JSON.parse(await readFile(stackEnv().STORE_ADDRESS_MAP, 'utf8')) as Record<string, string>;
+export async function gaimStores(client: KubeClient, namespace: string, name: string, stack: StackEnv = stackEnv()): Promise<{ mongo: MongoClient; redis: Redis; close(): Promise<void> }> {
+  const map = JSON.parse(await readFile(stack.STORE_ADDRESS_MAP, 'utf8')) as Record<string, string>;
   const secret = async (suffix: string) => {
     const { data = {} } = await client.get<KubeObject & { data?: Record<string, string> }>(Resources.secret, `${name}-${suffix}-credentials`, namespace);
     return (key: string) => Buffer.from(data[key] ?? '', 'base64').toString('utf8');
