@@ -59,6 +59,7 @@ export const Message = {
   completeRecord: (name: string) => `cannot complete gaimbackuprecord ${name}`,
   deleteRecord: (name: string) => `cannot delete gaimbackuprecord ${name}`,
   writeRecordStatus: 'cannot write gaimbackuprecord status',
+  updateBackupFinalizer: (name: string) => `cannot update the finalizer of gaimbackup ${name}`,
   retainSnapshot: (name: string) => `cannot keep volumesnapshotcontent ${name}`,
   deleteSnapshotOf: (record: string) => `cannot delete the snapshots of gaimbackuprecord ${record}`,
   holdVolume: (name: string) => `cannot hold persistentvolume ${name} for its final backup`,

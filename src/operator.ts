@@ -21,7 +21,6 @@ export const FIELD_MANAGER = 'gaim-operator';
 /** Optional APIs the cluster serves (asked once at start-up). */
 export interface ServedApis {
   readonly volumeSnapshots: boolean;
-  readonly volumeGroupSnapshots: boolean;
 }
 
 export interface OperatorContext {
@@ -93,7 +92,6 @@ export function operatorWatches(apis: ServedApis): WatchedKind[] {
     { resource: Resources.gaimBackup },
     { resource: Resources.gaimBackupRecord },
     ...(apis.volumeSnapshots ? [{ resource: Resources.volumeSnapshot, labelSelector: MANAGED_SELECTOR }] : []),
-    ...(apis.volumeGroupSnapshots ? [{ resource: Resources.volumeGroupSnapshot, labelSelector: MANAGED_SELECTOR }] : []),
   ];
 }
 
@@ -105,7 +103,6 @@ export async function runOperator(settings: Settings, log: Logger, wire: (apis: 
   try {
     const apis: ServedApis = {
       volumeSnapshots: await serves(client, Resources.volumeSnapshot, signal),
-      volumeGroupSnapshots: await serves(client, Resources.volumeGroupSnapshot, signal),
     };
     const events = new KubeEventRecorder(client, CONTROLLER_NAME, settings.leaderElection.identity, log, undefined, settings.leaderElection.namespace);
     let leading = false;

@@ -66,7 +66,6 @@ export const SETTINGS = {
   GAIM_SNAPSHOT_CLASS_MONGODB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of MongoDB\'s data claims in backups (default: the default class of the claim\'s driver).' },
   GAIM_SNAPSHOT_CLASS_REDIS: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of Redis\'s data claims in backups (default: the default class of the claim\'s driver).' },
   GAIM_SNAPSHOT_CLASS_LANCEDB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a VolumeSnapshotClass name' }), help: 'VolumeSnapshotClass of the LanceDB claims in backups (default: the default class of the claim\'s driver).' },
-  GAIM_VOLUME_GROUP_SNAPSHOTS: { schema: z.enum(['auto', 'off'], { error: 'expected auto or off' }), default: 'auto', help: 'auto: where the cluster serves groupsnapshot.storage.k8s.io and a driver other than GKE\'s Persistent Disk and Filestore drivers (which have none) has a default VolumeGroupSnapshotClass, a backup takes that driver\'s claims in one VolumeGroupSnapshot (one instant); off: one VolumeSnapshot per claim.' },
   GAIM_BACKUP_TIMEOUT_SECONDS: { schema: int(10, 86_400), default: '3600', help: 'A backup whose snapshots are not all ready this long after it started fails (or, with spec.backup.requireAll false, completes with those that are).' },
   GAIM_RESTORE_STORAGE_CLASS_LANCEDB: { schema: z.string().regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/, { message: 'expected a StorageClass name' }), default: 'enterprise-rwx',
     help: 'StorageClass a LanceDB backup is restored into when the Gaim\'s own class is a Filestore multishare class (GKE cannot restore a backup into an instance with several shares): a single-share Filestore class.' },
@@ -138,7 +137,6 @@ export interface Settings {
 export interface BackupSettings {
   /** VolumeSnapshotClass per store; undefined: the default class of the claim's driver. */
   readonly snapshotClasses: Readonly<Record<'mongodb' | 'redis' | 'lancedb', string | undefined>>;
-  readonly groupSnapshots: 'auto' | 'off';
   readonly timeoutSeconds: number;
   readonly workers: number;
   /** The single-share class a LanceDB backup of a multishare share is restored into. */
@@ -255,7 +253,6 @@ export function parseSettings(env: Env = process.env): Settings {
     },
     backups: {
       snapshotClasses: { mongodb: read(env, 'GAIM_SNAPSHOT_CLASS_MONGODB'), redis: read(env, 'GAIM_SNAPSHOT_CLASS_REDIS'), lancedb: read(env, 'GAIM_SNAPSHOT_CLASS_LANCEDB') },
-      groupSnapshots: required(read(env, 'GAIM_VOLUME_GROUP_SNAPSHOTS'), 'GAIM_VOLUME_GROUP_SNAPSHOTS'),
       timeoutSeconds: required(read(env, 'GAIM_BACKUP_TIMEOUT_SECONDS'), 'GAIM_BACKUP_TIMEOUT_SECONDS'),
       workers: required(read(env, 'GAIM_BACKUP_WORKERS'), 'GAIM_BACKUP_WORKERS'),
       lancedbRestoreClass: required(read(env, 'GAIM_RESTORE_STORAGE_CLASS_LANCEDB'), 'GAIM_RESTORE_STORAGE_CLASS_LANCEDB'),

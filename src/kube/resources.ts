@@ -33,9 +33,6 @@ export const Resources = {
   volumeSnapshot: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshots', kind: 'VolumeSnapshot', namespaced: true },
   volumeSnapshotClass: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotclasses', kind: 'VolumeSnapshotClass', namespaced: false },
   volumeSnapshotContent: { group: 'snapshot.storage.k8s.io', version: 'v1', plural: 'volumesnapshotcontents', kind: 'VolumeSnapshotContent', namespaced: false },
-  volumeGroupSnapshot: { group: 'groupsnapshot.storage.k8s.io', version: 'v1', plural: 'volumegroupsnapshots', kind: 'VolumeGroupSnapshot', namespaced: true },
-  volumeGroupSnapshotClass: { group: 'groupsnapshot.storage.k8s.io', version: 'v1', plural: 'volumegroupsnapshotclasses', kind: 'VolumeGroupSnapshotClass', namespaced: false },
-  volumeGroupSnapshotContent: { group: 'groupsnapshot.storage.k8s.io', version: 'v1', plural: 'volumegroupsnapshotcontents', kind: 'VolumeGroupSnapshotContent', namespaced: false },
 } as const satisfies Record<string, Resource>;
 
 export function apiVersionOf(resource: Resource): string {

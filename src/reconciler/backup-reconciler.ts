@@ -38,7 +38,7 @@ export interface BackupReconcilerDeps {
   readonly metrics: Pick<Metrics, 'backups'>;
   readonly settings: Pick<Settings, 'overrides' | 'backups' | 'clusterName'>;
   readonly fieldManager: string;
-  readonly apis: { readonly volumeSnapshots: boolean; readonly volumeGroupSnapshots: boolean };
+  readonly apis: { readonly volumeSnapshots: boolean };
   readonly instanceLocks: InstanceLocks;
   readonly operatorNamespace: string;
 }
@@ -111,7 +111,7 @@ export class BackupReconciler implements Reconciler {
 
     const now = new Date();
     const startedAt = backup.status?.startedAt ?? now.toISOString();
-    const deps = { ...this.deps, groupSnapshotsServed: this.deps.apis.volumeGroupSnapshots };
+    const deps = this.deps;
     const inventory = await takeInventory(gaim, deps, context.signal);
     const requireAll = gaim.spec.backup?.requireAll ?? true;
     const ready = inventory.plans.every((p) => p.supported !== 'waiting');
@@ -123,13 +123,13 @@ export class BackupReconciler implements Reconciler {
     const taken = record === undefined ? [] : await takeSnapshots(gaim, backup, record, inventory, deps, context);
     if (taken.length > 0) this.#notes.set(uid, taken);
     const notes = this.#notes.get(uid) ?? backup.status?.notes ?? [];
-    const claims = await observeClaims(backup, inventory, deps, context.signal);
+    const claims = observeClaims(backup, inventory, deps);
     const timeoutSeconds = this.deps.settings.backups.timeoutSeconds;
     const timedOut = now.getTime() - Date.parse(startedAt) > timeoutSeconds * 1000;
     const verdict = backupVerdict(claims, requireAll, timedOut, timeoutSeconds);
     const status: GaimBackupStatus = {
       phase: verdict.phase, startedAt, gaimId: gaim.spec.gaimId,
-      method: inventory.groups.length > 0 ? 'VolumeGroupSnapshot' : 'VolumeSnapshot',
+      method: 'VolumeSnapshot',
       claims: [...verdict.claims],
       ...(notes.length === 0 ? {} : { notes: [...notes] }),
       message: verdict.message,
@@ -212,7 +212,7 @@ export class BackupReconciler implements Reconciler {
       }, { fieldManager: this.deps.fieldManager, signal: context.signal });
     } catch (error: unknown) {
       if (isNotFound(error)) return;
-      throw new OperatorError('kubernetes', `${Message.updateFinalizer}: ${errorMessage(error)}`, { cause: error });
+      throw new OperatorError('kubernetes', `${Message.updateBackupFinalizer(object.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error });
     }
   }
 

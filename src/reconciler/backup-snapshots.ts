@@ -16,8 +16,7 @@ import type { KubeObject } from '../kube/objects.js';
 import { Resources, type Resource } from '../kube/resources.js';
 import { Message } from '../messages.js';
 import {
-  backupTargets, CLAIM_DRIVER_LABEL, DEFAULT_GROUP_SNAPSHOT_CLASS, DEFAULT_SNAPSHOT_CLASS, groupPlan, groupSnapshotName,
-  snapshotName, snapshotPlan, volumeGroupSnapshot, volumeSnapshot, type SnapshotClassView, type SnapshotPlan,
+  backupTargets, DEFAULT_SNAPSHOT_CLASS, snapshotName, snapshotPlan, volumeSnapshot, type SnapshotClassView, type SnapshotPlan,
 } from '../resources/backup.js';
 import { recordCredentials } from '../resources/backup-record.js';
 import { objectNames } from '../resources/meta.js';
@@ -33,16 +32,18 @@ export interface BackupDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly settings: Pick<Settings, 'overrides' | 'backups'>;
-  readonly groupSnapshotsServed: boolean;
   readonly instanceLocks: InstanceLocks;
   /** Where the catalog keeps the credentials copies. */
   readonly operatorNamespace: string;
 }
 
-/** What a backup is to take: each claim's plan, and the groups among them. */
+/**
+ * What a backup is to take: each claim's plan. Each claim is snapshotted on its own: GKE's drivers
+ * have no volume group snapshots (the PD CSI driver implements no group controller, and no GKE page
+ * documents them; Filestore has none either).
+ */
 export interface Inventory {
   readonly plans: readonly SnapshotPlan[];
-  readonly groups: ReturnType<typeof groupPlan>;
 }
 
 type Claim = KubeObject & { spec?: { storageClassName?: string; volumeName?: string }; status?: { phase?: string } };
@@ -64,10 +65,9 @@ export function multishareInstance(handle: string | undefined): string | undefin
 
 export async function takeInventory(gaim: Gaim, deps: BackupDeps, signal: AbortSignal): Promise<Inventory> {
   const ns = gaim.metadata.namespace;
-  const classes = (resource: Resource, annotation: string) => deps.client.list<SnapshotClass>(resource, { signal })
-    .then(({ items }) => items.map((c): SnapshotClassView => ({ name: c.metadata?.name ?? '', driver: c.driver ?? '', isDefault: c.metadata?.annotations?.[annotation] === 'true' })))
+  const snapshotClasses = await deps.client.list<SnapshotClass>(Resources.volumeSnapshotClass, { signal })
+    .then(({ items }) => items.map((c): SnapshotClassView => ({ name: c.metadata?.name ?? '', driver: c.driver ?? '', isDefault: c.metadata?.annotations?.[DEFAULT_SNAPSHOT_CLASS] === 'true' })))
     .catch(kube(Message.listSnapshotClasses));
-  const snapshotClasses = await classes(Resources.volumeSnapshotClass, DEFAULT_SNAPSHOT_CLASS);
   const storageClasses = new Map<string, StorageClass | undefined>();
   const plans: SnapshotPlan[] = [];
   for (const target of backupTargets(gaim)) {
@@ -88,19 +88,13 @@ export async function takeInventory(gaim: Gaim, deps: BackupDeps, signal: AbortS
       driver: storageClass?.provisioner, classParameters: storageClass?.parameters ?? {}, instance,
     }, snapshotClasses, deps.settings.backups.snapshotClasses[target.store]));
   }
-  const groupsWanted = deps.groupSnapshotsServed && deps.settings.backups.groupSnapshots === 'auto';
-  const groups = groupsWanted ? groupPlan(plans, await classes(Resources.volumeGroupSnapshotClass, DEFAULT_GROUP_SNAPSHOT_CLASS)) : [];
-  return { plans, groups };
+  return { plans };
 }
 
-/** The backup's snapshot objects that should exist, by resource; a multishare share's with its instance. */
+/** The backup's VolumeSnapshots that should exist; a multishare share's with its instance. */
 function wanted(backup: GaimBackup, inventory: Inventory): { resource: Resource; object: KubeObject; instance?: string }[] {
-  const grouped = new Set(inventory.groups.flatMap((g) => g.targets.map((t) => t.claim)));
-  return [
-    ...inventory.groups.map((g) => ({ resource: Resources.volumeGroupSnapshot, object: volumeGroupSnapshot(backup, g) })),
-    ...inventory.plans.flatMap((p) => (p.supported === true && !grouped.has(p.target.claim)
-      ? [{ resource: Resources.volumeSnapshot, object: volumeSnapshot(backup, p.target, p.className, p.instance), ...(p.instance === undefined ? {} : { instance: p.instance }) }] : [])),
-  ];
+  return inventory.plans.flatMap((p) => (p.supported === true
+    ? [{ resource: Resources.volumeSnapshot, object: volumeSnapshot(backup, p.target, p.className, p.instance), ...(p.instance === undefined ? {} : { instance: p.instance }) }] : []));
 }
 
 /**
@@ -136,17 +130,8 @@ export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, record: Gaim
       .then((outcome) => { notes.push(outcome === 'flushed' ? 'MongoDB fsynced just before its snapshot; the journal covers anything later' : 'MongoDB could not fsync (the server has no fsync command): its snapshot is crash-consistent, recovered by its journal'); })
       .catch((error: unknown) => { notes.push(`MongoDB was not fsynced first (${errorMessage(error)}): its snapshot is as a crash would leave it (the journal recovers it)`); });
   }
-  if (inventory.groups.length === 0 && inventory.plans.filter((p) => p.supported === true).length > 1) {
+  if (inventory.plans.filter((p) => p.supported === true).length > 1) {
     notes.push('each claim snapshotted on its own, a moment apart (no VolumeGroupSnapshot: GKE\'s Persistent Disk and Filestore drivers have none)');
-  }
-  // A group selects its claims by label: each claim in one carries its driver's (patched onto claims made before).
-  for (const group of inventory.groups.filter((g) => missing.some((m) => m.object.metadata?.name === groupSnapshotName(backup.metadata.name, g.driver)))) {
-    for (const target of group.targets) {
-      const claim = deps.caches.get<KubeObject>(Resources.persistentVolumeClaim, `${ns}/${target.claim}`);
-      if (claim?.metadata?.labels?.[CLAIM_DRIVER_LABEL] === group.driver) continue;
-      await deps.client.mergePatch(Resources.persistentVolumeClaim, target.claim, ns, { metadata: { labels: { [CLAIM_DRIVER_LABEL]: group.driver } } }, context.signal)
-        .catch(kube(Message.labelClaim(target.claim)));
-    }
   }
   for (const { resource, object } of missing) {
     await deps.client.create(resource, object, context.signal).catch((error: unknown) => {
@@ -157,36 +142,19 @@ export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, record: Gaim
   return notes;
 }
 
-/** Each claim's entry, from what its snapshot (or its group's member) says, or why it waits to be taken. */
-export async function observeClaims(backup: GaimBackup, inventory: Inventory, deps: BackupDeps, signal: AbortSignal): Promise<BackupClaim[]> {
+/** Each claim's entry, from what its snapshot says, or why it waits to be taken. */
+export function observeClaims(backup: GaimBackup, inventory: Inventory, deps: Pick<BackupDeps, 'caches' | 'instanceLocks'>): BackupClaim[] {
   const ns = backup.metadata.namespace;
-  const members = new Map<string, SnapshotView>();
-  for (const group of inventory.groups) {
-    const object = deps.caches.get<KubeObject & { status?: { error?: { message?: string } } }>(Resources.volumeGroupSnapshot, `${ns}/${groupSnapshotName(backup.metadata.name, group.driver)}`);
-    const uid = object?.metadata?.uid;
-    if (uid === undefined) continue;
-    // The snapshot-controller makes the members (owned by the group, named by it): not in the label-selected cache.
-    const { items } = await deps.client.list<SnapshotView>(Resources.volumeSnapshot, { namespace: ns, signal }).catch(kube(Message.listSnapshots(ns)));
-    for (const item of items) {
-      if (item.metadata?.ownerReferences?.some((o) => o.uid === uid) === true) members.set(item.spec?.source?.persistentVolumeClaimName ?? '', item);
-    }
-    const groupError = object?.status?.error?.message;
-    if (groupError !== undefined) for (const t of group.targets) if (!members.has(t.claim)) members.set(t.claim, { status: { error: { message: groupError } } });
-  }
-  const grouped = new Map(inventory.groups.flatMap((g) => g.targets.map((t) => [t.claim, groupSnapshotName(backup.metadata.name, g.driver)] as const)));
   return inventory.plans.map((plan): BackupClaim => {
     const base = { store: plan.target.store, claim: plan.target.claim };
     if (plan.supported === false) return { ...base, supported: false, readyToUse: false, error: plan.reason };
     if (plan.supported === 'waiting') return { ...base, supported: true, readyToUse: false, error: plan.reason };
-    const group = grouped.get(plan.target.claim);
-    const own = snapshotName(backup.metadata.name, plan.target.store);
-    const snapshot = group === undefined ? deps.caches.get<SnapshotView>(Resources.volumeSnapshot, `${ns}/${own}`) : members.get(plan.target.claim);
-    const holder = snapshot === undefined && plan.instance !== undefined ? deps.instanceLocks.holder(plan.instance, `${ns}/${own}`) : undefined;
-    const name = group === undefined ? own : snapshot?.metadata?.name;
+    const name = snapshotName(backup.metadata.name, plan.target.store);
+    const snapshot = deps.caches.get<SnapshotView>(Resources.volumeSnapshot, `${ns}/${name}`);
+    const holder = snapshot === undefined && plan.instance !== undefined ? deps.instanceLocks.holder(plan.instance, `${ns}/${name}`) : undefined;
     return {
       ...base, supported: true,
-      ...(name === undefined || holder !== undefined ? {} : { volumeSnapshot: name }),
-      ...(group === undefined ? {} : { volumeGroupSnapshot: group }),
+      ...(holder === undefined ? { volumeSnapshot: name } : {}),
       ...(holder === undefined || plan.instance === undefined ? {} : { queued: queuedBehind(plan.instance, holder) }),
       readyToUse: snapshot?.status?.readyToUse === true,
       ...(snapshot?.status?.restoreSize === undefined ? {} : { restoreSize: snapshot.status.restoreSize }),

@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { GaimBackupRecord, RecordSnapshot } from '../api/v1alpha1/gaim-backup-record.js';
-import { restorePlan, restoreSource } from './restore.js';
+import { pino } from 'pino';
+import type { KubeClient } from '../kube/client.js';
+import type { KubeObject } from '../kube/objects.js';
+import { Resources, type Resource } from '../kube/resources.js';
+import { BUILT_IN_TIERS } from '../resources/tiers.js';
+import { restore, restorePlan, restoreSource } from './restore.js';
 
 const GAIM_ID = '660e8400-e29b-41d4-a716-446655440001';
 function gaim(spec: Record<string, unknown> = {}, namespace = 'ns'): Gaim {
@@ -72,5 +77,33 @@ describe('restorePlan', () => {
     try { restorePlan(gaim(), 'b', record({ gaimId: '770e8400-e29b-41d4-a716-446655440002', phase: 'Pending' })); } catch (error: unknown) { caught = error; }
     expect((caught as { reason?: string } | undefined)?.reason).toBe('RestoreSourceMismatch');
     expect((caught as { errorType?: string } | undefined)?.errorType).toBe('validation');
+  });
+});
+
+describe('restore, once its claims exist', () => {
+  const restored = (): Gaim => {
+    const g = gaim();
+    return { ...g, status: { restoredFrom: 'b' } };
+  };
+  const run = async (claimPhase: string) => {
+    const deleted: string[] = [];
+    const objects = new Map<string, KubeObject>([
+      ['ns/marvin-restore-lancedb', { metadata: { name: 'marvin-restore-lancedb', namespace: 'ns' } }],
+      ['ns/marvin-lancedb', { metadata: { name: 'marvin-lancedb', namespace: 'ns' }, status: { phase: claimPhase } }],
+    ]);
+    const caches = { get: <T extends KubeObject>(resource: Resource, key: string) => (resource === Resources.volumeSnapshot || resource === Resources.persistentVolumeClaim ? objects.get(key) as T | undefined : undefined), list: () => [] };
+    const client = { delete: (resource: Resource, name: string) => { deleted.push(`${resource.kind}/${name}`); return Promise.resolve(); } } as unknown as KubeClient;
+    const never = new AbortController().signal;
+    const progress = await restore(restored(), BUILT_IN_TIERS.small, { caches, client, events: { record: () => undefined }, operatorNamespace: 'gaim-system', lancedbRestoreClass: 'enterprise-rwx' },
+      { signal: never, stop: never, attempt: 0, log: pino({ level: 'silent' }) });
+    return { progress, deleted };
+  };
+
+  it('keeps the snapshot it binds through until the claim made from it is Bound (a claim waits for its first consumer)', async () => {
+    expect(await run('Pending')).toEqual({ progress: { restoredFrom: 'b' }, deleted: [] });
+  });
+
+  it('then removes the VolumeSnapshot and its pre-provisioned content', async () => {
+    expect((await run('Bound')).deleted).toEqual(['VolumeSnapshot/marvin-restore-lancedb', 'VolumeSnapshotContent/restore-u-lancedb']);
   });
 });

@@ -186,12 +186,17 @@ function restoredClaim(gaim: Gaim, store: BackupStore, name: string, snapshot: R
 
 /**
  * Once restored, the binding objects go: the VolumeSnapshot (its content is Retain, so the backup
- * stays) and the pre-provisioned content. Only while the cache still shows a VolumeSnapshot.
+ * stays) and the pre-provisioned content — only once the claim made from them is Bound. A claim of a
+ * class that binds on first consumer is provisioned, from the snapshot, only when a pod that mounts
+ * it is scheduled, and a provisioner refuses a snapshot being deleted ("snapshot … is being
+ * deleted", external-provisioner's getSnapshotSource). Only while the cache shows a VolumeSnapshot.
  */
 async function removeBinding(gaim: Gaim, deps: RestoreDeps, context: ReconcileContext): Promise<void> {
-  for (const { store } of backupTargets(gaim)) {
+  for (const { store, claim } of backupTargets(gaim)) {
     const name = restoreSnapshotName(gaim, store);
     if (deps.caches.get(Resources.volumeSnapshot, `${gaim.metadata.namespace}/${name}`) === undefined) continue;
+    const restored = deps.caches.get<KubeObject & { status?: { phase?: string } }>(Resources.persistentVolumeClaim, `${gaim.metadata.namespace}/${claim}`);
+    if (restored?.status?.phase !== 'Bound') continue;
     for (const [resource, objectName, namespace] of [[Resources.volumeSnapshot, name, gaim.metadata.namespace], [Resources.volumeSnapshotContent, restoreContentName(gaim, store), undefined]] as const) {
       await deps.client.delete(resource, objectName, namespace, { signal: context.signal }).catch((error: unknown) => {
         if (!isNotFound(error)) throw new OperatorError('kubernetes', `cannot delete ${resource.kind.toLowerCase()} ${objectName}: ${errorMessage(error)}`, { cause: error });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BackupClaim } from '../api/v1alpha1/gaim-backup.js';
-import { backupVerdict, groupPlan, scheduledBackupName, snapshotPlan, volumeGroupSnapshot, type ClaimFacts, type SnapshotClassView } from './backup.js';
+import { backupVerdict, scheduledBackupName, snapshotPlan, type ClaimFacts, type SnapshotClassView } from './backup.js';
 
 const PD = 'pd.csi.storage.gke.io';
 const FS = 'filestore.csi.storage.gke.io';
@@ -30,32 +30,6 @@ describe('snapshotPlan', () => {
     const plan = snapshotPlan(claim, classes, configured);
     expect(plan.supported).toBe(supported);
     expect(plan.supported === true ? plan.className : plan.reason).toContain(detail);
-  });
-});
-
-describe('groupPlan', () => {
-  const CSI = 'csi.example.com';
-  const generic: SnapshotClassView[] = [...classes, { name: 'example-snapshots', driver: CSI, isDefault: true }];
-  const on = (driver: string, store: 'mongodb' | 'redis') => snapshotPlan(facts({ target: { store, claim: `data-m-${store}-0` }, driver }), generic, undefined);
-  const groupClasses: SnapshotClassView[] = [{ name: 'example-group', driver: CSI, isDefault: true }, { name: 'pd-group', driver: PD, isDefault: true }];
-  it('takes the claims of a driver with a default group class together, two or more', () => {
-    const lancedb = snapshotPlan(facts({ target: { store: 'lancedb', claim: 'm-lancedb' }, driver: FS, storageClassName: 'standard-rwx' }), classes, undefined);
-    expect(groupPlan([on(CSI, 'mongodb'), on(CSI, 'redis'), lancedb], groupClasses)).toEqual([{ driver: CSI, className: 'example-group', targets: [{ store: 'mongodb', claim: 'data-m-mongodb-0' }, { store: 'redis', claim: 'data-m-redis-0' }] }]);
-    expect(groupPlan([on(CSI, 'mongodb')], groupClasses)).toEqual([]);
-    expect(groupPlan([on(CSI, 'mongodb'), on(CSI, 'redis')], [])).toEqual([]);
-  });
-
-  it('never groups GKE\'s Persistent Disk claims, whatever classes the cluster has (the PD driver has no group snapshots)', () => {
-    expect(groupPlan([on(PD, 'mongodb'), on(PD, 'redis')], groupClasses)).toEqual([]);
-  });
-
-  it('selects exactly those claims by labels alone (the snapshot-controller reads only matchLabels)', () => {
-    const group = volumeGroupSnapshot({ metadata: { name: 'b1', namespace: 'ns', uid: 'u' }, spec: { gaim: 'm' } }, { driver: PD, className: 'pd-group' });
-    expect(group['spec']).toEqual({
-      volumeGroupSnapshotClassName: 'pd-group',
-      source: { selector: { matchLabels: { 'gaim.livingcontent.io/gaim': 'm', 'app.kubernetes.io/managed-by': 'gaim-operator', 'gaim.livingcontent.io/csi-driver': PD } } },
-    });
-    expect(group.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'GaimBackup', name: 'b1', uid: 'u' });
   });
 });
 

@@ -1,5 +1,5 @@
 // What a GaimBackup makes, and what it means, as pure functions: which claims a Gaim has, whether
-// each can be snapshotted (and with which class), the VolumeSnapshot and VolumeGroupSnapshot objects,
+// each can be snapshotted (and with which class), the VolumeSnapshot objects,
 // and the backup's verdict from what its snapshots say.
 import { createHash } from 'node:crypto';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
@@ -15,23 +15,9 @@ export const BACKUP_LABEL = 'gaim.livingcontent.io/backup';
 export const BACKUP_TRIGGER_LABEL = 'gaim.livingcontent.io/backup-trigger';
 /** On a scheduled GaimBackup: the schedule slot it was taken for (RFC 3339). */
 export const BACKUP_SLOT_ANNOTATION = 'gaim.livingcontent.io/scheduled-for';
-/**
- * On a Gaim's claim taken in a VolumeGroupSnapshot: its CSI driver. The group selects its claims by
- * labels, and the snapshot-controller (external-snapshotter v8) reads only the selector's
- * matchLabels, so the labels alone must pick exactly the claims of one driver.
- */
-export const CLAIM_DRIVER_LABEL = 'gaim.livingcontent.io/csi-driver';
 /** A StorageClass or VolumeSnapshotClass that is its driver's default. */
 export const DEFAULT_SNAPSHOT_CLASS = 'snapshot.storage.kubernetes.io/is-default-class';
-export const DEFAULT_GROUP_SNAPSHOT_CLASS = 'groupsnapshot.storage.kubernetes.io/is-default-class';
 const FILESTORE_DRIVER = 'filestore.csi.storage.gke.io';
-const PD_DRIVER = 'pd.csi.storage.gke.io';
-/**
- * GKE's drivers have no volume group snapshots: the PD CSI driver implements no group controller
- * (its capabilities, gce-pd-driver.go, list none) and no GKE page documents them; Filestore has
- * none either. Their claims are always snapshotted one by one, whatever classes a cluster has.
- */
-const NO_GROUP_SNAPSHOTS: readonly string[] = [PD_DRIVER, FILESTORE_DRIVER];
 /** On a VolumeSnapshot of a Filestore multishare share: its instance (hashed), so backups of one instance's shares go one at a time. */
 export const FILESTORE_INSTANCE_LABEL = 'gaim.livingcontent.io/filestore-instance';
 
@@ -54,7 +40,6 @@ export function backupTargets(gaim: Pick<Gaim, 'metadata' | 'spec'>): BackupTarg
 }
 
 export const snapshotName = (backup: string, store: BackupStore): string => `${backup}-${store}`;
-export const groupSnapshotName = (backup: string, driver: string): string => `${backup}-${driver.split('.')[0] ?? 'group'}`;
 /** A scheduled backup's name: the Gaim and the slot, so two operators (or one restarted) never take a slot twice. */
 export const scheduledBackupName = (gaim: string, slot: Date): string => `${gaim}-${Math.floor(slot.getTime() / 1000).toString(36)}`;
 /** The final backup of deletionPolicy Snapshot: one per Gaim (its uid), whatever restarts happen. */
@@ -127,21 +112,6 @@ export function snapshotPlan(facts: ClaimFacts, classes: readonly SnapshotClassV
   return supported(chosen.name);
 }
 
-/**
- * Which supported claims to take together as one VolumeGroupSnapshot: those of a driver with a
- * default VolumeGroupSnapshotClass, when there are at least two (one claim gains nothing) — never
- * GKE's own drivers (NO_GROUP_SNAPSHOTS).
- */
-export function groupPlan(plans: readonly SnapshotPlan[], groupClasses: readonly SnapshotClassView[]): { driver: string; className: string; targets: BackupTarget[] }[] {
-  const byDriver = new Map<string, BackupTarget[]>();
-  for (const plan of plans) if (plan.supported === true && !NO_GROUP_SNAPSHOTS.includes(plan.driver)) byDriver.set(plan.driver, [...(byDriver.get(plan.driver) ?? []), plan.target]);
-  return [...byDriver].flatMap(([driver, targets]) => {
-    const defaults = groupClasses.filter((c) => c.driver === driver && c.isDefault);
-    const groupClass = defaults.length === 1 ? defaults[0] : undefined;
-    return targets.length >= 2 && groupClass !== undefined ? [{ driver, className: groupClass.name, targets }] : [];
-  });
-}
-
 function backupOwner(backup: Pick<GaimBackup, 'metadata'>): OwnerReference {
   return { apiVersion: BACKUP_API_VERSION, kind: BACKUP_KIND, name: backup.metadata.name, uid: backup.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
@@ -164,19 +134,6 @@ export function volumeSnapshot(backup: Pick<GaimBackup, 'metadata' | 'spec'>, ta
     kind: 'VolumeSnapshot',
     metadata: instance === undefined ? meta : { ...meta, labels: { ...meta?.labels, [FILESTORE_INSTANCE_LABEL]: instanceLabelValue(instance) } },
     spec: { volumeSnapshotClassName: className, source: { persistentVolumeClaimName: target.claim } },
-  };
-}
-
-/** One VolumeGroupSnapshot of a Gaim's claims of one driver: selected by the Gaim's label and their driver's (CLAIM_DRIVER_LABEL). */
-export function volumeGroupSnapshot(backup: Pick<GaimBackup, 'metadata' | 'spec'>, group: { driver: string; className: string }): KubeObject {
-  return {
-    apiVersion: 'groupsnapshot.storage.k8s.io/v1',
-    kind: 'VolumeGroupSnapshot',
-    metadata: backupMeta(backup, groupSnapshotName(backup.metadata.name, group.driver)),
-    spec: {
-      volumeGroupSnapshotClassName: group.className,
-      source: { selector: { matchLabels: { [Labels.gaim]: backup.spec.gaim, [Labels.managedBy]: MANAGED_BY, [CLAIM_DRIVER_LABEL]: group.driver } } },
-    },
   };
 }
 

@@ -89,18 +89,18 @@ describe('helm chart', () => {
 
     const clusterWide = await render();
     expect(verbsOf(clusterWide, 'ClusterRole', 'secrets')).toEqual(['get', 'create', 'patch', 'delete']);
-    expect(verbsOf(clusterWide, 'ClusterRole', 'persistentvolumes')).toEqual(['list', 'watch', 'patch']); // no static NFS: no create or delete
+    expect(verbsOf(clusterWide, 'ClusterRole', 'persistentvolumes')).toEqual(['get', 'list', 'watch', 'patch']); // no static NFS: no create or delete
     expect(verbsOf(clusterWide, 'ClusterRole', 'storageclasses')).toEqual(['get']);
 
     const namespaced = await render('operator.watchNamespaces={team-a,team-b}');
     expect(verbsOf(namespaced, 'ClusterRole', 'secrets')).toEqual([]);
     expect(namespaced.filter((d) => d.kind === 'ClusterRole').flatMap((d) => d.rules ?? []).flatMap((r) => r.resources).sort())
-      .toEqual(['persistentvolumes', 'storageclasses', 'volumegroupsnapshotclasses', 'volumesnapshotclasses']);
-    for (const ns of ['team-a', 'team-b']) expect(verbsOf(namespaced, 'Role', 'secrets', ns)).toEqual(['get', 'create', 'patch', 'delete']);
-    expect(verbsOf(namespaced, 'Role', 'secrets', 'ops')).toEqual([]); // the release namespace: only the Lease
+      .toEqual(['gaimbackuprecords', 'gaimbackuprecords/finalizers', 'gaimbackuprecords/status', 'namespaces', 'persistentvolumes', 'storageclasses', 'volumesnapshotclasses', 'volumesnapshotcontents']);
+    // The release namespace too: the backup catalog's credentials copies, held claims and snapshots live there.
+    for (const ns of ['team-a', 'team-b', 'ops']) expect(verbsOf(namespaced, 'Role', 'secrets', ns)).toEqual(['get', 'create', 'patch', 'delete']);
 
     const withNfs = await render('operator.nfs.servers={10.0.0.2}', 'operator.nfs.pathTemplate=/vol1/gaims/{namespace}');
-    expect(verbsOf(withNfs, 'ClusterRole', 'persistentvolumes')).toEqual(['list', 'watch', 'patch', 'create', 'delete']);
+    expect(verbsOf(withNfs, 'ClusterRole', 'persistentvolumes')).toEqual(['get', 'list', 'watch', 'patch', 'create', 'delete']);
     // Nowhere, in any mode, a listing of Secrets.
     for (const docs of [clusterWide, namespaced, withNfs]) {
       expect(docs.flatMap((d) => d.rules ?? []).filter((r) => r.resources.includes('secrets')).flatMap((r) => r.verbs)).not.toContain('list');
@@ -154,9 +154,10 @@ describe('helm chart', () => {
       await createGaim(suite.client, b, 'beta');
       // gamma: a claim the driver refuses stays Pending, and the operator reads its events to say why.
       await createGaim(suite.client, c, 'gamma', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '50Gi' } } });
-      // delta: backed up every minute, one kept (the operator creates GaimBackups, their group and single
-      // snapshots, and deletes the oldest); its deletion takes a final backup (deletionPolicy Snapshot).
-      await createGaim(suite.client, d, 'delta', { lancedb: { storage: { storageClassName: 'standard-rwx', size: '100Gi' } }, backup: { schedule: '* * * * *', keep: 1 } });
+      // delta: backed up every minute, one kept (the operator creates GaimBackups, their snapshots of its
+      // multishare share too, records them in the catalog, and deletes the oldest); its deletion takes a
+      // final backup (deletionPolicy Snapshot).
+      await createGaim(suite.client, d, 'delta', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, backup: { schedule: '* * * * *', keep: 1 } });
       await waitForGaim(suite.client, a, 'alpha', 'to fail its seed', (g) => g.status?.errorType === 'storage', 90_000);
       await share.unblock();
       for (const [ns, name] of [[a, 'alpha'], [b, 'beta'], [d, 'delta']] as const) await waitForGaim(suite.client, ns, name, 'to be Synced', isSynced, 120_000);
@@ -177,6 +178,15 @@ describe('helm chart', () => {
         await suite.client.delete(Resources.gaim, name, ns);
         await eventually(`${name} to be finalized`, async () => suite.client.get(Resources.gaim, name, ns).then(() => undefined, () => true), 60_000);
       }
+      // delta comes back from its final backup (the catalog's record, bound through static contents),
+      // and that backup is deleted with its record (its snapshots go back to the driver).
+      const final = (await suite.client.list<KubeObject>(Resources.gaimBackup, { namespace: d })).items.map((x) => x.metadata?.name ?? '').find((n) => n.startsWith('delta-final-')) ?? '';
+      await createGaim(suite.client, d, 'delta', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, restoreFrom: { backup: final } });
+      await waitForGaim(suite.client, d, 'delta', 'to be restored and Synced', isSynced, 180_000);
+      await suite.client.delete(Resources.gaimBackup, final, d);
+      await eventually('the final backup\'s record to go', async () => suite.client.get(Resources.gaimBackupRecord, `${d}.${final}`).then(() => undefined, () => true), 60_000);
+      await suite.client.delete(Resources.gaim, 'delta', d);
+      await eventually('delta to be finalized again', async () => suite.client.get(Resources.gaim, 'delta', d).then(() => undefined, () => true), 60_000);
 
       const used = requestsOf(await operator.metrics());
       expect(used.filter((r) => r.code === '403'), 'requests the chart\'s RBAC refused').toEqual([]);
@@ -190,7 +200,8 @@ describe('helm chart', () => {
       // Granted but never a request of the operator's own: checked by the API server on another request.
       const notRequests: Record<string, string> = {
         'update gaims/finalizers': 'OwnerReferencesPermissionEnforcement: setting blockOwnerDeletion on an owned object',
-        'update gaimbackups/finalizers': 'OwnerReferencesPermissionEnforcement: a backup\'s snapshots and credentials copy are owned by it, with blockOwnerDeletion',
+        'update gaimbackups/finalizers': 'OwnerReferencesPermissionEnforcement: a backup\'s snapshots are owned by it, with blockOwnerDeletion',
+        'update gaimbackuprecords/finalizers': 'OwnerReferencesPermissionEnforcement: a record\'s credentials copy is owned by it, with blockOwnerDeletion',
         'patch events': 'an aggregated event\'s series count, written when one repeats after 30 s (test/engine/events.test.ts)',
       };
       expect(granted.filter((g) => !usedVerbs.has(g) && notRequests[g] === undefined), 'granted and never used').toEqual([]);

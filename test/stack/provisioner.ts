@@ -155,8 +155,17 @@ export class HostPathProvisioner {
     try {
       await this.#event(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${metadata.namespace}/${metadata.name}"`, storageClass.provisioner);
       await newShare(path);
-      // From a snapshot: the volume starts as the snapshot's copy, owners and modes kept.
-      if (source !== undefined && 'dir' in source) await run('cp', ['-a', `${source.dir}/.`, path]);
+      // From a snapshot: the volume starts as the snapshot's copy, owners and modes kept — the snapshot
+      // held meanwhile by external-provisioner's source-protection finalizer, so its deletion waits.
+      if (source !== undefined && 'dir' in source) {
+        const snapshot = claim.spec?.dataSource?.name ?? '';
+        await this.#protect(snapshot, metadata.namespace, true);
+        try {
+          await run('cp', ['-a', `${source.dir}/.`, path]);
+        } finally {
+          await this.#protect(snapshot, metadata.namespace, false);
+        }
+      }
       const name = `pvc-${metadata.uid}`;
       await this.options.client.create(Resources.persistentVolume, {
         apiVersion: 'v1', kind: 'PersistentVolume',
@@ -224,6 +233,16 @@ export class HostPathProvisioner {
       return refuse(`requested volume size ${String(Math.floor(requested))} is less than the size ${String(Math.floor(restoreSize))} for the source snapshot ${name}`);
     }
     return { dir: this.options.snapshotDir(handle) };
+  }
+
+  /** Adds or removes external-provisioner's finalizer on a snapshot it restores from. */
+  async #protect(snapshot: string, namespace: string, present: boolean): Promise<void> {
+    const current = await this.options.client.get<KubeObject>(Resources.volumeSnapshot, snapshot, namespace).catch(() => undefined);
+    const finalizers = current?.metadata?.finalizers ?? [];
+    if (current === undefined || finalizers.includes(SOURCE_PROTECTION) === present) return;
+    await this.options.client.mergePatch(Resources.volumeSnapshot, snapshot, namespace, {
+      metadata: { finalizers: present ? [...finalizers, SOURCE_PROTECTION] : finalizers.filter((f) => f !== SOURCE_PROTECTION), resourceVersion: current.metadata?.resourceVersion },
+    }).catch((error: unknown) => { if (!isNotFound(error)) throw error; });
   }
 
   /**

@@ -35,7 +35,7 @@ export const BackupClaimSchema = z.strictObject({
   store: z.enum(BACKUP_STORES).meta({ description: 'Whose data the claim holds: mongodb, redis or lancedb.' }),
   claim: z.string().min(1).max(253).meta({ description: 'The PersistentVolumeClaim backed up.' }),
   volumeSnapshot: z.string().max(253).optional().meta({ description: 'The VolumeSnapshot of the claim (a restore\'s dataSource); absent when the claim cannot be snapshotted.' }),
-  volumeGroupSnapshot: z.string().max(253).optional().meta({ description: 'The VolumeGroupSnapshot the VolumeSnapshot belongs to, when the claims of its driver were taken at one instant.' }),
+  volumeGroupSnapshot: z.string().max(253).optional().meta({ description: 'The VolumeGroupSnapshot the VolumeSnapshot belongs to, in a backup an earlier version took with one.' }),
   supported: z.boolean().meta({ description: 'Whether the claim\'s volume can be snapshotted at all (a static NFS share, a Filestore multishare share over NFSv4.1, or a driver without a VolumeSnapshotClass cannot).' }),
   queued: z.string().max(1024).optional().meta({ description: 'Why the snapshot is not taken yet: GKE backs up one share of a Filestore instance at a time, so a share waits while another share of its instance is being backed up.' }),
   readyToUse: z.boolean().meta({ description: 'Whether the snapshot is ready to restore from.' }),
@@ -51,7 +51,7 @@ export const GaimBackupStatusSchema = z.strictObject({
   message: z.string().max(32768).optional().meta({ description: 'What the backup holds, or why it failed.' }),
   gaimId: z.string().max(64).optional().meta({ description: 'The backed-up Gaim\'s spec.gaimId: a restore into a Gaim with another gaimId is refused.' }),
   method: z.enum(SNAPSHOT_METHODS).optional().meta({
-    description: 'VolumeSnapshot: each claim snapshotted on its own (crash-consistent each, a moment apart); VolumeGroupSnapshot: the claims of each driver taken at one instant (the cluster serves groupsnapshot.storage.k8s.io).',
+    description: 'VolumeSnapshot: each claim snapshotted on its own (crash-consistent each, a moment apart): GKE\'s Persistent Disk and Filestore drivers have no volume group snapshots. VolumeGroupSnapshot: a backup an earlier version took with one.',
   }),
   notes: z.array(z.string().max(1024)).max(8).optional().meta({ description: 'How consistent the snapshots are: what was flushed just before them (Redis\'s append-only file rewritten, MongoDB fsynced), or why not.' }),
   credentialsSecret: z.string().max(253).optional().meta({ description: 'Deprecated: the in-namespace copy of the credentials older versions kept. The copy now lives with the backup\'s record (status.record).' }),
