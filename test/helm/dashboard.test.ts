@@ -165,7 +165,7 @@ describe('monitoring shipped with the chart', () => {
       const rule = rendered.docs.find((d) => d.kind === 'PrometheusRule') as (Doc & { spec: { groups: { rules: Rule[] }[] } }) | undefined;
       const rules = rule?.spec.groups.flatMap((g) => g.rules) ?? [];
       expect(rules.map((r) => r.alert)).toEqual(['GaimOperatorNoLeader', 'GaimReconcileErrors', 'GaimTerminalErrors', 'GaimRetryStorm',
-        'GaimBackupStale', 'GaimBackupsFailing', 'GaimDeadLettersGrowing', 'GaimConsumersStalled', 'GaimPoisonTasks']);
+        'GaimBackupStale', 'GaimFinalBackupFailed', 'GaimBackupsFailing', 'GaimDeadLettersGrowing', 'GaimConsumersStalled', 'GaimPoisonTasks']);
       const known = await exportedMetrics();
       for (const { alert, expr, labels, annotations } of rules) {
         const page = `${alert.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.md`;
