@@ -157,7 +157,7 @@ describe('helm chart', () => {
       // delta: backed up every minute, one kept (the operator creates GaimBackups, their snapshots of its
       // multishare share too, records them in the catalog, and deletes the oldest); its deletion takes a
       // final backup (deletionPolicy Snapshot).
-      await createGaim(suite.client, d, 'delta', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, backup: { schedule: '* * * * *', keep: 1 } });
+      const delta = await createGaim(suite.client, d, 'delta', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, backup: { schedule: '* * * * *', keep: 1 } });
       await waitForGaim(suite.client, a, 'alpha', 'to fail its seed', (g) => g.status?.errorType === 'storage', 90_000);
       await share.unblock();
       for (const [ns, name] of [[a, 'alpha'], [b, 'beta'], [d, 'delta']] as const) await waitForGaim(suite.client, ns, name, 'to be Synced', isSynced, 120_000);
@@ -181,7 +181,7 @@ describe('helm chart', () => {
       // delta comes back from its final backup (the catalog's record, bound through static contents),
       // and that backup is deleted with its record (its snapshots go back to the driver).
       const final = (await suite.client.list<KubeObject>(Resources.gaimBackup, { namespace: d })).items.map((x) => x.metadata?.name ?? '').find((n) => n.startsWith('delta-final-')) ?? '';
-      await createGaim(suite.client, d, 'delta', { lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, restoreFrom: { backup: final } });
+      await createGaim(suite.client, d, 'delta', { gaimId: (delta['spec'] as { gaimId: string }).gaimId, lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, restoreFrom: { backup: final } });
       await waitForGaim(suite.client, d, 'delta', 'to be restored and Synced', isSynced, 180_000);
       await suite.client.delete(Resources.gaimBackup, final, d);
       await eventually('the final backup\'s record to go', async () => suite.client.get(Resources.gaimBackupRecord, `${d}.${final}`).then(() => undefined, () => true), 60_000);
