@@ -127,16 +127,29 @@ describe('backups and restore', () => {
     for (const ns of [a, b]) expect((await eventsIn(ns)).filter((e) => e.reason === 'SnapshotCreationFailed').map((e) => e.note)).toEqual([]);
 
     // A restore into a multishare class is refused as the driver refuses it; a single-share class takes it.
-    const claim = (name: string, storageClassName: string) => suite.client.create(Resources.persistentVolumeClaim, {
+    const claim = (name: string, storageClassName: string, snapshot = 'b-1-lancedb', size = '100Gi') => suite.client.create(Resources.persistentVolumeClaim, {
       apiVersion: 'v1', kind: 'PersistentVolumeClaim',
       // What the scheduler writes once a pod that mounts the claim is placed (GKE's classes bind on first consumer).
       metadata: { name, namespace: b, annotations: { [SELECTED_NODE]: STACK_NODE } },
-      spec: { accessModes: ['ReadWriteMany'], storageClassName, resources: { requests: { storage: '100Gi' } }, dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: 'b-1-lancedb' } },
+      spec: { accessModes: ['ReadWriteMany'], storageClassName, resources: { requests: { storage: size } }, dataSource: { apiGroup: 'snapshot.storage.k8s.io', kind: 'VolumeSnapshot', name: snapshot } },
     });
     await claim('into-multishare', className);
     await claim('into-enterprise', 'enterprise-rwx');
-    await eventually('the multishare restore to be refused with the driver\'s words', async () => ((await eventsIn(b)).some((e) => e.reason === 'ProvisioningFailed'
-      && e.note === 'Volume provisioning failed with infeasible error. Retries will be delayed. rpc error: code = InvalidArgument desc = Multishare backed volumes do not support volume content source') ? true : undefined));
+    // external-provisioner's own checks come first, in its order and words: the request (not the 1 TiB
+    // Enterprise would round it to) against the snapshot's size; the snapshot's driver; a missing one.
+    await claim('too-small', 'enterprise-rwx', 'b-1-lancedb', '50Gi');
+    await claim('other-driver', 'standard-rwo');
+    await claim('no-snapshot', 'enterprise-rwx', 'nope');
+    const refusals = {
+      'into-multishare': 'Volume provisioning failed with infeasible error. Retries will be delayed. rpc error: code = InvalidArgument desc = Multishare backed volumes do not support volume content source',
+      'too-small': 'error getting handle for DataSource Type VolumeSnapshot by Name b-1-lancedb: requested volume size 53687091200 is less than the size 107374182400 for the source snapshot b-1-lancedb',
+      'other-driver': 'is not handled by CSI driver of StorageClass standard-rwo',
+      'no-snapshot': 'error getting handle for DataSource Type VolumeSnapshot by Name nope: error getting snapshot nope from api server: volumesnapshots.snapshot.storage.k8s.io "nope" not found',
+    };
+    await eventually('each refused restore to say why, in the provisioner\'s and the driver\'s words', async () => {
+      const notes = (await eventsIn(b)).filter((e) => e.reason === 'ProvisioningFailed').map((e) => [(e as { regarding?: { name?: string } }).regarding?.name, e.note]);
+      return Object.entries(refusals).every(([name, text]) => notes.some(([n, note]) => n === name && (note ?? '').includes(text))) ? true : undefined;
+    });
     await eventually('the single-share restore to bind', async () => ((await suite.client.get<KubeObject & { status?: { phase?: string } }>(Resources.persistentVolumeClaim, 'into-enterprise', b)).status?.phase === 'Bound' ? true : undefined));
     expect((await suite.client.get<KubeObject & { status?: { phase?: string } }>(Resources.persistentVolumeClaim, 'into-multishare', b)).status?.phase).toBe('Pending');
     await suite.client.delete(Resources.storageClass, className);
@@ -186,6 +199,16 @@ describe('backups and restore', () => {
     // Every scheduled backup carries its slot: one per minute, no slot twice.
     const slots = (await completed()).map((b) => b.metadata?.annotations?.['gaim.livingcontent.io/scheduled-for']);
     expect(new Set(slots).size).toBe(slots.length);
+    // Retention deletes a pruned backup's record and its kept snapshots, and only those.
+    await eventually('the pruned backups\' records and snapshot contents to go', async () => {
+      const present = new Set((await completed()).map((b) => b.metadata?.name ?? ''));
+      const records = (await suite.client.list(Resources.gaimBackupRecord)).items.map((r) => r.metadata?.name ?? '').filter((n) => n.startsWith(`${ns}.`));
+      const contents = (await suite.client.list<KubeObject & { spec?: { volumeSnapshotRef?: { namespace?: string; name?: string } } }>(Resources.volumeSnapshotContent)).items
+        .filter((c) => c.spec?.volumeSnapshotRef?.namespace === ns).map((c) => (c.spec?.volumeSnapshotRef?.name ?? '').replace(/-(mongodb|redis|lancedb)$/, ''));
+      const pruned = [...taken].filter((b) => !present.has(b));
+      return pruned.length > 0 && records.every((r) => present.has(r.slice(ns.length + 1))) && contents.every((b) => present.has(b))
+        && pruned.every((b) => !records.includes(`${ns}.${b}`) && !contents.includes(b)) ? true : undefined;
+    }, 120_000);
   }, 400_000);
 
   it('deletionPolicy Snapshot: a final backup completes before the claims go, and stays', async () => {
