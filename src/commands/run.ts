@@ -54,7 +54,7 @@ export async function run(): Promise<number> {
           caches, client, events, metrics, settings, apis, fieldManager: FIELD_MANAGER, instanceLocks: instanceLocks(caches), operatorNamespace,
         })),
         recordController(settings, ({ caches, client, events, metrics }) => new RecordReconciler({
-          caches, client, events, metrics, settings, instanceLocks: instanceLocks(caches), operatorNamespace,
+          caches, client, events, metrics, settings, instanceLocks: instanceLocks(caches), operatorNamespace, clusterName: settings.clusterName,
         })),
       ],
     }), stop.signal, packageVersion());

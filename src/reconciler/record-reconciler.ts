@@ -36,6 +36,8 @@ export interface RecordReconcilerDeps {
   readonly settings: Pick<Settings, 'backups'>;
   readonly instanceLocks: InstanceLocks;
   readonly operatorNamespace: string;
+  /** This cluster's name: only a record this cluster took has a GaimBackup here to delete with it. */
+  readonly clusterName: string;
 }
 
 type Volume = KubeObject & {
@@ -92,6 +94,12 @@ export class RecordReconciler implements Reconciler {
     const finalizers = record.metadata.finalizers ?? [];
     if (!finalizers.includes(RECORD_FINALIZER)) return done();
     if (record.spec.deletionPolicy === 'Delete') {
+      // The record is the backup: its GaimBackup, still there, goes too (its VolumeSnapshots with it).
+      const { namespace, backup } = record.spec.source;
+      const owner = this.deps.caches.get<KubeObject>(Resources.gaimBackup, `${namespace}/${backup}`);
+      if (owner !== undefined && owner.metadata?.deletionTimestamp === undefined && record.spec.source.cluster === this.deps.clusterName) {
+        await this.deps.client.delete(Resources.gaimBackup, backup, namespace, { signal: context.signal }).catch(ignoreNotFound(Message.deleteBackup(backup)));
+      }
       const left: string[] = [];
       for (const snapshot of record.spec.snapshots ?? []) if (await this.#deleteSnapshot(record, snapshot, context) === 'waiting') left.push(snapshot.store);
       if (left.length > 0) return requeueAfter(RECHECK_MS);
@@ -104,13 +112,13 @@ export class RecordReconciler implements Reconciler {
   }
 
   /**
-   * Hands one snapshot back to its driver, the ways external-snapshotter v8 deletes one (the
+   * Hands one snapshot back to its driver, the ways external-snapshotter v8 deletes one: the
    * csi-snapshotter calls DeleteSnapshot only for a content being deleted that the snapshot-controller
-   * marked being-deleted, with deletionPolicy Delete; the controller never deletes a content whose
-   * VolumeSnapshot is gone, "to avoid data loss"):
-   * - the kept content, its VolumeSnapshot still there (a GaimBackup being deleted): Delete, and the
-   *   VolumeSnapshot's own deletion takes it;
-   * - the kept content, its VolumeSnapshot gone (marked being-deleted then): Delete, and deleted;
+   * marked being-deleted (its VolumeSnapshot was deleted), with deletionPolicy Delete; and the
+   * controller never deletes a content whose VolumeSnapshot is gone itself, "to avoid data loss".
+   * - the kept content: Delete; once marked being-deleted (its VolumeSnapshot gone, which a
+   *   GaimBackup's deletion brings), deleted; waited for until it is gone, whichever order the
+   *   controller and this operator saw things in;
    * - no content of this cluster holds the handle: a pre-provisioned content and a VolumeSnapshot
    *   bound to it in the operator's namespace, policy Delete, and that VolumeSnapshot deleted.
    */
@@ -118,16 +126,18 @@ export class RecordReconciler implements Reconciler {
     type Content = KubeObject & { spec?: { deletionPolicy?: string }; status?: { snapshotHandle?: string } };
     const what = Message.deleteSnapshotOf(record.metadata.name);
     const name = snapshot.volumeSnapshotContent;
-    const content = name === undefined ? undefined : await this.deps.client.get<Content>(Resources.volumeSnapshotContent, name, undefined, context.signal)
-      .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw kubeError(what, error); });
-    if (content !== undefined && name !== undefined && content.status?.snapshotHandle === snapshot.snapshotHandle) {
+    if (name !== undefined) {
+      const content = await this.deps.client.get<Content>(Resources.volumeSnapshotContent, name, undefined, context.signal)
+        .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw kubeError(what, error); });
+      // Gone: so is the snapshot (or a content of that name holds another: not this record's to delete).
+      if (content === undefined || content.status?.snapshotHandle !== snapshot.snapshotHandle) return 'done';
       if (content.spec?.deletionPolicy !== 'Delete') {
         await this.deps.client.mergePatch(Resources.volumeSnapshotContent, name, undefined, { spec: { deletionPolicy: 'Delete' } }, context.signal).catch(ignoreNotFound(what));
       }
-      if (content.metadata?.annotations?.[BEING_DELETED] !== undefined) {
+      if (content.metadata?.annotations?.[BEING_DELETED] !== undefined && content.metadata.deletionTimestamp === undefined) {
         await this.deps.client.delete(Resources.volumeSnapshotContent, name, undefined, { signal: context.signal }).catch(ignoreNotFound(what));
       }
-      return 'done';
+      return 'waiting';
     }
     const ns = this.deps.operatorNamespace;
     const pair = `delete-${(record.metadata.uid ?? '').slice(0, 13)}-${snapshot.store}`;

@@ -6,7 +6,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, type StackEnv } from './stack.js';
+import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, STACK_OPERATOR_IMAGE, STACK_STORE_REPOSITORIES, type StackEnv } from './stack.js';
 
 const run = promisify(execFile);
 
@@ -33,11 +33,15 @@ export async function installOperatorAccount(env: StackEnv, runDir: string, opti
   const bin = join(repoRoot, 'bin');
   const kube = { env: { ...process.env, KUBECONFIG: env.KUBECONFIG } };
   await run(join(bin, 'kubectl'), ['create', 'namespace', namespace], kube).catch(() => undefined);
-  // The chart's values for what the stack's operators are allowed (static NFS needs its PersistentVolume rights).
-  const stackValues = [`operator.nfs.servers={${STACK_NFS_SERVERS.join(',')}}`, `operator.nfs.pathTemplate=${STACK_NFS_PATH_TEMPLATE}`];
+  // The chart's values for what the stack's operators are allowed: static NFS (its PersistentVolume
+  // rights), the operator's image as the stack runs it, the store images the tests use (one no
+  // registry serves among them); the admission policy is rendered with them, as a release would be.
+  const stackValues = [`operator.nfs.servers={${STACK_NFS_SERVERS.join(',')}}`, `operator.nfs.pathTemplate=${STACK_NFS_PATH_TEMPLATE}`,
+    `image.repository=${STACK_OPERATOR_IMAGE.split(':')[0] ?? ''}`, `image.tag=${STACK_OPERATOR_IMAGE.split(':')[1] ?? ''}`,
+    `operator.images.allowedRepositories={${STACK_STORE_REPOSITORIES.join(',')}}`];
   const { stdout } = await run(join(bin, 'helm'), ['template', release, join(repoRoot, 'helm', 'gaim-operator'), '-n', namespace,
     '--set', 'crds.install=false', ...[...stackValues, ...(options.set ?? [])].flatMap((value) => ['--set', value]),
-    '--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml'], kube);
+    '--show-only', 'templates/serviceaccount.yaml', '--show-only', 'templates/rbac.yaml', '--show-only', 'templates/admission-policy.yaml'], kube);
   const manifests = join(runDir, `operator-rbac-${release}.yaml`);
   await writeFile(manifests, stdout);
   // Every object names its namespace (the release's, or a watched one's for a namespaced mode's Roles).

@@ -86,6 +86,11 @@ export interface StackOptions {
   readonly snapshotsDir?: string;
 }
 
+/** The operator's image as the stack's kubelet runs it (GAIM_OPERATOR_IMAGE; the chart's image). */
+export const STACK_OPERATOR_IMAGE = 'gaim-operator:dev';
+/** Store image repositories operators in the stack allow: the defaults, and one no registry serves (test/day-two/images.test.ts). */
+export const STACK_STORE_REPOSITORIES = ['mongo', 'docker.io/library/mongo', 'redis', 'docker.io/library/redis', 'registry.invalid/redis'] as const;
+
 /** Static NFS shares operators in the stack allow (GAIM_NFS_SERVERS, GAIM_NFS_PATH_TEMPLATE). */
 export const STACK_NFS_SERVERS = ['10.0.0.2', 'filestore.test'] as const;
 export const STACK_NFS_PATH_TEMPLATE = '/vol1/gaims/{namespace}';
@@ -698,7 +703,8 @@ export function operatorEnvFor(env: StackEnv): Record<string, string> {
     KUBECONFIG: env.KUBECONFIG,
     FIRESTORE_EMULATOR_HOST: env.FIRESTORE_EMULATOR_HOST,
     GOOGLE_CLOUD_PROJECT: env.GOOGLE_CLOUD_PROJECT,
-    GAIM_OPERATOR_IMAGE: 'gaim-operator:dev',
+    GAIM_OPERATOR_IMAGE: STACK_OPERATOR_IMAGE,
+    GAIM_STORE_IMAGE_REPOSITORIES: STACK_STORE_REPOSITORIES.join(','),
     // The Filestore servers the stack stands in for, and where each namespace's shares may be
     // (config/samples/static-nfs.yaml, applied in namespace arthur, is allowed).
     GAIM_NFS_SERVERS: STACK_NFS_SERVERS.join(','),
