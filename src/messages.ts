@@ -54,6 +54,7 @@ export const Message = {
   readStorageClass: (name: string) => `cannot read storageclass ${name}`,
   restoreFrom: (backup: string) => `cannot restore from backup ${backup}`,
   readVolume: (name: string) => `cannot read persistentvolume ${name}`,
+  useImage: (image: string) => `cannot run image ${image}`,
   readNamespace: (name: string) => `cannot read namespace ${name}`,
   createRecord: (name: string) => `cannot create gaimbackuprecord ${name}`,
   completeRecord: (name: string) => `cannot complete gaimbackuprecord ${name}`,

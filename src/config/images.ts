@@ -17,10 +17,25 @@ export const PINNED_IMAGES: StoreImages = {
 /** The shortest startup budget of a store pod, in seconds, when the settings name none. */
 export const DEFAULT_STARTUP_BASE_SECONDS = 300;
 
-/** What the operator's settings decide of a store's pods: its default image and its startup budget. */
+/** The operator's own pods, as the chart labels them: the only pods of its namespace a store admits. */
+export const DEFAULT_OPERATOR_POD_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'gaim-operator' };
+
+/** What the operator's settings decide of a store's objects: its default image, its startup budget, the operator's pods it admits. */
 export interface StoreForm {
   readonly images: StoreImages;
   readonly startupBaseSeconds: number;
+  readonly operatorPods: Readonly<Record<string, string>>;
 }
 
-export const DEFAULT_STORE_FORM: StoreForm = { images: PINNED_IMAGES, startupBaseSeconds: DEFAULT_STARTUP_BASE_SECONDS };
+export const DEFAULT_STORE_FORM: StoreForm = { images: PINNED_IMAGES, startupBaseSeconds: DEFAULT_STARTUP_BASE_SECONDS, operatorPods: DEFAULT_OPERATOR_POD_LABELS };
+
+/** The repositories a store's image may come from unless the settings say otherwise: the pinned defaults'. */
+export const DEFAULT_STORE_REPOSITORIES = ['mongo', 'docker.io/library/mongo', 'redis', 'docker.io/library/redis'] as const;
+
+/**
+ * Whether an image comes from one of the repositories: the repository itself, then a tag or a digest
+ * (the admission policy's statefulset-image rule reads it the same way).
+ */
+export function fromRepositories(image: string, repositories: readonly string[]): boolean {
+  return repositories.some((r) => image === r || image.startsWith(`${r}:`) || image.startsWith(`${r}@`));
+}

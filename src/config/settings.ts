@@ -2,7 +2,7 @@
 // A bad value stops start-up with one line naming the variable and what is wrong.
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { PINNED_IMAGES, type StoreImages } from './images.js';
+import { DEFAULT_STORE_REPOSITORIES, fromRepositories, PINNED_IMAGES, type StoreImages } from './images.js';
 import { z } from 'zod';
 
 const int = (min: number, max: number) => {
@@ -59,6 +59,10 @@ export const SETTINGS = {
     help: 'Where on an allowed server a Gaim\'s share may be: this path ({namespace} and {gaim} filled in) or below it. Required with GAIM_NFS_SERVERS.' },
   GAIM_MONGODB_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.mongodb, help: 'MongoDB image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
   GAIM_REDIS_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: PINNED_IMAGES.redis, help: 'Redis image of a Gaim whose spec names none (pinned by version and digest; changing it rolls those stores, gradually).' },
+  GAIM_STORE_IMAGE_REPOSITORIES: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:-]*[a-z0-9](,[a-z0-9][a-z0-9._/:-]*[a-z0-9])*$/, { message: 'expected image repositories separated by commas' }), default: DEFAULT_STORE_REPOSITORIES.join(','),
+    help: 'Repositories a store image may come from (the defaults and a Gaim\'s spec.mongodb.image / spec.redis.image): another fails the Gaim with ImageNotAllowed. The chart renders the same list into its admission policy.' },
+  GAIM_OPERATOR_POD_LABELS: { schema: z.string().regex(/^[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*(,[A-Za-z0-9./_-]+=[A-Za-z0-9._-]*)*$/, { message: 'expected key=value pairs separated by commas' }), default: 'app.kubernetes.io/name=gaim-operator',
+    help: 'Labels of the operator\'s own pods (key=value,…): each store\'s NetworkPolicy admits these pods of the operator\'s namespace, and no other pod there. The chart sets its pods\' labels.' },
   GAIM_MAX_CONCURRENT_ROLLOUTS: { schema: int(1, 1000), default: '2', help: 'At most this many store StatefulSets roll (a changed pod template of an existing store) at once, cluster-wide; the others keep their running form until a slot frees.' },
   GAIM_MAX_CONCURRENT_SEEDS: { schema: int(1, 1000), default: '16', help: 'At most this many LanceDB seed Jobs run at once, cluster-wide; the Gaims after them wait in line (Seeded says so) and start as Jobs end, so a burst of new Gaims does not outrun its Jobs\' deadlines waiting for node capacity.' },
   GAIM_STORE_STARTUP_BASE_SECONDS: { schema: int(10, 3600), default: '300', help: 'Shortest startup budget of a MongoDB or Redis pod (it grows by a minute per 10 GiB of volume, to at most 4 h): a pod not ready within it fails its store, and MongoDB\'s startup probe gives up after it.' },
@@ -119,6 +123,10 @@ export interface Settings {
   readonly seedJob: SeedJobSettings;
   /** Store images of Gaims whose spec names none. */
   readonly images: StoreImages;
+  /** Repositories a store image may come from. */
+  readonly storeRepositories: readonly string[];
+  /** Labels of the operator's own pods: the only pods of its namespace the stores admit. */
+  readonly operatorPodLabels: Readonly<Record<string, string>>;
   /** Store rollouts allowed in flight at once, cluster-wide. */
   readonly maxConcurrentRollouts: number;
   /** Seed Jobs allowed to run at once, cluster-wide. */
@@ -206,6 +214,11 @@ export function parseSettings(env: Env = process.env): Settings {
   if (nfsServers.length > 0 && nfsPathTemplate === undefined) {
     throw new SettingsError('missing setting GAIM_NFS_PATH_TEMPLATE: it is required with GAIM_NFS_SERVERS (where on those servers a Gaim\'s share may be, such as /vol1/gaims/{namespace})');
   }
+  const storeRepositories = required(read(env, 'GAIM_STORE_IMAGE_REPOSITORIES'), 'GAIM_STORE_IMAGE_REPOSITORIES').split(',');
+  for (const key of ['GAIM_MONGODB_IMAGE', 'GAIM_REDIS_IMAGE'] as const) {
+    const image = required(read(env, key), key);
+    if (!fromRepositories(image, storeRepositories)) throw new SettingsError(`invalid setting ${key}=${JSON.stringify(image)}: its repository is not in GAIM_STORE_IMAGE_REPOSITORIES (${storeRepositories.join(', ')})`);
+  }
   const healthPort = required(read(env, 'GAIM_HEALTH_PORT'), 'GAIM_HEALTH_PORT');
   const metricsPort = required(read(env, 'GAIM_METRICS_PORT'), 'GAIM_METRICS_PORT');
   if (healthPort === metricsPort) throw new SettingsError(`invalid setting GAIM_METRICS_PORT=${metricsPort}: must differ from GAIM_HEALTH_PORT`);
@@ -244,6 +257,8 @@ export function parseSettings(env: Env = process.env): Settings {
     nfs: { servers: nfsServers, pathTemplate: nfsServers.length === 0 ? undefined : nfsPathTemplate },
     rotationGraceSeconds: required(read(env, 'GAIM_ROTATION_GRACE_SECONDS'), 'GAIM_ROTATION_GRACE_SECONDS'),
     images: { mongodb: required(read(env, 'GAIM_MONGODB_IMAGE'), 'GAIM_MONGODB_IMAGE'), redis: required(read(env, 'GAIM_REDIS_IMAGE'), 'GAIM_REDIS_IMAGE') },
+    storeRepositories,
+    operatorPodLabels: Object.fromEntries(required(read(env, 'GAIM_OPERATOR_POD_LABELS'), 'GAIM_OPERATOR_POD_LABELS').split(',').map((pair) => pair.split('=') as [string, string])),
     maxConcurrentRollouts: required(read(env, 'GAIM_MAX_CONCURRENT_ROLLOUTS'), 'GAIM_MAX_CONCURRENT_ROLLOUTS'),
     maxConcurrentSeeds: required(read(env, 'GAIM_MAX_CONCURRENT_SEEDS'), 'GAIM_MAX_CONCURRENT_SEEDS'),
     degradedAfterFailures: required(read(env, 'GAIM_DEGRADED_AFTER_FAILURES'), 'GAIM_DEGRADED_AFTER_FAILURES'),

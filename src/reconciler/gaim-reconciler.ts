@@ -48,7 +48,7 @@ export interface GaimReconcilerDeps {
   readonly caches: Caches;
   readonly client: KubeClient;
   readonly firestore: PlatformFirestore;
-  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'maxConcurrentSeeds' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures' | 'backups'>;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'maxConcurrentSeeds' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures' | 'backups' | 'storeRepositories' | 'operatorPodLabels'>;
   readonly backoff: BackoffPolicy;
   /** This cluster's name in Firestore's per-environment entries. */
   readonly clusterName: string;
@@ -156,7 +156,7 @@ export class GaimReconciler implements Reconciler {
     if (gaim.spec.suspend) return { suspended: true };
 
     const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
-    const refusal = admit(gaim, observed, this.deps.settings.nfs);
+    const refusal = admit(gaim, observed, this.deps.settings.nfs, this.deps.settings.storeRepositories);
     if (refusal !== undefined) throw refusal;
     const sizes = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
       throw asOperatorError(error, 'firestore', context.signal);
@@ -174,7 +174,7 @@ export class GaimReconciler implements Reconciler {
     await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
     const grow = planGrowth(gaim, observed, sizes);
     await checkExpandable(grow, this.deps.client, context.signal);
-    const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds };
+    const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds, operatorPods: this.deps.settings.operatorPodLabels };
     const { created, waiting, recreating } = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
       { ...this.deps, rollouts: this.#rollouts, recreations: this.#recreations }, context);
     await growClaims(gaim, grow, this.deps, context);

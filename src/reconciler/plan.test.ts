@@ -28,11 +28,14 @@ describe('admit', () => {
     ['a share another Gaim uses', gaim(nfs), observed({ shareOwner: 'other/owner' }), 'ShareConflict'],
     ['a dynamic claim ignores share owners', gaim(), observed({ shareOwner: 'other/owner' }), undefined],
     ['a share outside the allow-list, before anything else', gaim({ nfs: { server: '10.0.0.2', path: '/vol1' } }), observed({ namespaceOwner: 'first' }), 'ShareNotAllowed'],
+    ['an image of an allowed repository, by tag or digest', gaim(undefined, { mongodb: { image: 'mongo:8.0' }, redis: { image: 'redis@sha256:abc' } }), observed(), undefined],
+    ['an image of another repository', gaim(undefined, { redis: { image: 'evil.example/redis:7.2' } }), observed(), 'ImageNotAllowed'],
+    ['a repository whose name only begins like an allowed one', gaim(undefined, { mongodb: { image: 'mongodb-evil:1' } }), observed(), 'ImageNotAllowed'],
   ] as const)('%s', (_name, g, o, reason) => {
-    const refusal = admit(g, o, { servers: ['10.0.0.2'], pathTemplate: '/vol1/gaims/{namespace}' });
+    const refusal = admit(g, o, { servers: ['10.0.0.2'], pathTemplate: '/vol1/gaims/{namespace}' }, ['mongo', 'redis']);
     expect(refusal?.reason).toBe(reason);
-    // Terminal: retrying cannot help; a share not allowed is the spec's fault, a taken one another Gaim's.
-    if (refusal !== undefined) expect(refusal).toMatchObject({ errorType: reason === 'ShareNotAllowed' ? 'validation' : 'conflict', terminal: true });
+    // Terminal: retrying cannot help; a share or image not allowed is the spec's fault, a taken one another Gaim's.
+    if (refusal !== undefined) expect(refusal).toMatchObject({ errorType: ['ShareNotAllowed', 'ImageNotAllowed'].includes(reason ?? '') ? 'validation' : 'conflict', terminal: true });
   });
 });
 

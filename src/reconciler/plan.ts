@@ -1,7 +1,7 @@
 // Step 2 of the reconcile: what should exist, as a pure function of the spec, the tier's sizes and
 // what was observed. No I/O; unit-tested with tables of cases.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import { DEFAULT_STORE_FORM, type StoreForm } from '../config/images.js';
+import { DEFAULT_STORE_FORM, DEFAULT_STORE_REPOSITORIES, fromRepositories, type StoreForm } from '../config/images.js';
 import type { NfsAllowList } from '../config/settings.js';
 import { OperatorError } from '../errors.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -51,10 +51,18 @@ export interface Plan {
  * Whether the Gaim may act at all: a Gaim naming an NFS share the platform did not allow, a second
  * Gaim in a namespace, or a Gaim naming another Gaim's share is refused (terminally) and touches nothing.
  */
-export function admit(gaim: Gaim, observed: Observed, allowed: NfsAllowList): OperatorError | undefined {
+export function admit(gaim: Gaim, observed: Observed, allowed: NfsAllowList, storeRepositories: readonly string[] = DEFAULT_STORE_REPOSITORIES): OperatorError | undefined {
   const shareRefused = shareRefusal(gaim, allowed);
   if (shareRefused !== undefined) {
     return new OperatorError('validation', `${Message.useShare}: ${shareRefused}`, { reason: Reason.ShareNotAllowed });
+  }
+  // A store image from a repository the platform did not allow (GAIM_STORE_IMAGE_REPOSITORIES; the
+  // chart's admission policy would refuse the operator its StatefulSet anyway).
+  for (const store of ['mongodb', 'redis'] as const) {
+    const image = gaim.spec[store].image;
+    if (gaim.spec[store].enabled && image !== undefined && !fromRepositories(image, storeRepositories)) {
+      return new OperatorError('validation', `${Message.useImage(image)}: spec.${store}.image is not from an allowed repository (GAIM_STORE_IMAGE_REPOSITORIES: ${storeRepositories.join(', ')})`, { reason: Reason.ImageNotAllowed });
+    }
   }
   if (observed.namespaceOwner !== gaim.metadata.name) {
     return new OperatorError('conflict', Message.namespaceTaken(gaim.metadata.namespace, observed.namespaceOwner), { reason: Reason.NamespaceConflict });

@@ -169,7 +169,7 @@ describe('the store pods, as the official images run them', () => {
   it('takes the startup budget\'s base from the settings, in whole probe periods', () => {
     expect(startupBudgetSeconds('10Gi', 20)).toBe(80);
     expect(startupBudgetSeconds('2Gi', 15)).toBe(30); // 15 + 12 = 27, rounded up to the 10 s probe period
-    const probe = container(byKind(desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops', { images: PINNED_IMAGES, startupBaseSeconds: 20 }), 'StatefulSet', 'marvin-mongodb')[0])?.['startupProbe'] as { periodSeconds: number; failureThreshold: number };
+    const probe = container(byKind(desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops', { images: PINNED_IMAGES, startupBaseSeconds: 20, operatorPods: {} }), 'StatefulSet', 'marvin-mongodb')[0])?.['startupProbe'] as { periodSeconds: number; failureThreshold: number };
     expect(probe.periodSeconds * probe.failureThreshold).toBe(80);
   });
 
@@ -224,6 +224,16 @@ describe('the store pods, as the official images run them', () => {
     const policy = byKind(objects(), 'NetworkPolicy')[0]?.['spec'] as Record<string, unknown>;
     expect(policy['policyTypes']).toEqual(['Ingress', 'Egress']);
     expect(policy['egress']).toEqual([]);
+  });
+
+  it('admits the Gaim\'s own namespace and the operator\'s pods — not every pod of the operator\'s namespace', () => {
+    const form = { images: PINNED_IMAGES, startupBaseSeconds: 300, operatorPods: { 'app.kubernetes.io/name': 'gaim-operator', 'app.kubernetes.io/instance': 'prod' } };
+    const policy = byKind(desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'gaim-system', form), 'NetworkPolicy')[0]?.['spec'] as { ingress: { from: unknown[] }[] };
+    // One peer with both selectors: a pod must be in the operator's namespace AND carry the operator's labels.
+    expect(policy.ingress[0]?.from).toEqual([
+      { podSelector: {} },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'gaim-system' } }, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'gaim-operator', 'app.kubernetes.io/instance': 'prod' } } },
+    ]);
   });
 
   it('publishes connection details an app can use verbatim: authSource=admin for the app user', () => {

@@ -31,7 +31,7 @@ export function desiredObjects(gaim: Gaim, sizes: TierSizes, current: CurrentSiz
     ...(gaim.spec.mongodb.enabled ? mongodbObjects(gaim, sizes.mongodb, current.mongodbClaim, storeImage('mongodb', gaim.spec.mongodb.image, form.images), form.startupBaseSeconds) : []),
     ...(gaim.spec.redis.enabled ? redisObjects(gaim, sizes.redis, current.redisClaim, storeImage('redis', gaim.spec.redis.image, form.images)) : []),
     connectionsConfigMap(gaim),
-    storesNetworkPolicy(gaim, operatorNamespace),
+    storesNetworkPolicy(gaim, operatorNamespace, form.operatorPods),
   ];
 }
 

@@ -6,14 +6,15 @@ import { objectNames, ownedMeta } from './meta.js';
 import { REDIS_PORT } from './redis.js';
 
 /**
- * Only pods of the Gaim's own namespace, and the operator's namespace (for seeding), may reach the
- * GAIM's MongoDB and Redis; the stores themselves reach nothing (they call no one, so a store taken
- * over cannot be used to reach further).
+ * Only pods of the Gaim's own namespace, and the operator's own pods (seeding, probes, backups) — not
+ * any other pod of the operator's namespace — may reach the GAIM's MongoDB and Redis: one peer that
+ * selects both the namespace and the pods' labels (both must match). The stores themselves reach
+ * nothing (they call no one, so a store taken over cannot be used to reach further).
  */
-export function storesNetworkPolicy(gaim: Gaim, operatorNamespace: string): KubeObject {
+export function storesNetworkPolicy(gaim: Gaim, operatorNamespace: string, operatorPods: Readonly<Record<string, string>>): KubeObject {
   const from = [
     { podSelector: {} },
-    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': operatorNamespace } } },
+    { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': operatorNamespace } }, podSelector: { matchLabels: { ...operatorPods } } },
   ];
   return {
     apiVersion: 'networking.k8s.io/v1',

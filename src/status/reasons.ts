@@ -64,6 +64,7 @@ export const Reason = {
   RestoreSourceNotReady: 'RestoreSourceNotReady',
   RestoreSourceMismatch: 'RestoreSourceMismatch',
   RestoreNotAllowed: 'RestoreNotAllowed',
+  ImageNotAllowed: 'ImageNotAllowed',
   Restoring: 'Restoring',
   RestoreIncomplete: 'RestoreIncomplete',
   Restored: 'Restored',

@@ -11,7 +11,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS } from '../stack/stack.js';
+import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, STACK_OPERATOR_IMAGE, STACK_STORE_REPOSITORIES } from '../stack/stack.js';
 import { kubectl } from '../support/crd.js';
 import { createGaim, createGaimOnBlockedShare } from '../support/gaims.js';
 import { condition, isSynced, waitForGaim } from '../support/operator.js';
@@ -113,8 +113,11 @@ describe('helm chart', () => {
     beforeAll(async () => {
       releaseNs = await createNamespace('gaim-system');
       const installed = await helm('install', 'gaim', chart, '-n', releaseNs, '--set', 'crds.install=false', '--set', 'replicaCount=1', '--wait=false',
-        // The static NFS shares the stack's operators allow: their PersistentVolume rights come with them.
-        '--set', `operator.nfs.servers={${STACK_NFS_SERVERS.join(',')}}`, '--set', `operator.nfs.pathTemplate=${STACK_NFS_PATH_TEMPLATE}`);
+        // The static NFS shares the stack's operators allow: their PersistentVolume rights come with them;
+        // the operator's image and store images as the stack runs them: its admission policy allows them.
+        '--set', `operator.nfs.servers={${STACK_NFS_SERVERS.join(',')}}`, '--set', `operator.nfs.pathTemplate=${STACK_NFS_PATH_TEMPLATE}`,
+        '--set', `image.repository=${STACK_OPERATOR_IMAGE.split(':')[0] ?? ''}`, '--set', `image.tag=${STACK_OPERATOR_IMAGE.split(':')[1] ?? ''}`,
+        '--set', `operator.images.allowedRepositories={${STACK_STORE_REPOSITORIES.join(',')}}`);
       expect(installed.output).toContain('STATUS: deployed');
       account = 'gaim-gaim-operator';
     });
@@ -207,6 +210,27 @@ describe('helm chart', () => {
       expect(granted.filter((g) => !usedVerbs.has(g) && notRequests[g] === undefined), 'granted and never used').toEqual([]);
       expect([...usedVerbs].filter((u) => !granted.includes(u)), 'used and not granted').toEqual([]);
     }, 600_000);
+
+    it('lets a namespace\'s editors apply Gaims and GaimBackups and its viewers read them, through the built-in roles; neither reaches the catalog', async () => {
+      const ns = await createNamespace('users');
+      for (const [user, role] of [['alice', 'edit'], ['bob', 'view']] as const) {
+        const bound = await kubectl(['create', 'rolebinding', `${user}-${role}`, `--clusterrole=${role}`, `--user=${user}`, '-n', ns]);
+        expect(bound.ok, bound.output).toBe(true);
+      }
+      const can = async (user: string, verb: string, resource: string, namespaced = true) =>
+        (await kubectl(['auth', 'can-i', verb, resource, '--as', user, ...(namespaced ? ['-n', ns] : [])])).output.trim();
+      // The clusterrole-aggregation controller folds gaim-edit and gaim-view into the built-in roles.
+      await eventually('gaim-edit to be aggregated into edit', async () => ((await can('alice', 'create', 'gaims.gaim.livingcontent.io')) === 'yes' ? true : undefined));
+      expect(await can('alice', 'create', 'gaimbackups.gaim.livingcontent.io')).toBe('yes');
+      expect(await can('alice', 'delete', 'gaims.gaim.livingcontent.io')).toBe('yes');
+      expect(await can('bob', 'list', 'gaims.gaim.livingcontent.io')).toBe('yes');
+      expect(await can('bob', 'get', 'gaimbackups.gaim.livingcontent.io')).toBe('yes');
+      expect(await can('bob', 'create', 'gaims.gaim.livingcontent.io')).toBe('no');
+      expect(await can('alice', 'patch', 'gaims.gaim.livingcontent.io/status')).toBe('no');
+      for (const user of ['alice', 'bob']) expect(await can(user, 'list', 'gaimbackuprecords.gaim.livingcontent.io', false)).toBe('no');
+      // Only what the chart's roles add: gaim-view grants no Secret (the built-in view grants none either).
+      expect(await can('bob', 'get', 'secrets')).toBe('no');
+    });
 
     it('has teeth: without one needed verb the reconcile fails with a Forbidden that names it', async () => {
       const role = await suite.client.get<KubeObject & { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }>(Resources.clusterRole, 'gaim-gaim-operator');
