@@ -80,7 +80,18 @@ bin/node:
 tools: ## Build or link every pinned tool into ./bin (cached in ~/.cache/gaim-operator).
 	hack/tools/install.sh node redis-server lua kube kwok ferretdb helm snapshot
 
-IMG ?= ghcr.io/livingcontent/gaim-operator:$(shell node -p "require('./package.json').version")
+VERSION := $(shell node -p "require('./package.json').version")
+IMG ?= ghcr.io/livingcontent/gaim-operator:$(VERSION)
+
+.PHONY: sbom
+sbom: deps ## Write the image's npm dependencies as a CycloneDX SBOM: dist/gaim-operator-$(VERSION).sbom.cdx.json.
+	mkdir -p dist
+	npm sbom --sbom-format cyclonedx --omit dev --package-lock-only > dist/gaim-operator-$(VERSION).sbom.cdx.json
+	@echo "wrote dist/gaim-operator-$(VERSION).sbom.cdx.json"
+
+.PHONY: release
+release: tools sbom ## Package the chart with its SBOM beside it in dist/ (push the image first; pin it with image.digest).
+	helm package helm/gaim-operator -d dist
 
 .PHONY: docker-build
 docker-build: ## Build the container image with Docker (needs a Docker engine).

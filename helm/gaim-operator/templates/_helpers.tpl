@@ -25,3 +25,30 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- define "gaim-operator.image" -}}
 {{- if .Values.image.digest -}}{{ .Values.image.repository }}@{{ .Values.image.digest }}{{- else -}}{{ .Values.image.repository }}:{{ default .Chart.AppVersion .Values.image.tag }}{{- end -}}
 {{- end -}}
+
+{{- /* The head of one of the operator's admission policies: bound to its ServiceAccount only. */}}
+{{- define "gaim-operator.policyHead" }}
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: {{ .name }}
+  labels: {{- .labels | nindent 4 }}
+spec:
+  failurePolicy: Fail
+  matchConditions:
+    - name: only-the-operator
+      expression: request.userInfo.username == {{ .sa | quote }}
+{{- end }}
+
+{{- /* The binding of one of them: refusals deny. */}}
+{{- define "gaim-operator.policyBinding" }}
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata:
+  name: {{ .name }}
+  labels: {{- .labels | nindent 4 }}
+spec:
+  policyName: {{ .name }}
+  validationActions: [Deny]
+{{- end }}
