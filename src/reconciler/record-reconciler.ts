@@ -94,10 +94,11 @@ export class RecordReconciler implements Reconciler {
     const finalizers = record.metadata.finalizers ?? [];
     if (!finalizers.includes(RECORD_FINALIZER)) return done();
     if (record.spec.deletionPolicy === 'Delete') {
-      // The record is the backup: its GaimBackup, still there, goes too (its VolumeSnapshots with it).
+      // A completed backup's record is the backup: its GaimBackup, still there, goes too (its
+      // VolumeSnapshots with it). Not an unfinished one's: a Failed GaimBackup stays as evidence.
       const { namespace, backup } = record.spec.source;
       const owner = this.deps.caches.get<KubeObject>(Resources.gaimBackup, `${namespace}/${backup}`);
-      if (owner !== undefined && owner.metadata?.deletionTimestamp === undefined && record.spec.source.cluster === this.deps.clusterName) {
+      if (record.status?.phase === 'Completed' && owner !== undefined && owner.metadata?.deletionTimestamp === undefined && record.spec.source.cluster === this.deps.clusterName) {
         await this.deps.client.delete(Resources.gaimBackup, backup, namespace, { signal: context.signal }).catch(ignoreNotFound(Message.deleteBackup(backup)));
       }
       const left: string[] = [];

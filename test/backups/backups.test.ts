@@ -177,6 +177,17 @@ describe('backups and restore', () => {
     for (const resource of [Resources.persistentVolumeClaim, Resources.secret, Resources.volumeSnapshot, Resources.statefulSet] as const) {
       expect((await suite.client.list(resource, { namespace: thief })).items.filter((o) => o.metadata?.name?.startsWith('own') === true || o.metadata?.name?.startsWith('data-own') === true).map((o) => o.metadata?.name), resource.plural).toEqual([]);
     }
+
+    // A platform administrator deletes the backup from the catalog: the record goes, and with it the
+    // GaimBackup it records and its snapshots.
+    const record = await suite.client.get<KubeObject & { spec: { snapshots?: { volumeSnapshotContent?: string }[] } }>(Resources.gaimBackupRecord, `${ns}.own-1`);
+    await suite.client.delete(Resources.gaimBackupRecord, `${ns}.own-1`);
+    await eventually('the backup, its record and its snapshot contents to be gone', async () => {
+      const backup = await suite.client.get(Resources.gaimBackup, 'own-1', ns).then(() => true, () => false);
+      const recorded = await suite.client.get(Resources.gaimBackupRecord, `${ns}.own-1`).then(() => true, () => false);
+      const contents = await Promise.all((record.spec.snapshots ?? []).map((c) => suite.client.get(Resources.volumeSnapshotContent, c.volumeSnapshotContent ?? '').then(() => true, () => false)));
+      return !backup && !recorded && contents.every((c) => !c) ? true : undefined;
+    }, 60_000);
   }, 400_000);
 
   it('takes a backup every minute on a schedule and keeps exactly `keep` Completed ones', async () => {
@@ -283,6 +294,7 @@ describe('backups and restore', () => {
       const unready = await suite.client.get(Resources.volumeSnapshot, 'silent-1-redis', ns).then(() => true, () => false);
       return !record && !unready ? true : undefined;
     });
+    expect((await suite.client.get<Backup>(Resources.gaimBackup, 'silent-1', ns)).status?.phase, 'the Failed backup stays as evidence').toBe('Failed');
 
     await suite.client.create(Resources.gaimBackup, backupObject(ms, 'partial-1', 'partial'));
     const partial = await waitFor(ms, 'partial-1', 'Completed');

@@ -218,7 +218,9 @@ describe('helm chart', () => {
         expect(bound.ok, bound.output).toBe(true);
       }
       const can = async (user: string, verb: string, resource: string, namespaced = true, subresource?: string) =>
-        (await kubectl(['auth', 'can-i', verb, resource, '--as', user, ...(namespaced ? ['-n', ns] : []), ...(subresource === undefined ? [] : [`--subresource=${subresource}`])])).output.trim();
+        (await kubectl(['auth', 'can-i', verb, resource, '--as', user, ...(namespaced ? ['-n', ns] : []), ...(subresource === undefined ? [] : [`--subresource=${subresource}`])])).output.trim().split('\n')[0] ?? '';
+      // (The answer is stdout's one line; kubectl's warnings, such as a cluster-scoped resource asked
+      // with a namespace from the kubeconfig, follow it on stderr.)
       // The clusterrole-aggregation controller folds gaim-edit and gaim-view into the built-in roles.
       await eventually('gaim-edit to be aggregated into edit', async () => ((await can('alice', 'create', 'gaims.gaim.livingcontent.io')) === 'yes' ? true : undefined));
       expect(await can('alice', 'create', 'gaimbackups.gaim.livingcontent.io')).toBe('yes');
