@@ -1,7 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { testStackCount } from './test/stack/test-stacks.js';
 
 // Two projects, one runner: unit tests sit beside the code they prove and need nothing running;
-// integration tests in test/ run against the real local stack, which the global setup starts once.
+// integration tests in test/ run against real local stacks, which the global setup starts once.
 export default defineConfig({
   test: {
     projects: [
@@ -22,8 +23,8 @@ export default defineConfig({
           globalSetup: ['test/stack/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
-          // One file at a time shares the stack without tests stepping on each other's namespaces.
-          fileParallelism: false,
+          // One file per stack at a time: as many files side by side as the global setup starts stacks.
+          maxWorkers: testStackCount(),
         },
       },
     ],

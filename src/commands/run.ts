@@ -1,6 +1,7 @@
 // `gaim-operator run`: settings, logging, Firestore and the Gaim reconciler wired onto the engine.
 import { parseSettings, SettingsError } from '../config/settings.js';
 import { connectFirestore } from '../firestore/client.js';
+import { LeaseNamespaceMissing } from '../controller/leader-election.js';
 import { createLogger } from '../observability/logger.js';
 import type { Caches } from '../controller/manager.js';
 import { backupController, FIELD_MANAGER, gaimController, operatorWatches, recordController, runOperator } from '../operator.js';
@@ -62,6 +63,10 @@ export async function run(): Promise<number> {
     log.info({ reason }, 'stopped');
     return reason === 'lost-leadership' ? 1 : 0;
   } catch (error: unknown) {
+    if (error instanceof LeaseNamespaceMissing) {
+      console.error(`gaim-operator: ${error.message}`);
+      return 1;
+    }
     log.fatal({ err: error }, 'gaim-operator failed');
     return 1;
   }

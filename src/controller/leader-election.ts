@@ -102,7 +102,11 @@ export class LeaderElector {
         if (!isNotFound(error)) throw error;
         this.#lease = await this.client.create<Lease>(Resources.lease, {
           apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace }, spec: { ...spec(), leaseTransitions: 0 },
-        }, signal);
+        }, signal).catch((created: unknown) => {
+          // Not found on create: the namespace itself is missing (run out of cluster, without the
+          // chart). No retry creates it; say which setting names it, once.
+          throw isNotFound(created) ? new LeaseNamespaceMissing(namespace) : created;
+        });
         return true;
       }
       const holder = current.spec?.holderIdentity ?? '';
@@ -116,6 +120,7 @@ export class LeaderElector {
       this.#lease = await this.#replace({ ...current, spec: spec(current.spec) }, signal);
       return true;
     } catch (error: unknown) {
+      if (error instanceof LeaseNamespaceMissing) throw error;
       if (!isConflict(error)) this.log.warn({ err: error }, 'cannot acquire or renew the leader lease');
       return false;
     }
@@ -137,5 +142,13 @@ export class LeaderElector {
     } catch (error: unknown) {
       this.log.warn({ err: error }, 'cannot release the leader lease; it expires on its own');
     }
+  }
+}
+
+/** The leader Lease's namespace does not exist: a setting to fix, not a fault to retry. */
+export class LeaseNamespaceMissing extends Error {
+  override name = 'LeaseNamespaceMissing';
+  constructor(readonly namespace: string) {
+    super(`the leader Lease's namespace "${namespace}" does not exist: set GAIM_LEASE_NAMESPACE (or POD_NAMESPACE) to an existing namespace, or GAIM_LEADER_ELECT=false to run without election`);
   }
 }

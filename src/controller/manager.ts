@@ -104,6 +104,7 @@ export class Manager {
     this.#controllers = options.controllers.map((spec) => {
       metrics.maxConcurrent.set({ controller: spec.name }, spec.workers);
       metrics.activeWorkers.set({ controller: spec.name }, 0);
+      metrics.initController(spec.name);
       return {
         spec,
         queue: new WorkQueue({ backoff: settings.backoff, retryQps: settings.retryQps, retryBurst: settings.retryBurst, metrics: metrics.queue(spec.name) }),

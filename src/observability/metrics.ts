@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { RequestObserver } from '../kube/client.js';
+import { ERROR_TYPES } from '../errors.js';
 
 /** Hooks for the workqueue_* metrics, called by the controller's work queue. */
 export interface QueueMetrics {
@@ -68,6 +69,23 @@ export class Metrics {
 
   #queueGauge(name: string, help: string): Gauge<'namespace' | 'gaim' | 'env'> {
     return new Gauge({ name, help, labelNames: ['namespace', 'gaim', 'env'] as const, registers: [this.registry] });
+  }
+
+  /**
+   * Every per-controller counter and gauge of controller `name`, at zero: as controller-runtime and
+   * client-go create theirs when a controller starts, so a healthy idle operator reads 0 where a
+   * `rate()` alert would otherwise read "no data" until a first event.
+   */
+  initController(name = CONTROLLER): void {
+    for (const result of ['success', 'error', 'requeue', 'requeue_after']) this.reconcileTotal.inc({ controller: name, result }, 0);
+    for (const errorType of ERROR_TYPES) {
+      this.reconcileErrors.inc({ controller: name, error_type: errorType }, 0);
+      this.terminalErrors.inc({ controller: name, error_type: errorType }, 0);
+    }
+    const labels = { name, controller: name };
+    this.queueDepth.set(labels, 0);
+    this.queueAdds.inc(labels, 0);
+    this.queueRetries.inc(labels, 0);
   }
 
   /** The work queue of controller `name` (its queue has the controller's name, as in controller-runtime). */

@@ -190,6 +190,13 @@ describe('controller engine', () => {
     expect((await operator.exited).code).toBe(1);
     expect(operator.stderr).toEqual(['gaim-operator: invalid setting GAIM_WORKERS="many": expected an integer from 1 to 64']);
   });
+
+  it('stops start-up with one line naming the Lease namespace setting when that namespace does not exist', async () => {
+    // As `make run` against a cluster without the chart: no gaim-system namespace to elect in.
+    const operator = await start({ GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAMESPACE: 'no-such-namespace', GAIM_WATCH_NAMESPACES: 'no-such-namespace' }, { script: 'src/main.ts', args: ['run'] });
+    expect((await operator.exited).code).toBe(1);
+    expect(operator.stderr).toEqual(['gaim-operator: the leader Lease\'s namespace "no-such-namespace" does not exist: set GAIM_LEASE_NAMESPACE (or POD_NAMESPACE) to an existing namespace, or GAIM_LEADER_ELECT=false to run without election']);
+  });
 });
 
 /** The most reconciles of one key that overlapped in time. */

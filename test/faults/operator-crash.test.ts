@@ -1,14 +1,14 @@
 // The operator itself dies: SIGKILLed in the middle of a reconcile and started again, and the leader of
 // two replicas killed while it works. Nothing may be lost or duplicated: credentials stay as first
 // generated, every object still belongs to its Gaim, the retry ledger carries on, and all converge.
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { Labels } from '../../src/kube/labels.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources, type Resource } from '../../src/kube/resources.js';
 import { createGaim } from '../support/gaims.js';
 import { metricValue, type OperatorProcess } from '../support/operator-process.js';
 import { isSynced, settlesQuietly, waitForGaim, type GaimObject } from '../support/operator.js';
-import { createNamespace, eventually, partitionStores } from '../support/stack.js';
+import { createNamespace, eventually, partitionStores, testStack } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 import { expectNoLeaks, Witness } from './witness.js';
 
@@ -102,7 +102,7 @@ describe('faults: the operator dies', () => {
   it('leader killed with two replicas running: the standby takes over and every Gaim converges once', async () => {
     const namespaces = await Promise.all(['lead-a', 'lead-b', 'lead-c'].map(async (p) => witness.namespace(await createNamespace(p))));
     // The Lease lives where the chart's Role lets the operator keep it: its own namespace.
-    const leaseNs = inject('operatorAccount').namespace;
+    const leaseNs = testStack().operatorAccount.namespace;
     const leaseName = `faults-${namespaces[0] ?? ''}`;
     const env = {
       GAIM_LEADER_ELECT: 'true', GAIM_LEASE_NAMESPACE: leaseNs, GAIM_LEASE_NAME: leaseName,

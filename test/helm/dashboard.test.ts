@@ -10,6 +10,9 @@ import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../stack/stack.js';
+import { startOperator } from '../support/operator.js';
+import { metricValue } from '../support/operator-process.js';
+import { createNamespace, eventually } from '../support/stack.js';
 
 const chart = join(repoRoot, 'helm', 'gaim-operator');
 const DASHBOARD_FILE = join(chart, 'dashboards', 'gaim-operator.json');
@@ -195,5 +198,30 @@ describe('monitoring shipped with the chart', () => {
     const rendered = await helmTemplate('serviceMonitor.enabled=true');
     const monitor = rendered.docs.find((d) => d.kind === 'ServiceMonitor') as (Doc & { spec: { endpoints: { honorLabels?: boolean }[] } }) | undefined;
     expect(monitor?.spec.endpoints[0]?.honorLabels).toBe(true);
+  });
+});
+
+describe('the operator\'s per-controller series', () => {
+  it('are there at zero before any event, so a rate() alert of a healthy idle operator reads 0, not "no data"', async () => {
+    // A namespace with nothing in it: no event ever reaches the operator's queues.
+    const operator = await startOperator(await createNamespace('idle-metrics'));
+    try {
+      await eventually('the operator to be ready', async () => ((await operator.readyz()) === 200 ? true : undefined));
+      const text = await operator.metrics();
+      // The backup catalog is cluster-scoped: earlier files' records may have reached its queue, so
+      // its series need only be there; the namespaced controllers' are exactly zero.
+      for (const controller of ['gaim', 'gaimbackup', 'gaimbackuprecord']) {
+        const expected = controller === 'gaimbackuprecord' ? expect.any(Number) as unknown : 0;
+        for (const result of ['success', 'error', 'requeue', 'requeue_after']) {
+          expect(metricValue(text, 'controller_runtime_reconcile_total', { controller, result }), `${controller} ${result}`).toEqual(expected);
+        }
+        expect(metricValue(text, 'controller_runtime_reconcile_errors_total', { controller, error_type: 'kubernetes' }), controller).toEqual(expected);
+        for (const name of ['workqueue_depth', 'workqueue_adds_total', 'workqueue_retries_total']) {
+          expect(metricValue(text, name, { name: controller }), `${name} ${controller}`).toEqual(expected);
+        }
+      }
+    } finally {
+      await operator.stop();
+    }
   });
 });

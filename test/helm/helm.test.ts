@@ -49,6 +49,17 @@ describe('helm chart', () => {
     expect(dryRun.output).toContain('clusterrole.rbac.authorization.k8s.io/gaim-gaim-operator serverside-applied (server dry run)');
   });
 
+  it('keeps one replica through a drain with two, and never blocks a drain with one', async () => {
+    const budget = async (replicas: number) => {
+      const rendered = await helm('template', 'gaim', chart, '--set', `replicaCount=${String(replicas)}`);
+      expect(rendered.ok, rendered.output).toBe(true);
+      return parseAllDocuments(rendered.output).map((d) => d.toJS() as { kind?: string; spec?: { minAvailable?: number } }).find((d) => d.kind === 'PodDisruptionBudget');
+    };
+    expect((await budget(2))?.spec?.minAvailable).toBe(1);
+    // minAvailable 1 of 1 would refuse every eviction: kubectl drain and GKE's node upgrades wait on it.
+    expect(await budget(1)).toBeUndefined();
+  });
+
   it('runs the operator pod under the restricted Pod Security standard', async () => {
     const ns = await createNamespace('helm-restricted');
     await suite.client.mergePatch(Resources.namespace, ns, undefined, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } });

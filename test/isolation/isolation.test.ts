@@ -2,7 +2,7 @@
 // reachable through a Gaim, and credentials never drift from the data. Each test has its negative
 // control: the allowed case works.
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { inClusterAccess } from '../../src/kube/access.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/errors.js';
@@ -12,7 +12,7 @@ import { expectNoLeaks, Witness } from '../faults/witness.js';
 import { installOperatorAccount } from '../stack/operator-account.js';
 import { createGaim, gaimStores } from '../support/gaims.js';
 import { condition, isSynced, reconcileCount, waitForGaim } from '../support/operator.js';
-import { createNamespace, eventually, stackEnv } from '../support/stack.js';
+import { createNamespace, eventually, stackEnv, testStack } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 import { stackVolumePath } from '../stack/provisioner.js';
 
@@ -76,7 +76,7 @@ describe('tenant isolation', () => {
     const elsewhere = await createNamespace('elsewhere');
     const release = `iso-${served.slice(-6)}`;
     const account = await installOperatorAccount(stackEnv(), stackEnv().STACK_DIR, {
-      release, namespace: inject('operatorAccount').namespace, set: [`operator.watchNamespaces={${served}}`],
+      release, namespace: testStack().operatorAccount.namespace, set: [`operator.watchNamespaces={${served}}`],
     });
     await witness.operator([served], { GAIM_SERVICE_ACCOUNT_DIR: account.dir });
     await createGaim(suite.client, served, 'scoped');

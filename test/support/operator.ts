@@ -3,8 +3,7 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { metricValue, OperatorProcess } from './operator-process.js';
 import { operatorEnvFor } from '../stack/stack.js';
-import { inject } from 'vitest';
-import { eventually, stackEnv } from './stack.js';
+import { eventually, stackEnv, testStack } from './stack.js';
 
 /**
  * The real operator (src/main.ts run), as it runs in a cluster: as the chart's ServiceAccount with
@@ -15,7 +14,7 @@ import { eventually, stackEnv } from './stack.js';
  */
 export function startOperator(namespaces = '', env: Record<string, string> = {}): Promise<OperatorProcess> {
   const stack = stackEnv();
-  const account = inject('operatorAccount');
+  const account = testStack().operatorAccount;
   return OperatorProcess.start({
     script: 'src/main.ts',
     args: ['run'],

@@ -2,11 +2,24 @@ import { randomBytes } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import type { TestStack } from '../stack/global-setup.js';
 import type { StackEnv } from '../stack/stack.js';
+
+/**
+ * This file's stack: the global setup starts one per worker, and vitest numbers the workers that run
+ * at once from 1 (VITEST_POOL_ID), so two files running side by side never share a stack.
+ */
+export function testStack(): TestStack {
+  const stacks = inject('stacks');
+  const pool = Number(process.env['VITEST_POOL_ID'] ?? '1');
+  const stack = stacks[(Math.max(pool, 1) - 1) % stacks.length];
+  if (stack === undefined) throw new Error('no local stack was provided: run the integration project, whose global setup starts it');
+  return stack;
+}
 
 /** The running stack's addresses, provided by the integration project's global setup. */
 export function stackEnv(): StackEnv {
-  return inject('stackEnv');
+  return testStack().env;
 }
 
 export function adminKubeConfig(): KubeConfig {
@@ -17,13 +30,13 @@ export function adminKubeConfig(): KubeConfig {
 
 /** Stops, starts or restarts a component of the stack (fault tests), through the stack's control API. */
 export async function stackComponent(name: string, action: 'stop' | 'start' | 'restart'): Promise<void> {
-  const response = await fetch(`${inject('stackControl')}/components/${name}/${action}`, { method: 'POST' });
+  const response = await fetch(`${testStack().control}/components/${name}/${action}`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot ${action} ${name}: ${await response.text()}`);
 }
 
 /** Compacts etcd to its current revision, so older resourceVersions answer 410 Gone. */
 export async function compactEtcd(): Promise<void> {
-  const response = await fetch(`${inject('stackControl')}/etcd/compact`, { method: 'POST' });
+  const response = await fetch(`${testStack().control}/etcd/compact`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot compact etcd: ${await response.text()}`);
 }
 
@@ -65,19 +78,19 @@ export async function createNamespace(prefix: string, podSecurity: 'baseline' | 
  */
 export async function partitionStores(kind: 'mongodb' | 'redis', action: 'cut' | 'heal', namespace?: string): Promise<void> {
   const query = namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`;
-  const response = await fetch(`${inject('stackControl')}/stores/${kind}/${action}${query}`, { method: 'POST' });
+  const response = await fetch(`${testStack().control}/stores/${kind}/${action}${query}`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot ${action} ${kind}: ${await response.text()}`);
 }
 
 /** Holds or releases a step of the resizes of a namespace's claims (the CSI resizer's, or the kubelet's file-system step). */
 export async function holdResizes(step: 'controller' | 'node', action: 'hold' | 'release', namespace: string): Promise<void> {
-  const response = await fetch(`${inject('stackControl')}/resizes/${step}/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
+  const response = await fetch(`${testStack().control}/resizes/${step}/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot ${action} ${step} resizes: ${await response.text()}`);
 }
 
 /** Holds or releases the snapshots of a namespace's claims (their CSI driver does not answer while held). */
 export async function holdSnapshots(action: 'hold' | 'release', namespace: string): Promise<void> {
-  const response = await fetch(`${inject('stackControl')}/snapshots/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
+  const response = await fetch(`${testStack().control}/snapshots/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot ${action} snapshots: ${await response.text()}`);
 }
 
