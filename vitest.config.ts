@@ -5,6 +5,7 @@ import { testStackCount } from './test/stack/test-stacks.js';
 // integration tests in test/ run against real local stacks, which the global setup starts once.
 export default defineConfig({
   test: {
+    reporters: ['default', './test/stack/slowest-reporter.ts'],
     projects: [
       {
         test: {

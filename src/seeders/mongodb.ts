@@ -7,6 +7,9 @@ import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
 import { Message } from '../messages.js';
 import { setFcvCommand } from '../resources/feature-compatibility.js';
 import { mongoUserCommands, type RotationState } from '../resources/rotation.js';
+import { type AdminCommand, type AppUserOutcome, appUserRole, runUserCommands, seedAppUser, userExists } from './mongodb-users.js';
+
+export type { AppUserOutcome } from './mongodb-users.js';
 
 /** Indexes that serve the data model's access patterns, named explicitly so they are recognised later. */
 export const MONGO_INDEXES: Readonly<Record<string, readonly { name: string; key: Record<string, 1 | -1> }[]>> = {
@@ -34,23 +37,6 @@ export interface MongoSeedReport {
   readonly appUser: AppUserOutcome;
 }
 
-/** `unsupported`: the server cannot create users with roles (FerretDB; some managed services). */
-export type AppUserOutcome = 'created' | 'granted' | 'exists' | 'unsupported';
-
-const role = (env: Environment) => ({ role: 'readWrite', db: databaseName(env) });
-
-/**
- * What the app user needs, from what usersInfo returned: to be created with readWrite on every
- * environment database, or granted the roles it lacks (an existing user keeps its password), or nothing.
- */
-export function appUserPlan(existingRoles: readonly { role: string; db: string }[] | undefined, environments: readonly Environment[]):
-  { readonly action: 'create' | 'grant' | 'none'; readonly roles: { role: string; db: string }[] } {
-  const wanted = environments.map(role);
-  if (existingRoles === undefined) return { action: 'create', roles: wanted };
-  const missing = wanted.filter((r) => !existingRoles.some((have) => have.role === r.role && have.db === r.db));
-  return missing.length === 0 ? { action: 'none', roles: [] } : { action: 'grant', roles: missing };
-}
-
 /**
  * Seeds each environment's database: collections and indexes when absent, and the application user
  * with readWrite on every environment database. Nothing existing is dropped, renamed or changed: an
@@ -62,7 +48,7 @@ export async function seedMongoDB(target: MongoTarget, environments: readonly En
   const report = { created: [] as string[], notes: [] as string[], appUser: 'exists' as AppUserOutcome };
   await withMongo(target, Message.seedMongoDB, signal, async (client) => {
     for (const env of environments) await seedDatabase(client.db(databaseName(env)), report);
-    report.appUser = await seedAppUser(client.db('admin'), environments, appUser);
+    report.appUser = await seedAppUser((command) => client.db('admin').command(command), environments, appUser);
   });
   return report;
 }
@@ -74,18 +60,10 @@ export async function seedMongoDB(target: MongoTarget, environments: readonly En
 export async function rotateAppUsers(target: MongoTarget, step: 'apply' | 'expire', state: RotationState, environments: readonly Environment[], signal?: AbortSignal): Promise<'done' | 'unsupported'> {
   let outcome: 'done' | 'unsupported' = 'done';
   await withMongo(target, Message.rotateCredentials('mongodb'), signal, async (client) => {
-    const admin = client.db('admin');
+    const admin: AdminCommand = (command) => client.db('admin').command(command);
     const pending = state.pending?.username;
-    const info = pending === undefined ? undefined : await admin.command({ usersInfo: { user: pending, db: 'admin' } }) as { users?: unknown[] };
-    for (const command of mongoUserCommands(step, state, (info?.users?.length ?? 0) > 0, environments.map(role))) {
-      try {
-        await admin.command(command);
-      } catch (error: unknown) {
-        if (isNotImplemented(error)) { outcome = 'unsupported'; return; }
-        if ('dropUser' in command && (error as { code?: unknown } | null)?.code === USER_NOT_FOUND) continue; // dropped before an interruption
-        throw error;
-      }
-    }
+    const pendingExists = pending === undefined ? false : await userExists(admin, pending);
+    outcome = await runUserCommands(admin, mongoUserCommands(step, state, pendingExists, environments.map(appUserRole)));
   });
   return outcome;
 }
@@ -168,9 +146,6 @@ async function withMongo(target: MongoTarget, what: string, signal: AbortSignal 
   }
 }
 
-/** MongoDB's UserNotFound. */
-const USER_NOT_FOUND = 11;
-
 async function seedDatabase(db: Db, report: { created: string[]; notes: string[] }): Promise<void> {
   const existing = new Set((await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name));
   for (const [collection, indexes] of Object.entries(MONGO_INDEXES)) {
@@ -193,34 +168,6 @@ async function seedDatabase(db: Db, report: { created: string[]; notes: string[]
       report.created.push(`${db.databaseName}.${collection}/${index.name}`);
     }
   }
-}
-
-async function seedAppUser(admin: Db, environments: readonly Environment[], { username, password }: { username: string; password: string }): Promise<AppUserOutcome> {
-  const info = await admin.command({ usersInfo: { user: username, db: 'admin' } }) as { users?: { roles?: { role: string; db: string }[] }[] };
-  const existing = info.users?.[0];
-  const plan = appUserPlan(existing === undefined ? undefined : existing.roles ?? [], environments);
-  try {
-    switch (plan.action) {
-      case 'create':
-        await admin.command({ createUser: username, pwd: password, roles: plan.roles });
-        return 'created';
-      case 'grant':
-        await admin.command({ grantRolesToUser: username, roles: plan.roles });
-        return 'granted';
-      case 'none':
-        return 'exists';
-    }
-  } catch (error: unknown) {
-    // FerretDB (the test stand-in for MongoDB) implements createUser only without roles. Real
-    // MongoDB never answers NotImplemented here.
-    if (isNotImplemented(error)) return 'unsupported';
-    throw error;
-  }
-}
-
-/** MongoDB's NotImplemented (code 238). */
-function isNotImplemented(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 238;
 }
 
 /** NotImplemented, CommandNotFound (59), InvalidOptions (72) or NoSuchKey (4): a server without that parameter. */
