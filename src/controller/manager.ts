@@ -327,6 +327,9 @@ export class Manager {
           }
           break;
       }
+      // One line per reconcile, at debug: what a test (or a person chasing a loop) counts per key;
+      // the metrics count per controller only (a series per Gaim would not scale).
+      log.debug({ controller: spec.name, key, result: result.kind, ...(result.kind === 'requeue' ? { afterMs: result.afterMs } : {}) }, 'reconciled');
       queue.done(key);
       metrics.activeWorkers.dec(labels);
       this.#inFlight -= 1;

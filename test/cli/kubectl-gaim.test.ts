@@ -106,7 +106,7 @@ describe('kubectl gaim', () => {
     for (const id of ['t1', 't2', 't3']) await redis.xadd(STREAM, '*', 'task_name', 'process_query', 'task_id', id, 'args', '{}', 'enqueued_at', new Date().toISOString());
     await redis.xadd(DLQ, '*', 'task_name', 'process_query', 'task_id', 't0', 'args', '{}', 'error', 'Tool execution timeout', 'timestamp', new Date().toISOString(), 'retry_count', '3');
     await waitForGaim(suite.client, ns, NAME, 'to have its queue figures sampled', (g) => queuesOf(g)?.find((q) => q.env === 'stage')?.length === 3, 60_000);
-    await settlesQuietly(operator);
+    await settlesQuietly(operator, [`${ns}/${NAME}`]);
     // From here the Gaim's status holds still: what the plugin prints can be compared with it.
     await operator.stop();
   });

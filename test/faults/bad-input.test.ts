@@ -75,7 +75,7 @@ describe('faults: bad input and bad timing', () => {
       const names = (await suite.client.list(Resources.statefulSet, { namespace: namespaces[i] ?? '' })).items.map((s) => s.metadata?.name);
       expect(names.sort()).toEqual([`ok${String(i)}-mongodb`, `ok${String(i)}-redis`]);
     }
-    await settlesQuietly(operator, 5000);
+    await settlesQuietly(operator, namespaces.flatMap((ns, i) => [`${ns}/ok${String(i)}`, ...(i < interlopers ? [`${ns}/zz${String(i)}`] : [])]), 5000);
     const later = await operator.metrics();
     expect(metricValue(later, 'workqueue_depth')).toBe(0);
     expect(metricValue(later, 'workqueue_retries_total') ?? 0).toBeLessThanOrEqual(2 * VALID);

@@ -137,7 +137,7 @@ describe('faults: the operator dies', () => {
     const lease = await suite.client.get<KubeObject & { spec: { holderIdentity?: string } }>(Resources.lease, leaseName, leaseNs);
     expect(lease.spec.holderIdentity).toBe(standby === replicas[0] ? 'replica-a' : 'replica-b');
     // Converged means quiet: no reconcile keeps going round.
-    await settlesQuietly(standby);
+    await settlesQuietly(standby, namespaces.map((ns, i) => `${ns}/lead${String(i)}`));
   });
 
   it('leaves no secret value in the operators\' logs, events or Gaim statuses', async () => {

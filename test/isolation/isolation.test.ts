@@ -61,9 +61,12 @@ describe('tenant isolation', () => {
     expect(await gone(Resources.persistentVolume, `gaim-${allowedNs}-honest-lancedb`)).toBe(false);
 
     // Many reconciles later: no retry counted, no volume, nothing made for a refused Gaim.
-    const before = await reconcileCount(operator);
+    const before = await Promise.all(refused.map(({ ns }) => reconcileCount(operator, `${ns}/grabby`)));
     for (const { ns } of refused) await suite.client.mergePatch(Resources.gaim, 'grabby', ns, { metadata: { annotations: { 'test/poke': '1' } } });
-    await eventually('a reconcile of each refused Gaim', async () => ((await reconcileCount(operator)) >= before + refused.length ? true : undefined));
+    await eventually('a reconcile of each refused Gaim', async () => {
+      const now = await Promise.all(refused.map(({ ns }) => reconcileCount(operator, `${ns}/grabby`)));
+      return now.every((count, i) => count > (before[i] ?? 0)) ? true : undefined;
+    });
     for (const { name, ns } of refused) {
       expect(await gone(Resources.persistentVolume, `gaim-${ns}-grabby-lancedb`), `${name}: no PersistentVolume`).toBe(true);
       expect((await suite.client.list(Resources.statefulSet, { namespace: ns })).items, `${name}: nothing made`).toEqual([]);
@@ -116,8 +119,8 @@ describe('tenant isolation', () => {
     expect(failed.status?.message).toContain(secretName);
     expect(failed.status?.message).toContain('docs/runbooks/credentials-missing.md');
     // More reconciles (retries): still no new Secret, and the data claim is the same one.
-    const reconciles = await reconcileCount(operator);
-    await eventually('two more reconciles', async () => ((await reconcileCount(operator)) >= reconciles + 2 ? true : undefined), 60_000);
+    const reconciles = await reconcileCount(operator, `${ns}/keeper`);
+    await eventually('two more reconciles of keeper', async () => ((await reconcileCount(operator, `${ns}/keeper`)) >= reconciles + 2 ? true : undefined), 60_000);
     expect(await gone(Resources.secret, secretName, ns)).toBe(true);
     expect((await suite.client.get<Claim>(Resources.persistentVolumeClaim, 'data-keeper-mongodb-0', ns)).metadata?.uid).toBe(claim.metadata?.uid);
 

@@ -49,14 +49,14 @@ describe('provisioning', () => {
     // One poke at a time, each waited for: pokes sent together reach the work queue while the key is
     // still queued or in flight and fold into one or two reconciles (CI saw fewer than three in 60 s).
     // The writes are read after the operator settles again, so a late reconcile's write is not missed.
-    await settlesQuietly(operator);
+    await settlesQuietly(operator, [`${ns}/marvin`]);
     const writes = await apiWrites(operator);
     for (let i = 0; i < 3; i++) {
-      const reconciles = await reconcileCount(operator);
+      const reconciles = await reconcileCount(operator, `${ns}/marvin`);
       await suite.client.mergePatch(Resources.gaim, 'marvin', ns, { metadata: { annotations: { 'test/poke': String(i) } } });
-      await eventually(`the reconcile of poke ${String(i + 1)}`, async () => ((await reconcileCount(operator)) > reconciles ? true : undefined));
+      await eventually(`the reconcile of poke ${String(i + 1)}`, async () => ((await reconcileCount(operator, `${ns}/marvin`)) > reconciles ? true : undefined));
     }
-    await settlesQuietly(operator);
+    await settlesQuietly(operator, [`${ns}/marvin`]);
     expect(await apiWrites(operator)).toBe(writes);
 
     // Drift: a deleted Service and a hand-edited StatefulSet come back.
@@ -92,11 +92,11 @@ describe('provisioning', () => {
     await operator.stop();
     operator = await suite.operator();
     const reconciles = await eventually('the new operator to reconcile', async () => {
-      const count = await reconcileCount(operator).catch(() => 0);
+      const count = await reconcileCount(operator, `${ns}/secrets`);
       return count > 0 ? count : undefined;
     });
     await suite.client.mergePatch(Resources.gaim, 'secrets', ns, { spec: { tier: 'large' } });
-    await eventually('a reconcile of the change', async () => ((await reconcileCount(operator)) > reconciles ? true : undefined));
+    await eventually('a reconcile of the change', async () => ((await reconcileCount(operator, `${ns}/secrets`)) > reconciles ? true : undefined));
     // Synced again at the new generation: the stores still accept the credentials generated first.
     await waitForGaim(suite.client, ns, 'secrets', 'to be Synced after the change', (g) => isSynced(g) && g.status?.observedGeneration === 2);
     const after = await Promise.all(['secrets-mongodb-credentials', 'secrets-redis-credentials'].map((n) => suite.client.get<Secret>(Resources.secret, n, ns)));
@@ -167,11 +167,11 @@ describe('provisioning', () => {
     const suspended = await waitForGaim(suite.client, ns, 'sleepy', 'to report suspension', (g) => condition(g, 'Ready')?.reason === 'Suspended');
     expect(condition(suspended, 'Ready')?.message).toContain('suspend');
     // The deleted Service is an owned object: its deletion, and the poke, each make a reconcile that must do nothing.
-    const reconciles = await reconcileCount(operator);
+    const reconciles = await reconcileCount(operator, `${ns}/sleepy`);
     await suite.client.delete(Resources.service, 'sleepy-redis', ns);
-    await eventually('the reconcile the deletion causes', async () => ((await reconcileCount(operator)) >= reconciles + 1 ? true : undefined));
+    await eventually('the reconcile the deletion causes', async () => ((await reconcileCount(operator, `${ns}/sleepy`)) >= reconciles + 1 ? true : undefined));
     await suite.client.mergePatch(Resources.gaim, 'sleepy', ns, { metadata: { annotations: { 'test/poke': '1' } } });
-    await eventually('the reconcile the poke causes', async () => ((await reconcileCount(operator)) >= reconciles + 2 ? true : undefined));
+    await eventually('the reconcile the poke causes', async () => ((await reconcileCount(operator, `${ns}/sleepy`)) >= reconciles + 2 ? true : undefined));
     expect(await exists(Resources.service, 'sleepy-redis', ns)).toBe(false);
     await suite.client.mergePatch(Resources.gaim, 'sleepy', ns, { spec: { suspend: false } });
     await eventually('the Service to come back after resuming', async () => ((await exists(Resources.service, 'sleepy-redis', ns)) ? true : undefined));

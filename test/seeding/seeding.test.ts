@@ -71,9 +71,9 @@ describe('seeding', () => {
     }
 
     // Unchanged: more reconciles, no new Job.
-    const reconciles = await reconcileCount(operator);
+    const reconciles = await reconcileCount(operator, `${ns}/eddie`);
     await suite.client.mergePatch(Resources.gaim, 'eddie', ns, { metadata: { annotations: { 'test/poke': '1' } } });
-    await eventually('another reconcile', async () => ((await reconcileCount(operator)) > reconciles ? true : undefined));
+    await eventually('another reconcile of eddie', async () => ((await reconcileCount(operator, `${ns}/eddie`)) > reconciles ? true : undefined));
     expect(await seedJobs(ns)).toHaveLength(1);
 
     // Adding an environment seeds it; the others keep what they have.

@@ -170,8 +170,8 @@ describe('sync status', () => {
     const gaimId = gaimIdOf(await createGaim(suite.client, ns, 'quiet'));
     await waitForGaim(suite.client, ns, 'quiet', 'to be Synced', isSynced);
     const before = await waitForDoc(gaimId, 'to be synced', (d) => d.sync_status === 'synced');
-    const reconciles = await reconcileCount(running);
-    await eventually('several resyncs', async () => ((await reconcileCount(running)) >= reconciles + 3 ? true : undefined), 30_000);
+    const reconciles = await reconcileCount(running, `${ns}/quiet`);
+    await eventually('several resyncs of quiet', async () => ((await reconcileCount(running, `${ns}/quiet`)) >= reconciles + 3 ? true : undefined), 30_000);
     const after = await doc(gaimId);
     expect(after?.updated_at?.toMillis()).toBe(before.updated_at?.toMillis());
   });

@@ -29,6 +29,8 @@ export function startOperator(namespaces = '', env: Record<string, string> = {})
       GAIM_LEADER_ELECT: 'false',
       GAIM_BACKOFF_BASE_MS: '200',
       GAIM_BACKOFF_CAP_MS: '5000',
+      // Its one debug line per reconcile is what reconcileCount(operator, key) counts.
+      GAIM_LOG_LEVEL: 'debug',
       ...env,
     },
   });
@@ -49,25 +51,37 @@ export async function apiWrites(operator: OperatorProcess): Promise<number> {
   return total;
 }
 
-export async function reconcileCount(operator: OperatorProcess): Promise<number> {
-  return metricValue(await operator.metrics(), 'controller_runtime_reconcile_total') ?? 0;
+/**
+ * Reconciles the operator ran: of one Gaim (`namespace/name`, from its per-reconcile debug line: a
+ * count no other namespace of the stack can move), or of every key of a controller (its metric).
+ */
+export async function reconcileCount(operator: OperatorProcess, key?: string, controller = 'gaim'): Promise<number> {
+  if (key !== undefined) return Promise.resolve(reconcilesOf(operator, [key], controller));
+  return metricValue(await operator.metrics(), 'controller_runtime_reconcile_total', { controller }) ?? 0;
+}
+
+/** Reconciles of the given keys, from the operator's per-reconcile debug lines. */
+export function reconcilesOf(operator: OperatorProcess, keys: readonly string[], controller = 'gaim'): number {
+  return operator.records.filter((r) => r['msg'] === 'reconciled' && r['controller'] === controller && keys.includes(String(r['key']))).length;
 }
 
 /**
- * Waits until the operator has settled: no API write (leases and events aside) over `quietMs`. Its
- * own last status write may trigger one more reconcile just after a test saw Synced, and on a loaded
- * machine a cache may still be catching up, so one window that moves is not a loop; an operator that
- * keeps writing never settles and times out. Writes, not reconciles, are counted: the operator
+ * Waits until the operator has settled: over one `quietMs` window, no API write (leases and events
+ * aside) and no reconcile of the Gaims `keys` names (`namespace/name`). Its own last status write may
+ * trigger one more reconcile just after a test saw Synced, and on a loaded machine a cache may still be
+ * catching up, so one window that moves is not a loop; an operator that keeps writing, or keeps
+ * requeueing a Gaim, never settles and times out. Reconciles are counted per Gaim: the operator
  * watches every namespace of a stack that earlier test files used, and their leftovers may still send
- * events (each a reconcile that finds nothing to do and writes nothing; in CI the reconcile count of
- * a lone Gaim's operator moved for 90 s while it wrote nothing new).
+ * events (each a reconcile that finds nothing to do and writes nothing).
  */
-export async function settlesQuietly(operator: OperatorProcess, quietMs = 3000, timeoutMs = 90_000): Promise<number> {
+export async function settlesQuietly(operator: OperatorProcess, keys: readonly string[], quietMs = 3000, timeoutMs = 90_000): Promise<number> {
+  // Counted from its debug lines: none for a Gaim it has reconciled means it logs at another level.
+  if (reconcilesOf(operator, keys) === 0) throw new Error(`no reconcile of ${keys.join(', ')} was logged: settlesQuietly needs the operator at GAIM_LOG_LEVEL=debug (startOperator's default), after the Gaims were reconciled`);
   try {
-    return await eventually(`the operator to stop writing (no write for ${String(quietMs / 1000)}s)`, async () => {
-      const before = await apiWrites(operator);
+    return await eventually(`the operator to settle (no write and no reconcile of ${keys.join(', ')} for ${String(quietMs / 1000)}s)`, async () => {
+      const [before, reconciles] = [await apiWrites(operator), reconcilesOf(operator, keys)];
       await new Promise((resolve) => setTimeout(resolve, quietMs));
-      return (await apiWrites(operator)) === before ? before : undefined;
+      return (await apiWrites(operator)) === before && reconcilesOf(operator, keys) === reconciles ? before : undefined;
     }, timeoutMs);
   } catch (error: unknown) {
     // What it kept doing: its last log lines, without the fields every line has.
