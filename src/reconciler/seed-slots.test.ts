@@ -65,8 +65,24 @@ describe('SeedSlots', () => {
     expect(slots.waiting()).toEqual([]);
   });
 
-  it('keeps a waiting Gaim in line across several of its rechecks', () => {
-    expect(LINE_EXPIRY_MS).toBeGreaterThanOrEqual(3 * SLOT_RECHECK_MS);
+  it('keeps a waiting Gaim in line, ahead of those that came later, for as long as it asks again every recheck', () => {
+    const { caches, byKey } = cache([job('a')]);
+    let now = 0;
+    const slots = new SeedSlots(1, caches, () => now);
+    expect(slots.tryAcquire('ns/patient', 'ns/patient-seed').granted).toBe(false);
+    // Ten rechecks, far longer than the line's expiry; a newcomer joins behind it halfway.
+    for (let recheck = 1; recheck <= 10; recheck++) {
+      now = recheck * SLOT_RECHECK_MS;
+      expect(slots.tryAcquire('ns/patient', 'ns/patient-seed').granted).toBe(false);
+      if (recheck >= 5) expect(slots.tryAcquire('ns/newcomer', 'ns/newcomer-seed').granted).toBe(false);
+    }
+    expect(now).toBeGreaterThan(2 * LINE_EXPIRY_MS);
+    expect(slots.waiting()).toEqual(['ns/patient', 'ns/newcomer']);
+    const a = byKey.get('ns/a') ?? job('a');
+    byKey.set('ns/a', job('a', 'Complete'));
+    expect(slots.wakeFor(ended(job('a', 'Complete'), a))).toEqual(['ns/patient']);
+    expect(slots.tryAcquire('ns/newcomer', 'ns/newcomer-seed').granted).toBe(false);
+    expect(slots.tryAcquire('ns/patient', 'ns/patient-seed').granted).toBe(true);
   });
 
   it('drops from the line a Gaim that stopped asking, so it cannot hold the slot of those behind it', () => {

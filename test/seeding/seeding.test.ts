@@ -11,7 +11,8 @@ import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { knowledgeSchema } from '../../src/seeders/lancedb.js';
 import { createGaim, gaimStores } from '../support/gaims.js';
-import { condition, isSynced, reconcileCount, waitForGaim, type GaimObject } from '../support/operator.js';
+import { condition, isSynced, reconcileCount, reconcilesOf, waitForGaim, type GaimObject } from '../support/operator.js';
+import { SLOT_RECHECK_MS } from '../../src/reconciler/seed-slots.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
@@ -120,7 +121,7 @@ describe('seeding', () => {
     // refuses the preparation step), so the line's order is the order the Gaims are created in.
     const holder = await createNamespace('seed-hold', 'restricted');
     const [first, next] = await Promise.all(['seed-first', 'seed-next'].map((prefix) => createNamespace(prefix)));
-    await suite.operator([holder, first ?? '', next ?? ''], { GAIM_MAX_CONCURRENT_SEEDS: '1' });
+    const operator = await suite.operator([holder, first ?? '', next ?? ''], { GAIM_MAX_CONCURRENT_SEEDS: '1' });
     await createGaim(suite.client, holder, 'holder');
     await eventually('the holder\'s seed Job, which holds the only slot', async () => ((await seedJobs(holder)).length > 0 ? true : undefined), 90_000);
     const waitsInLine = (g: GaimObject) => (condition(g, 'Seeded')?.message ?? '').includes('waiting for a seed slot');
@@ -134,11 +135,16 @@ describe('seeding', () => {
     // The slot frees. The suspended Gaim left the line when it was suspended, so the next one is woken
     // for it. Had it kept its place, it would be woken instead and not take the slot, and the next one,
     // asking again every minute, would be refused behind it until the line forgot it (four minutes).
+    // The slot frees just after the next Gaim asked again, so its own recheck is a minute away: only
+    // the wake can start its seed within a third of that.
+    const asked = reconcilesOf(operator, [`${next ?? ''}/queued`]);
+    await eventually('the next Gaim to ask again for a slot', async () => Promise.resolve(reconcilesOf(operator, [`${next ?? ''}/queued`]) > asked ? true : undefined), SLOT_RECHECK_MS + 30_000);
     const [held] = await seedJobs(holder);
     await suite.client.delete(Resources.job, held?.metadata?.name ?? '', holder, { propagationPolicy: 'Background' });
+    await eventually('the next Gaim\'s seed Job, woken for the freed slot', async () => ((await seedJobs(next ?? '')).length > 0 ? true : undefined), SLOT_RECHECK_MS / 3);
     await waitForGaim(suite.client, next ?? '', 'queued', 'to be seeded with the freed slot', isSynced, 100_000);
     expect(await seedJobs(first ?? '')).toEqual([]);
-  });
+  }, 480_000); // the sum of its waits' bounds, so the runner never cuts one short
 
   it('fails with errorType storage when the seed Job fails, leaves the table intact, and still seeds the other stores', async () => {
     const ns = await createNamespace('seed-bad');
