@@ -133,8 +133,12 @@ describe('controller engine', () => {
 
     leader.kill('SIGKILL');
     const killedAt = Date.now();
-    await eventually('the standby to lead and reconcile', async () =>
-      Promise.resolve(standby.starts(`${ns}/shared`).length > 0 || undefined), 60_000);
+    // Within the lease: the dead leader's 6 s run out, plus up to two of the standby's 1 s retries (one
+    // to see the last renewal, one to take the lease), plus 7 s for a loaded 2-core machine to start
+    // the reconcile. Not the minute a stuck election would also fit in.
+    const takeoverBoundMs = (6 + 2 * 1 + 7) * 1000;
+    await eventually('the standby to lead and reconcile within the lease', async () =>
+      Promise.resolve(standby.starts(`${ns}/shared`).length > 0 || undefined), takeoverBoundMs);
     // It waited for the dead leader's lease to run out: nothing of the standby's ran before the kill.
     expect(standby.starts().every((r) => r.at >= killedAt)).toBe(true);
     const held = await suite.client.get<KubeObject & { spec: { holderIdentity?: string } }>(Resources.lease, `leader-${ns}`, ns);
