@@ -51,12 +51,16 @@ export class Witness {
     await this.#gather(client);
   }
 
-  /** Every credential value seen (and the stack's own passwords), and every text to search. */
-  async collect(client: KubeClient): Promise<{ secrets: string[]; haystacks: Haystack[] }> {
+  /**
+   * Every credential value seen, and every text to search: `generated` are those the Gaims' Secrets
+   * hold (what the operator minted), `secrets` adds the stack's own passwords.
+   */
+  async collect(client: KubeClient): Promise<{ secrets: string[]; generated: string[]; haystacks: Haystack[] }> {
     await this.#gather(client);
+    const generated = [...this.#secrets];
     const env = stackEnv();
-    for (const url of [env.MONGODB_URL, env.REDIS_URL]) this.#secrets.add(decodeURIComponent(new URL(url).password));
-    return { secrets: [...this.#secrets], haystacks: [...this.#haystacks] };
+    const stack = [env.MONGODB_URL, env.REDIS_URL].map((url) => decodeURIComponent(new URL(url).password));
+    return { secrets: [...new Set([...generated, ...stack])], generated, haystacks: [...this.#haystacks] };
   }
 
   async #gather(client: KubeClient): Promise<void> {
@@ -103,12 +107,20 @@ export function findLeaks(secrets: readonly string[], haystacks: readonly Haysta
   return leaks;
 }
 
-/** The scan every fault file ends with; a planted leak first proves it would see one. */
+/**
+ * The scan every fault file ends with. It must have Gaims' own generated credentials to look for (not
+ * only the stack's passwords), and a generated one planted in a real haystack, verbatim and base64 as
+ * a log line or an event would carry it, must be found there first: the scan would see a leak.
+ */
 export async function expectNoLeaks(client: KubeClient, witness: Witness): Promise<void> {
-  const { secrets, haystacks } = await witness.collect(client);
-  expect(secrets.length).toBeGreaterThanOrEqual(1);
-  const planted = secrets[secrets.length - 1] ?? '';
-  expect(findLeaks(secrets, [{ where: 'planted', text: `{"msg":"connect","url":"mongodb://root:${planted}@db"}` }])).toHaveLength(1);
+  const { secrets, generated, haystacks } = await witness.collect(client);
+  expect(generated.length, 'credentials the operator generated for the Gaims under test').toBeGreaterThanOrEqual(2);
+  const planted = generated[0] ?? '';
+  const [hay] = haystacks;
+  expect(hay).toBeDefined();
+  const plantedIn = (text: string) => [{ where: hay?.where ?? '', text: `${hay?.text ?? ''}\n${text}` }];
+  expect(findLeaks(secrets, plantedIn(`{"msg":"connect","url":"mongodb://app:${planted}@db"}`)).map((l) => l.where)).toEqual([hay?.where]);
+  expect(findLeaks(secrets, plantedIn(`{"data":{"password":"${Buffer.from(planted).toString('base64')}"}}`)).map((l) => l.where)).toEqual([hay?.where]);
   expect(haystacks.reduce((n, h) => n + h.text.length, 0)).toBeGreaterThan(10_000);
   expect(findLeaks(secrets, haystacks)).toEqual([]);
 }
