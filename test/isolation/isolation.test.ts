@@ -7,7 +7,7 @@ import { inClusterAccess } from '../../src/kube/access.js';
 import { KubeClient } from '../../src/kube/client.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
-import { Resources } from '../../src/kube/resources.js';
+import { type Resource, Resources } from '../../src/kube/resources.js';
 import { expectNoLeaks, Witness } from '../faults/witness.js';
 import { installOperatorAccount } from '../stack/operator-account.js';
 import { createGaim, gaimStores } from '../support/gaims.js';
@@ -24,7 +24,7 @@ describe('tenant isolation', () => {
   const witness = new Witness();
   afterEach(async () => { await witness.stopAll(suite.client); });
 
-  const gone = async (resource: typeof Resources.persistentVolume, name: string, namespace?: string) =>
+  const gone = async (resource: Resource, name: string, namespace?: string) =>
     suite.client.get(resource, name, namespace).then(() => false, (error: unknown) => {
       if (error instanceof KubeApiError && error.status === 404) return true;
       throw error;
@@ -73,6 +73,34 @@ describe('tenant isolation', () => {
       expect((await suite.client.get<{ status?: { retryCount?: number } } & KubeObject>(Resources.gaim, 'grabby', ns)).status?.retryCount).toBe(0);
     }
   });
+
+  it('refuses a share another Gaim\'s kept volume still holds (ShareConflict, naming it), makes nothing on it, and takes it once the volume is gone', async () => {
+    const ns = witness.namespace(await createNamespace('share-kept'));
+    await witness.operator([ns]);
+    const share = { server: 'filestore.test', path: `/vol1/gaims/${ns}/lancedb` };
+    await createGaim(suite.client, ns, 'first', { lancedb: { storage: { nfs: share } } });
+    await waitForGaim(suite.client, ns, 'first', 'to be Synced on its share', isSynced, 120_000);
+    // Deleted with the default policy (Retain): its volume, and the data on the share, stay.
+    await suite.client.delete(Resources.gaim, 'first', ns);
+    await eventually('first to be gone', async () => ((await gone(Resources.gaim, 'first', ns)) ? true : undefined), 60_000);
+    expect(await gone(Resources.persistentVolume, `gaim-${ns}-first-lancedb`)).toBe(false);
+
+    await createGaim(suite.client, ns, 'second', { lancedb: { storage: { nfs: share } } });
+    const refused = await waitForGaim(suite.client, ns, 'second', 'to be refused the share first\'s volume holds', (g) => g.status?.syncStatus === 'Failed', 60_000);
+    expect(refused.status?.errorType).toBe('conflict');
+    expect(condition(refused, 'Ready')?.reason).toBe('ShareConflict');
+    expect(refused.status?.message).toBe(`cannot use the NFS share filestore.test:/vol1/gaims/${ns}/lancedb: it already backs Gaim ${ns}/first; one share per Gaim`);
+    expect(await gone(Resources.persistentVolume, `gaim-${ns}-second-lancedb`), 'no second volume on the same share').toBe(true);
+    expect((await suite.client.list(Resources.statefulSet, { namespace: ns })).items.map((o) => o.metadata?.name), 'nothing made for second').toEqual([]);
+
+    // A conflict is terminal: nothing is retried in a loop. The old Gaim's kept claim and volume are
+    // removed by a person, then asked to retry: the share is second's.
+    await suite.client.delete(Resources.persistentVolumeClaim, 'first-lancedb', ns);
+    await suite.client.delete(Resources.persistentVolume, `gaim-${ns}-first-lancedb`);
+    await eventually('first\'s volume to be gone', async () => ((await gone(Resources.persistentVolume, `gaim-${ns}-first-lancedb`)) ? true : undefined), 60_000);
+    await suite.client.mergePatch(Resources.gaim, 'second', ns, { metadata: { annotations: { 'gaim.livingcontent.io/retry-now': 'share-freed' } } });
+    await waitForGaim(suite.client, ns, 'second', 'to be Synced on the share once the old volume is gone', isSynced, 120_000);
+  }, 360_000);
 
   it('in namespaced mode reaches Synced with a Role per namespace, and cannot read a Secret anywhere else', async () => {
     const served = witness.namespace(await createNamespace('served'));
