@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           // Also the local stack's pure parts (test/stack/*.test.ts that need no stack).
-          include: ['src/**/*.test.ts', 'hack/**/*.test.ts', 'test/stack/kubelet.test.ts', 'test/stack/storage-classes.test.ts', 'test/stack/volume-ownership.test.ts', 'test/stack/store-runtime.test.ts'],
+          include: ['src/**/*.test.ts', 'hack/**/*.test.ts', 'test/stack/kubelet.test.ts', 'test/stack/storage-classes.test.ts', 'test/stack/volume-ownership.test.ts', 'test/stack/store-runtime.test.ts', 'test/support/eventually.test.ts'],
           environment: 'node',
         },
       },
@@ -19,7 +19,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/stack/kubelet.test.ts', 'test/stack/storage-classes.test.ts', 'test/stack/volume-ownership.test.ts', 'test/stack/store-runtime.test.ts'],
+          exclude: ['test/stack/kubelet.test.ts', 'test/stack/storage-classes.test.ts', 'test/stack/volume-ownership.test.ts', 'test/stack/store-runtime.test.ts', 'test/support/eventually.test.ts'],
           environment: 'node',
           globalSetup: ['test/stack/global-setup.ts'],
           testTimeout: 120_000,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { inject } from 'vitest';
+import { inject, type RunnerTestCase, TestRunner } from 'vitest';
 import type { TestStack } from '../stack/global-setup.js';
 import type { StackEnv } from '../stack/stack.js';
 
@@ -94,9 +94,15 @@ export async function holdSnapshots(action: 'hold' | 'release', namespace: strin
   if (!response.ok) throw new Error(`cannot ${action} snapshots: ${await response.text()}`);
 }
 
-/** Polls until `check` returns a value other than undefined, or fails naming what it waited for. */
+/**
+ * Polls until `check` returns a value other than undefined, or fails naming what it waited for. A
+ * wait never outlasts its test: it is cut to the time the test has left (less a margin), so a failure
+ * shows this wait's own message and last error, not the runner's bare "Test timed out".
+ */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  const limit = Math.min(timeoutMs, testTimeLeftMs() - TEST_END_MARGIN_MS);
+  const cut = limit < timeoutMs ? ` (cut from ${String(timeoutMs / 1000)}s to what its test had left: raise the test's timeout)` : '';
+  const deadline = Date.now() + limit;
   let lastError: unknown;
   for (;;) {
     try {
@@ -107,10 +113,20 @@ export async function eventually<T>(what: string, check: () => Promise<T | undef
     }
     if (Date.now() > deadline) {
       const detail = lastError instanceof Error ? `: ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${detail}`);
+      throw new Error(`timed out after ${String(Math.max(0, Math.round(limit / 1000)))}s${cut} waiting for ${what}${detail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/** Left for a failed wait to report before the runner's timeout. */
+const TEST_END_MARGIN_MS = 3000;
+
+/** What the running test has left of its timeout; unbounded outside a test (hooks, the global setup). */
+export function testTimeLeftMs(): number {
+  const test = TestRunner.getCurrentTest<RunnerTestCase | undefined>();
+  if (test === undefined || test.timeout <= 0) return Number.POSITIVE_INFINITY;
+  return test.timeout - (Date.now() - (test.result?.startTime ?? Date.now()));
 }
 
 /** The HTTP status of a failed Kubernetes API call. */
