@@ -77,7 +77,7 @@ describe('rotating credentials', () => {
     // FerretDB: no users with roles, so MongoDB's app user is not rotated, and the operator says so.
     expect(seen).toContain('CredentialsRotationUnsupported');
     expect(await secret(ns, 'rot-mongodb-credentials')).toEqual(before.mongodb);
-  });
+  }, 420_000); // the sum of its waits' bounds (Synced 120 s, a rotation, a restart, the grace period)
 
   it('finishes a rotation interrupted by SIGKILL, the Secret holding a password the store accepts at every step', async () => {
     const first = await suite.operator('', { GAIM_ROTATION_GRACE_SECONDS: '600' });

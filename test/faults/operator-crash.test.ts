@@ -97,7 +97,7 @@ describe('faults: the operator dies', () => {
     const doc = (await suite.firestore.doc(`gaims/${(whole.spec as { gaimId: string }).gaimId}`).get()).data();
     expect(doc).toMatchObject({ sync_status: 'synced', retry_count: 0, gaim_name: 'whole' });
     expect(metricValue(await operator.metrics(), 'workqueue_depth') ?? 0).toBeLessThanOrEqual(2);
-  });
+  }, 420_000); // the sum of its waits' bounds (two failures, a retry, two Synced)
 
   it('leader killed with two replicas running: the standby takes over and every Gaim converges once', async () => {
     const namespaces = await Promise.all(['lead-a', 'lead-b', 'lead-c'].map(async (p) => witness.namespace(await createNamespace(p))));

@@ -74,7 +74,7 @@ describe('day one on GKE', () => {
     const claim = await suite.client.get<Claim>(Resources.persistentVolumeClaim, 'marvin-lancedb', minimal?.ns ?? '');
     expect(claim.metadata?.annotations?.['volume.kubernetes.io/selected-node']).toBe('stack-node');
     expect(claim.status?.phase).toBe('Bound');
-  });
+  }, 780_000); // four samples, each given up to 180 s to be Synced
 
   it('keeps a store\'s users when its pod starts again on existing data, as the official image does', async () => {
     await suite.operator();

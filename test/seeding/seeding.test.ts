@@ -114,7 +114,7 @@ describe('seeding', () => {
     }, 180_000);
     expect(most).toBe(1);
     expect([...waitingMessages].some((m) => m.includes('(1 of GAIM_MAX_CONCURRENT_SEEDS=1 seed Jobs running)'))).toBe(true);
-  });
+  }, 240_000); // its wait for three seeds one at a time is 180 s, beyond the default 120 s
 
   it('wakes the next Gaim in line for a freed seed slot, not one suspended while it waited', async () => {
     // The only slot is held by a seed Job that gets no pod (its namespace enforces restricted, which
