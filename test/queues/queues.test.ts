@@ -76,6 +76,8 @@ describe('queue health', () => {
     // Two more deliveries each (as a worker that keeps crashing and re-claiming would).
     for (let round = 0; round < 2; round++) await redis.xclaim(STREAM, GROUP, 'worker-2', 0, ...ids);
 
+    // End to end, the kill lands wherever the operator is; that no kill point can lose or double a
+    // task is proven cut by cut in dead-letter-cut.test.ts.
     const first = await suite.operator('', { GAIM_QUEUE_SAMPLE_SECONDS: '1' });
     await eventually('the operator to have moved some', async () => ((await redis.xlen(DLQ)) > 0 ? true : undefined), 30_000);
     first.kill('SIGKILL');
