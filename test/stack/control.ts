@@ -4,8 +4,8 @@ import type { Component, Stack } from './stack.js';
 /**
  * A small HTTP API in the process that owns the stack, so tests in worker processes can stop and
  * start components (fault tests) and compact etcd:
- *   POST /components/<name>/stop | /start | /restart,  POST /etcd/compact,
- *   POST /stores/<mongodb|redis>/cut | /heal [?namespace=NS] (a partition between the operator and those stores)
+ *   POST /components/<name>/stop | /start | /restart | /pause | /resume (SIGSTOP / SIGCONT),  POST /etcd/compact,
+ *   POST /stores/<mongodb|redis>/cut | /silence | /heal [?namespace=NS] (connections refused, or accepted and never answered, between the operator and those stores)
  *   POST /resizes/<controller|node>/hold | /release ?namespace=NS (a slow resize, each step watchable)
  *   POST /snapshots/hold | /release ?namespace=NS (a slow snapshot driver for a namespace's claims)
  */
@@ -25,9 +25,10 @@ export async function startControlServer(stack: Stack): Promise<{ url: string; c
       action = verb === 'stop' ? stack.stopComponent(name)
         : verb === 'start' ? stack.startComponent(name)
           : verb === 'restart' ? stack.restartComponent(name)
-            : Promise.reject(new Error(`unknown action ${String(verb)}`));
-    } else if (parts[0] === 'stores' && parts.length === 3 && (parts[1] === 'mongodb' || parts[1] === 'redis') && (parts[2] === 'cut' || parts[2] === 'heal')) {
-      action = stack.partitionStores(parts[1], parts[2] === 'cut', url.searchParams.get('namespace') ?? undefined);
+            : verb === 'pause' || verb === 'resume' ? Promise.resolve().then(() => { stack.pauseComponent(name, verb === 'pause'); })
+              : Promise.reject(new Error(`unknown action ${String(verb)}`));
+    } else if (parts[0] === 'stores' && parts.length === 3 && (parts[1] === 'mongodb' || parts[1] === 'redis') && (parts[2] === 'cut' || parts[2] === 'silence' || parts[2] === 'heal')) {
+      action = stack.partitionStores(parts[1], parts[2], url.searchParams.get('namespace') ?? undefined);
     } else if (parts[0] === 'resizes' && parts.length === 3 && (parts[1] === 'controller' || parts[1] === 'node') && (parts[2] === 'hold' || parts[2] === 'release')) {
       const namespace = url.searchParams.get('namespace');
       if (namespace !== null) stack.holdResizes(parts[1], namespace, parts[2] === 'hold');

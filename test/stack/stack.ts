@@ -249,9 +249,12 @@ export class Stack {
     this.#snapshotter = undefined;
     await this.#kubelet?.stop().catch(() => undefined);
     this.#kubelet = undefined;
+    await this.#stores?.close().catch(() => undefined);
     await this.#client?.close().catch(() => undefined);
     this.#client = undefined;
     const running = [...this.#processes.values()].reverse();
+    // A component a failed test left paused would not see its SIGTERM.
+    for (const { pid } of running) if (pid !== undefined) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
     // Clients of the API server first, then the API server, then etcd.
     const [kubeClients, rest] = partition(running, (p) => !['kube-apiserver', 'etcd'].includes(p.name));
     await Promise.all(kubeClients.map((p) => p.stop()));
@@ -554,10 +557,21 @@ export class Stack {
     this.#snapshotter?.hold(namespace, held);
   }
 
-  /** Makes every store of a kind unreachable for the operator (a partition; its pods stay Ready), or reachable again. */
-  async partitionStores(kind: 'mongodb' | 'redis', cut: boolean, namespace?: string): Promise<void> {
+  /**
+   * Makes every store of a kind (or one namespace's) unreachable for the operator: `cut` refuses its
+   * connections, `silence` accepts them and never answers (a hung store); its pods stay Ready. `heal`
+   * makes it reachable again.
+   */
+  async partitionStores(kind: 'mongodb' | 'redis', mode: 'cut' | 'silence' | 'heal', namespace?: string): Promise<void> {
     if (this.#stores === undefined) throw new Error('stack: partitions need per-pod stores (pods: processes)');
-    await this.#stores.partition(kind, cut, namespace);
+    await this.#stores.partition(kind, mode, namespace);
+  }
+
+  /** Freezes a component (SIGSTOP: its connections are accepted by the kernel and never answered), or thaws it. */
+  pauseComponent(name: Component, paused: boolean): void {
+    const pid = this.#processes.get(name)?.pid;
+    if (pid === undefined) throw new Error(`stack: ${name} is not running`);
+    process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
   }
 
   async #startFerretDB(): Promise<void> {

@@ -18,6 +18,7 @@
 // (GAIM_STORE_ADDRESS_MAP), as it would resolve the Service's name in a cluster.
 import { access, chown, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServer, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { freePort } from './ports.js';
@@ -59,6 +60,9 @@ export class StoreRuntimes {
   readonly #running = new Map<string, RunningStore>();
   /** Cut off: `<kind>` for every store of a kind, `<kind>/<namespace>` for one namespace's. */
   readonly #partitioned = new Set<string>();
+  /** Silenced, scoped the same way: connections are accepted and never answered (a hung store, a black-holed route). */
+  readonly #silenced = new Set<string>();
+  #blackHole: Promise<{ port: number; server: Server; sockets: Set<Socket> }> | undefined;
   #writing = Promise.resolve();
 
   /** `bin`: where redis-server and ferretdb are, in a directory every user may traverse (they run as the pods' users). */
@@ -113,11 +117,29 @@ export class StoreRuntimes {
    * The operator cannot reach this kind of store any more (a network partition; the pods stay Ready,
    * as their kubelet still reaches them), or can again. Fault tests use it for store outages.
    */
-  async partition(kind: StoreKind, cut: boolean, namespace?: string): Promise<void> {
+  async partition(kind: StoreKind, mode: 'cut' | 'silence' | 'heal', namespace?: string): Promise<void> {
     const scope = namespace === undefined ? kind : `${kind}/${namespace}`;
-    if (cut) this.#partitioned.add(scope);
-    else this.#partitioned.delete(scope);
+    this.#partitioned.delete(scope);
+    this.#silenced.delete(scope);
+    if (mode === 'cut') this.#partitioned.add(scope);
+    if (mode === 'silence') {
+      this.#silenced.add(scope);
+      this.#blackHole ??= blackHole();
+      await this.#blackHole;
+    }
     await this.#writeMap();
+    // Healed: what the black hole holds is dropped, as a route coming back resets nothing but new connections see the store.
+    if (mode === 'heal' && this.#silenced.size === 0 && this.#blackHole !== undefined) {
+      for (const socket of (await this.#blackHole).sockets) socket.destroy();
+    }
+  }
+
+  /** Closes the black hole, if one was opened. */
+  async close(): Promise<void> {
+    const hole = await this.#blackHole;
+    if (hole === undefined) return;
+    for (const socket of hole.sockets) socket.destroy();
+    await new Promise<void>((resolve) => { hole.server.close(() => { resolve(); }); });
   }
 
   async #mongo(spec: StoreSpec, port: number, logFile: string, stateDir: string): Promise<ManagedProcess> {
@@ -155,9 +177,12 @@ export class StoreRuntimes {
   async #writeMap(): Promise<void> {
     const write = async () => {
       const map: Record<string, string> = {};
+      const hole = this.#silenced.size === 0 ? undefined : await this.#blackHole;
+      const scoped = (set: Set<string>, spec: StoreSpec) => set.has(spec.kind) || set.has(`${spec.kind}/${spec.namespace}`);
       for (const running of this.#running.values()) {
-        const cut = this.#partitioned.has(running.spec.kind) || this.#partitioned.has(`${running.spec.kind}/${running.spec.namespace}`);
-        map[running.spec.serviceAddress] = cut ? '127.0.0.1:1' : `127.0.0.1:${running.port}`;
+        const address = scoped(this.#partitioned, running.spec) ? '127.0.0.1:1'
+          : hole !== undefined && scoped(this.#silenced, running.spec) ? `127.0.0.1:${String(hole.port)}` : `127.0.0.1:${String(running.port)}`;
+        map[running.spec.serviceAddress] = address;
       }
       const temporary = `${this.options.addressMapFile}.${process.pid}.tmp`;
       await writeFile(temporary, JSON.stringify(map, null, 1));
@@ -184,4 +209,19 @@ export async function redisAnswers(at: { host: string; port: number; username?: 
   } finally {
     redis.disconnect();
   }
+}
+
+/** A TCP server that accepts every connection and never sends a byte: a store that hangs. */
+async function blackHole(): Promise<{ port: number; server: Server; sockets: Set<Socket> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('black hole has no port');
+  return { port: address.port, server, sockets };
 }

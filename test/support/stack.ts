@@ -29,7 +29,7 @@ export function adminKubeConfig(): KubeConfig {
 }
 
 /** Stops, starts or restarts a component of the stack (fault tests), through the stack's control API. */
-export async function stackComponent(name: string, action: 'stop' | 'start' | 'restart'): Promise<void> {
+export async function stackComponent(name: string, action: 'stop' | 'start' | 'restart' | 'pause' | 'resume'): Promise<void> {
   const response = await fetch(`${testStack().control}/components/${name}/${action}`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot ${action} ${name}: ${await response.text()}`);
 }
@@ -74,9 +74,10 @@ export async function createNamespace(prefix: string, podSecurity: 'baseline' | 
 
 /**
  * Cuts the operator off from every MongoDB or Redis of the stack, or those of one namespace (a
- * partition: their pods stay Ready, as their kubelet still reaches them), or heals it.
+ * partition: their pods stay Ready, as their kubelet still reaches them): `cut` refuses its
+ * connections, `silence` accepts them and never answers (a hung store); `heal` ends either.
  */
-export async function partitionStores(kind: 'mongodb' | 'redis', action: 'cut' | 'heal', namespace?: string): Promise<void> {
+export async function partitionStores(kind: 'mongodb' | 'redis', action: 'cut' | 'silence' | 'heal', namespace?: string): Promise<void> {
   const query = namespace === undefined ? '' : `?namespace=${encodeURIComponent(namespace)}`;
   const response = await fetch(`${testStack().control}/stores/${kind}/${action}${query}`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot ${action} ${kind}: ${await response.text()}`);
