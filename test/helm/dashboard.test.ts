@@ -8,10 +8,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../stack/stack.js';
 import { startOperator } from '../support/operator.js';
-import { metricValue } from '../support/operator-process.js';
+import { metricValue, type OperatorProcess } from '../support/operator-process.js';
 import { createNamespace, eventually } from '../support/stack.js';
 
 const chart = join(repoRoot, 'helm', 'gaim-operator');
@@ -37,18 +37,27 @@ async function helmTemplate(...set: string[]): Promise<{ ok: boolean; output: st
 }
 
 /**
- * Every metric src/observability/metrics.ts declares, as `new Gauge({ name: '…'` or through a helper
- * such as `this.#queueGauge('…'`; a histogram's series too (_bucket, _sum, _count).
+ * Every metric a running operator exports: the `# TYPE` lines of its /metrics (a labelled metric is
+ * declared there before its first series), a histogram's series too (_bucket, _sum, _count). One
+ * operator, on a namespace with nothing in it, serves the file.
  */
+let scraped: Promise<Set<string>> | undefined;
+let idleOperator: OperatorProcess | undefined;
 async function exportedMetrics(): Promise<Set<string>> {
-  const source = await readFile(join(repoRoot, 'src', 'observability', 'metrics.ts'), 'utf8');
-  const names = new Set<string>();
-  for (const [, name = ''] of source.matchAll(/(?:\bname: |Gauge\()'([a-zA-Z_:][a-zA-Z0-9_:]*)'/g)) names.add(name);
-  for (const [, name = ''] of source.matchAll(/new (?:Histogram|Summary)\(\{ name: '([a-zA-Z_:][a-zA-Z0-9_:]*)'/g)) {
-    for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
-  }
-  return names;
+  scraped ??= (async () => {
+    idleOperator = await startOperator(await createNamespace('scrape'));
+    const operator = idleOperator;
+    await eventually('the operator to be ready', async () => ((await operator.readyz()) === 200 ? true : undefined));
+    const names = new Set<string>();
+    for (const [, name = '', type = ''] of (await operator.metrics()).matchAll(/^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (\w+)$/gm)) {
+      names.add(name);
+      if (type === 'histogram' || type === 'summary') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+    }
+    return names;
+  })();
+  return scraped;
 }
+afterAll(async () => { await idleOperator?.stop(); });
 
 const PROMQL_KEYWORDS = new Set(['by', 'without', 'on', 'ignoring', 'group_left', 'group_right', 'and', 'or', 'unless', 'bool', 'offset', 'inf', 'nan']);
 
@@ -89,7 +98,7 @@ describe('monitoring shipped with the chart', () => {
     expect(metricNames('label_values(gaim_stream_length{job=~"$job"}, namespace)')).toEqual(['gaim_stream_length']);
   });
 
-  it('finds the operator\'s metrics in src/, the queue prober\'s among them', async () => {
+  it('finds the running operator\'s metrics on its /metrics, the queue prober\'s among them', async () => {
     const known = await exportedMetrics();
     for (const name of [...QUEUE_METRICS, 'controller_runtime_reconcile_total', 'controller_runtime_reconcile_time_seconds_bucket', 'rest_client_requests_total']) {
       expect(known.has(name), name).toBe(true);
@@ -142,7 +151,7 @@ describe('monitoring shipped with the chart', () => {
           const names = metricNames(target.expr ?? '');
           expect(names.length, `${panel.title ?? ''}: ${target.expr ?? ''}`).toBeGreaterThan(0);
           for (const name of names) {
-            expect(known.has(name), `${panel.title ?? ''} queries ${name}, which src/ does not export`).toBe(true);
+            expect(known.has(name), `${panel.title ?? ''} queries ${name}, which the operator does not export`).toBe(true);
             used.add(name);
           }
         }
@@ -179,7 +188,7 @@ describe('monitoring shipped with the chart', () => {
         expect(['critical', 'warning']).toContain(labels.severity);
         const names = metricNames(expr);
         expect(names.length, alert).toBeGreaterThan(0);
-        for (const name of names) expect(known.has(name), `${alert} queries ${name}, which src/ does not export`).toBe(true);
+        for (const name of names) expect(known.has(name), `${alert} queries ${name}, which the operator does not export`).toBe(true);
         // Each page names its alert, so a link that drifts to another page shows.
         expect(await readFile(join(repoRoot, 'docs', 'runbooks', page), 'utf8')).toContain(alert);
       }
