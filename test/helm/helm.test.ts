@@ -180,6 +180,9 @@ describe('helm chart', () => {
         const backups = (await suite.client.list<KubeObject & { status?: { phase?: string } }>(Resources.gaimBackup, { namespace: d })).items;
         return operator.records.some((r) => r['msg'] === 'deleted a backup beyond the retention') && backups.length === 1 && backups[0]?.status?.phase === 'Completed' ? true : undefined;
       }, 240_000);
+      // beta's credentials rotated (its Secrets patched, its stores' users changed), under the admission policy too.
+      await suite.client.mergePatch(Resources.gaim, 'beta', b, { metadata: { annotations: { 'gaim.livingcontent.io/rotate-credentials': 'life-1' } } });
+      await waitForGaim(suite.client, b, 'beta', 'to have rotated its credentials', (g) => (g.status as { rotateCredentialsHandled?: string } | undefined)?.rotateCredentialsHandled === 'life-1', 90_000);
       await suite.client.mergePatch(Resources.gaim, 'delta', d, { spec: { deletionPolicy: 'Snapshot', backup: null } });
       await waitForGaim(suite.client, d, 'delta', 'to see deletionPolicy Snapshot', (g) => g.status?.observedGeneration === 2, 60_000);
       // beta: Redis switched off (its workload goes), then deletionPolicy Delete (its volumes get their class's policy back), then deleted.
@@ -203,7 +206,7 @@ describe('helm chart', () => {
       await eventually('delta to be finalized again', async () => suite.client.get(Resources.gaim, 'delta', d).then(() => undefined, () => true), 60_000);
 
       const used = requestsOf(await operator.metrics());
-      expect(used.filter((r) => r.code === '403'), 'requests the chart\'s RBAC refused').toEqual([]);
+      expect(used.filter((r) => r.code === '403'), 'requests the chart\'s RBAC or its admission policy refused').toEqual([]);
       // Discovery (the served snapshot APIs, at start) is a non-resource URL every authenticated user may read.
       const usedVerbs = new Set(used.filter((r) => r.resource !== 'discovery').flatMap((r) => rbacVerbs(r.verb, r.code).map((v) => `${v} ${r.resource}`)));
       const roles = [
