@@ -54,9 +54,13 @@ describe('store images', () => {
     // Revert: the spec names no image again. Nobody deletes the broken pod; the controller does.
     await suite.client.mergePatch(Resources.gaim, 'img', ns, { spec: { redis: { image: null } } });
     await waitForGaim(suite.client, ns, 'img', 'to be Synced on the reverted image', isSynced, 120_000);
-    const recovered = await pod(ns, 'img-redis-0');
+    // Its pod, replaced by the controller, on the pinned image and Ready (read until it is: on a busy
+    // machine a probe can miss once after the Gaim saw the StatefulSet ready).
+    const recovered = await eventually('img-redis-0 Ready on the pinned image', async () => {
+      const current = await pod(ns, 'img-redis-0');
+      return current.spec?.containers?.[0]?.image === PINNED_IMAGES.redis && ready(current) ? current : undefined;
+    }, 60_000);
     expect(recovered.spec?.containers?.[0]?.image).toBe(PINNED_IMAGES.redis);
-    expect(ready(recovered)).toBe(true);
     const sts = await suite.client.get<StatefulSet>(Resources.statefulSet, 'img-redis', ns);
     expect(sts.status?.currentRevision).toBe(sts.status?.updateRevision);
     // The data on the claim came through both restarts.

@@ -35,7 +35,7 @@ describe('faults: bad input and bad timing', () => {
     const operator = await witness.operator();
     await eventually('the operator to be ready', async () => ((await operator.readyz()) === 200 ? true : undefined));
     // The baseline is taken once one Gaim has converged: the MongoDB driver and the Firestore SDK are
-    // loaded on first use (tens of MiB under tsx), which is no growth with the number of Gaims.
+    // loaded on first use (tens of MiB), which is no growth with the number of Gaims.
     const warm = witness.namespace(await createNamespace('flood-warm'));
     await createGaim(suite.client, warm, 'warm');
     await waitForGaim(suite.client, warm, 'warm', 'to be Synced', isSynced, 120_000);
@@ -80,7 +80,7 @@ describe('faults: bad input and bad timing', () => {
     expect(metricValue(later, 'workqueue_depth')).toBe(0);
     expect(metricValue(later, 'workqueue_retries_total') ?? 0).toBeLessThanOrEqual(2 * VALID);
     // Bounded memory: a sanity bound that a leak or a retry storm would break (the figures that matter
-    // come from `make bench`, on the compiled operator; this one runs under tsx).
+    // come from `make bench`, which measures the operator as its image runs it).
     expect(idleRss).toBeGreaterThan(0);
     expect(metricValue(later, 'process_resident_memory_bytes') ?? Infinity).toBeLessThan(idleRss + 200 * MIB);
     expect(metricValue(later, 'nodejs_heap_size_used_bytes') ?? Infinity).toBeLessThan(250 * MIB);
