@@ -128,7 +128,9 @@ async function withMongo(target: MongoTarget, what: string, signal: AbortSignal 
     auth: { username: target.username, password: target.password },
     authSource: 'admin',
     serverSelectionTimeoutMS: 10_000,
-    connectTimeoutMS: 10_000,
+    // Shorter than the selection timeout, so a server that accepts and never answers is recorded as a
+    // timeout (MongoNetworkTimeoutError) before selection gives up.
+    connectTimeoutMS: 5_000,
     socketTimeoutMS: 30_000,
     directConnection: true,
   });
@@ -138,7 +140,7 @@ async function withMongo(target: MongoTarget, what: string, signal: AbortSignal 
     signal?.throwIfAborted();
     await work(client);
   } catch (error: unknown) {
-    const timedOut = (error instanceof Error && error.name === 'MongoNetworkTimeoutError') || (signal !== undefined && abortedByDeadline(signal));
+    const timedOut = (error instanceof Error && error.name === 'MongoNetworkTimeoutError') || noAnswer(error) || (signal !== undefined && abortedByDeadline(signal));
     throw new OperatorError(timedOut ? 'timeout' : 'mongodb', `${what}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'MongoDBTimeout' : 'MongoDBSeedFailed' });
   } finally {
     signal?.removeEventListener('abort', abort);
@@ -168,6 +170,16 @@ async function seedDatabase(db: Db, report: { created: string[]; notes: string[]
       report.created.push(`${db.databaseName}.${collection}/${index.name}`);
     }
   }
+}
+
+/**
+ * Server selection gave up because the server accepted connections and never answered (its
+ * description's error is a network timeout), as opposed to refusing them.
+ */
+function noAnswer(error: unknown): boolean {
+  if (!(error instanceof Error) || error.name !== 'MongoServerSelectionError') return false;
+  const servers = (error as { reason?: { servers?: Map<string, { error?: { name?: string } | null }> } }).reason?.servers;
+  return [...(servers?.values() ?? [])].some((server) => server.error?.name === 'MongoNetworkTimeoutError');
 }
 
 /** NotImplemented, CommandNotFound (59), InvalidOptions (72) or NoSuchKey (4): a server without that parameter. */

@@ -99,21 +99,32 @@ export async function rewriteAppendOnlyFile(target: RedisTarget, timeoutMs: numb
   return outcome;
 }
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** One connection for `work`, dropped afterwards or when `signal` aborts; errors become OperatorErrors. */
 export async function withRedis(target: RedisTarget, what: string, signal: AbortSignal | undefined, work: (redis: Redis) => Promise<void>): Promise<void> {
   const separator = target.address.lastIndexOf(':');
   const redis = new Redis({
     host: target.address.slice(0, separator), port: Number(target.address.slice(separator + 1)),
     ...(target.username === undefined ? {} : { username: target.username }), password: target.password,
-    lazyConnect: true, connectTimeout: 10_000, commandTimeout: 10_000,
+    lazyConnect: true, connectTimeout: CONNECT_TIMEOUT_MS, commandTimeout: 10_000,
     maxRetriesPerRequest: 1, retryStrategy: () => null, enableOfflineQueue: false,
   });
   redis.on('error', () => undefined); // failures surface through the commands' rejections
+  // Reached but never ready: a server that accepts the connection and does not answer, closed by the
+  // connect timeout — a timeout, not a refusal (which never reaches `connect`).
+  let reached = false;
+  redis.once('connect', () => { reached = true; });
   const abort = () => { redis.disconnect(); };
   signal?.addEventListener('abort', abort, { once: true });
   try {
     signal?.throwIfAborted();
-    await redis.connect();
+    await redis.connect().catch((error: unknown) => {
+      if (reached && errorMessage(error) === 'Connection is closed.') {
+        throw Object.assign(new Error(`connected, but the server did not answer within ${String(CONNECT_TIMEOUT_MS / 1000)}s`), { code: 'ETIMEDOUT' });
+      }
+      throw error;
+    });
     await work(redis);
   } catch (error: unknown) {
     const timedOut = isTimeout(error) || (signal !== undefined && abortedByDeadline(signal));

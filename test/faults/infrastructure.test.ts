@@ -87,7 +87,7 @@ describe('faults: the parts around the operator fail', () => {
         await createGaim(suite.client, ns, 'hung');
         const failed = await waitForGaim(suite.client, ns, 'hung', `to time out on its ${store} and retry`,
           (g) => g.status?.syncStatus === 'Failed' && ((g.status as { retryCount?: number }).retryCount ?? 0) >= 2, 180_000);
-        expect(failed.status?.errorType).toBe('timeout');
+        expect(failed.status?.errorType, failed.status?.message).toBe('timeout');
         expect(condition(failed, 'Seeded')?.status).toBe('False');
       } finally {
         await partitionStores(store, 'heal', ns);

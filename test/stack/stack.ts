@@ -254,7 +254,7 @@ export class Stack {
     this.#client = undefined;
     const running = [...this.#processes.values()].reverse();
     // A component a failed test left paused would not see its SIGTERM.
-    for (const { pid } of running) if (pid !== undefined) try { process.kill(pid, 'SIGCONT'); } catch { /* gone */ }
+    for (const { pid } of running) if (pid !== undefined) try { process.kill(-pid, 'SIGCONT'); } catch { /* gone */ }
     // Clients of the API server first, then the API server, then etcd.
     const [kubeClients, rest] = partition(running, (p) => !['kube-apiserver', 'etcd'].includes(p.name));
     await Promise.all(kubeClients.map((p) => p.stop()));
@@ -567,11 +567,14 @@ export class Stack {
     await this.#stores.partition(kind, mode, namespace);
   }
 
-  /** Freezes a component (SIGSTOP: its connections are accepted by the kernel and never answered), or thaws it. */
+  /**
+   * Freezes a component (SIGSTOP: its connections are accepted by the kernel and never answered), or
+   * thaws it. The whole process group: a component runs under its tether, in a group of its own.
+   */
   pauseComponent(name: Component, paused: boolean): void {
     const pid = this.#processes.get(name)?.pid;
     if (pid === undefined) throw new Error(`stack: ${name} is not running`);
-    process.kill(pid, paused ? 'SIGSTOP' : 'SIGCONT');
+    process.kill(-pid, paused ? 'SIGSTOP' : 'SIGCONT');
   }
 
   async #startFerretDB(): Promise<void> {
