@@ -10,32 +10,40 @@ import { withDeadline } from './deadline.js';
 import { classifyFirestoreError } from './errors.js';
 
 const APPS: readonly StoreApp[] = ['mongodb', 'redis'];
+/** How soon unknown sizes are asked for again. */
+const UNKNOWN_RETRY_MS = 5_000;
 type Entries = Partial<Record<StoreApp, AppRegistryEntry>>;
 
 /**
  * Tier sizes from the app registry (tenant_manager/config/apps/{app}.tier_defaults), read at most
  * once per `ttlMs` for all Gaims. An app without a document uses the built-in sizes. A malformed
  * document is an error of type `firestore` naming the document and field (retried, never a crash).
- * When Firestore cannot be reached, the last sizes read are used, or the built-in ones, so an
- * outage never stalls the Kubernetes side.
+ * When Firestore cannot be reached, the last sizes read are used; before any read succeeded the sizes
+ * are unknown (undefined), never the built-in ones: where the registry's differ, "defaults" would
+ * restart every running store, and again once Firestore is back. The caller keeps running stores as
+ * they are.
  */
 export class AppRegistry {
   #entries: Entries | undefined;
   #readAt = 0;
-  #reading: Promise<Entries> | undefined;
+  #reading: Promise<Entries | undefined> | undefined;
 
   /** `firestore` gives the client (loaded on first use); without one, the built-in sizes. */
   constructor(private readonly firestore: (() => Promise<Firestore>) | undefined, private readonly log: Logger, private readonly breaker = new FirestoreBreaker(), private readonly ttlMs = 60_000) {}
 
-  /** One read serves every Gaim waiting for it; a caller whose `signal` aborts stops waiting, the read goes on. */
-  async sizes(tier: Tier, signal?: AbortSignal): Promise<TierSizes> {
+  /**
+   * One read serves every Gaim waiting for it; a caller whose `signal` aborts stops waiting, the read
+   * goes on. Undefined: unknown (Firestore has not been read yet and cannot be now).
+   */
+  async sizes(tier: Tier, signal?: AbortSignal): Promise<TierSizes | undefined> {
     if (this.firestore === undefined) return BUILT_IN_TIERS[tier];
-    if (this.#entries !== undefined && Date.now() - this.#readAt < this.ttlMs) return tierSizes(tier, this.#entries);
+    if (Date.now() - this.#readAt < this.ttlMs) return this.#entries === undefined ? undefined : tierSizes(tier, this.#entries);
     this.#reading ??= this.#read().finally(() => { this.#reading = undefined; });
-    return tierSizes(tier, await withDeadline(this.#reading, Message.readRegistry, signal, Infinity));
+    const entries = await withDeadline(this.#reading, Message.readRegistry, signal, Infinity);
+    return entries === undefined ? undefined : tierSizes(tier, entries);
   }
 
-  async #read(): Promise<Entries> {
+  async #read(): Promise<Entries | undefined> {
     const client = this.firestore;
     if (client === undefined) return {};
     let snapshots;
@@ -49,10 +57,10 @@ export class AppRegistry {
         }
       });
     } catch (error: unknown) {
-      this.log.warn({ err: error }, 'cannot read the app registry; using the last sizes read or the built-in ones');
-      // Do not ask again for every Gaim during an outage: try again after the TTL.
-      this.#entries ??= {};
-      this.#readAt = Date.now();
+      this.log.warn({ err: error, known: this.#entries !== undefined }, 'cannot read the app registry; using the last sizes read, or keeping running stores as they are');
+      // Do not ask again for every Gaim during an outage: try again after the TTL (sooner while the
+      // sizes are unknown: new stores wait on them).
+      this.#readAt = Date.now() - (this.#entries === undefined ? Math.max(0, this.ttlMs - UNKNOWN_RETRY_MS) : 0);
       return this.#entries;
     }
     const entries: Entries = {};

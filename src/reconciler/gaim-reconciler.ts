@@ -39,6 +39,7 @@ import { restore } from './restore.js';
 import { tendMaintenance } from './maintenance.js';
 import type { QueueSamples } from './queue-prober.js';
 import { statusWorthWriting } from '../resources/queue-health.js';
+import { BUILT_IN_TIERS, keepRunning } from '../resources/tiers.js';
 import type { Metrics } from '../observability/metrics.js';
 import { retainVolumes } from './volumes.js';
 import { StatusExpectations } from './expectations.js';
@@ -158,9 +159,11 @@ export class GaimReconciler implements Reconciler {
     const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
     const refusal = admit(gaim, observed, this.deps.settings.nfs, this.deps.settings.storeRepositories);
     if (refusal !== undefined) throw refusal;
-    const sizes = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
+    const registered = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
       throw asOperatorError(error, 'firestore', context.signal);
     });
+    // Unknown (Firestore unreachable since start-up): running stores keep what they have.
+    const sizes = registered ?? keepRunning(BUILT_IN_TIERS[gaim.spec.tier], observed.running);
     // spec.restoreFrom: the claims and credentials come from the backup, before anything could make new ones.
     const restoring = await restore(gaim, sizes, { ...this.deps, lancedbRestoreClass: this.deps.settings.backups.lancedbRestoreClass }, context);
     if (restoring !== undefined && 'waiting' in restoring) {

@@ -26,7 +26,7 @@ describe('observe', () => {
   it('reads nothing into a Gaim with nothing made yet', () => {
     const observed = observe(gaim(), cachesOf());
     expect(observed).toEqual({
-      namespaceOwner: 'marvin', shareOwner: undefined, sizes: {}, claims: [], disabledWorkloads: [],
+      namespaceOwner: 'marvin', shareOwner: undefined, sizes: {}, claims: [], disabledWorkloads: [], running: {},
       stores: {
         mongodb: { ready: false, reason: 'Creating', message: 'the StatefulSet does not exist yet' },
         redis: { ready: false, reason: 'Creating', message: 'the StatefulSet does not exist yet' },
@@ -50,6 +50,15 @@ describe('observe', () => {
       ['lancedb', 'marvin-lancedb', 'Bound', 'pv-l', undefined, '100Gi', '100Gi', 'steady'],
     ]);
     expect(observed.stores).toMatchObject({ mongodb: { ready: true }, redis: { ready: true }, storage: { ready: true, reason: 'ClaimBound' } });
+  });
+
+  it('reads what the running stores ask for: their containers\' requests and claim templates', () => {
+    const withRequests = (name: string, requests: Record<string, string>, size: string) => {
+      const object = sts(name, ready, size) as KubeObject & { spec: Record<string, unknown> };
+      return { ...object, spec: { ...object.spec, template: { spec: { containers: [{ resources: { requests } }] } } } } as KubeObject;
+    };
+    const caches = cachesOf([[Resources.statefulSet, withRequests('marvin-mongodb', { cpu: '300m', memory: '768Mi' }, '12Gi')]]);
+    expect(observe(gaim(), caches).running).toEqual({ mongodb: { cpu: '300m', memory: '768Mi', storage: '12Gi' } });
   });
 
   it.each([

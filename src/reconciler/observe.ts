@@ -7,6 +7,7 @@ import type { KubeObject } from '../kube/objects.js';
 import { compareText } from '../text-order.js';
 import { Resources, type Resource } from '../kube/resources.js';
 import type { CurrentSizes } from '../resources/desired.js';
+import type { RunningSizes } from '../resources/tiers.js';
 import { objectNames } from '../resources/meta.js';
 import { resizeProgress, type ResizeProgress } from '../resources/claim-growth.js';
 import { claimReadiness, statefulSetReadiness, type Readiness } from '../resources/readiness.js';
@@ -48,10 +49,15 @@ export interface Observed {
   readonly claims: readonly ClaimState[];
   /** Workloads of a store switched off in the spec, which must go. */
   readonly disabledWorkloads: readonly ObjectRef[];
+  /** What the stores' StatefulSets ask for now (requests, claim template), where they exist. */
+  readonly running: RunningSizes;
 }
 
 interface WithClaimTemplates extends KubeObject {
-  spec?: { volumeClaimTemplates?: { spec?: { resources?: { requests?: Record<string, string> } } }[] };
+  spec?: {
+    volumeClaimTemplates?: { spec?: { resources?: { requests?: Record<string, string> } } }[];
+    template?: { spec?: { containers?: { resources?: { requests?: Record<string, string> } }[] } };
+  };
 }
 interface WithRequests extends KubeObject {
   spec?: {
@@ -91,6 +97,11 @@ export function observe(gaim: Gaim, caches: Caches): Observed {
   };
   const readiness = (name: string, store: 'mongodb' | 'redis') => resizing(store, statefulSetReadiness(get(Resources.statefulSet, name)));
   const disabled = [...(gaim.spec.mongodb.enabled ? [] : [names.mongodb]), ...(gaim.spec.redis.enabled ? [] : [names.redis])];
+  const runningOf = (name: string) => {
+    const requests = get<WithClaimTemplates>(Resources.statefulSet, name)?.spec?.template?.spec?.containers?.[0]?.resources?.requests;
+    return requests === undefined ? undefined : { cpu: requests['cpu'], memory: requests['memory'], storage: templateSize(name) };
+  };
+  const [mongodbRunning, redisRunning] = [runningOf(names.mongodb), runningOf(names.redis)];
   return {
     namespaceOwner: namespaceOwner(gaim, caches),
     shareOwner: shareOwner(gaim, caches),
@@ -101,6 +112,7 @@ export function observe(gaim: Gaim, caches: Caches): Observed {
       storage: resizing('lancedb', claimReadiness(get(Resources.persistentVolumeClaim, names.lancedbClaim))),
     },
     claims,
+    running: { ...(mongodbRunning === undefined ? {} : { mongodb: mongodbRunning }), ...(redisRunning === undefined ? {} : { redis: redisRunning }) },
     disabledWorkloads: disabled.flatMap((name) => [Resources.statefulSet, Resources.service]
       .filter((resource) => get(resource, name) !== undefined)
       .map((resource) => ({ resource, name, namespace: ns }))),

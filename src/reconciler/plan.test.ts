@@ -16,7 +16,7 @@ function gaim(storage: Record<string, unknown> = { storageClassName: 'enterprise
   return parsed.gaim;
 }
 const observed = (over: Partial<Observed> = {}): Observed => ({
-  namespaceOwner: 'marvin', shareOwner: undefined, sizes: {}, claims: [], disabledWorkloads: [],
+  namespaceOwner: 'marvin', shareOwner: undefined, sizes: {}, claims: [], disabledWorkloads: [], running: {},
   stores: { mongodb: 'disabled', redis: 'disabled', storage: { ready: false, reason: 'Creating', message: '' } }, ...over,
 });
 

@@ -45,3 +45,19 @@ export function tierSizes(tier: Tier, registry: Partial<Record<StoreApp, AppRegi
   const pick = (app: StoreApp): StoreSize => registry[app]?.tier_defaults?.[tier] ?? BUILT_IN_TIERS[tier][app];
   return { mongodb: pick('mongodb'), redis: pick('redis') };
 }
+
+/** What a running store's StatefulSet asks for: its container's requests and its claim template's size. */
+export type RunningSizes = Partial<Record<StoreApp, { readonly cpu?: string | undefined; readonly memory?: string | undefined; readonly storage?: string | undefined }>>;
+
+/**
+ * Sizes when the registry's are unknown (Firestore unreachable before its first read): a running
+ * store keeps exactly what it has, so nothing restarts; a store not made yet gets the built-in size.
+ */
+export function keepRunning(builtIn: TierSizes, running: RunningSizes): TierSizes {
+  const pick = (app: StoreApp): StoreSize => {
+    const now = running[app];
+    return now?.cpu === undefined || now.memory === undefined ? builtIn[app]
+      : { cpu: now.cpu, memory: now.memory, storage: now.storage ?? builtIn[app].storage };
+  };
+  return { mongodb: pick('mongodb'), redis: pick('redis') };
+}

@@ -1,14 +1,15 @@
 // Tier sizes from the platform's app registry in Firestore (the emulator): a registry entry wins
 // over the built-in sizes; a malformed entry fails the Gaim with errorType firestore, naming the
-// document and field, without crashing the operator; fixing it recovers.
+// document and field, without crashing the operator; fixing it recovers; a registry that cannot be
+// read at start-up leaves running stores as they are (no restart to defaults and back).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { Message } from '../../src/messages.js';
 import { installCrd } from '../support/crd.js';
 import { createGaim } from '../support/gaims.js';
-import { isSynced, waitForGaim } from '../support/operator.js';
-import { createNamespace } from '../support/stack.js';
+import { isSynced, reconcilesOf, waitForGaim } from '../support/operator.js';
+import { createNamespace, eventually, stackComponent } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
 type Sts = KubeObject & { spec: { template: { spec: { containers: { resources: { requests: Record<string, string> } }[] } }; volumeClaimTemplates: { spec: { resources: { requests: Record<string, string> } } }[] } };
@@ -34,6 +35,37 @@ describe('app registry', () => {
     const redis = await suite.client.get<Sts>(Resources.statefulSet, 'sized-redis', ns);
     expect(redis.spec.template.spec.containers[0]?.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });
   });
+
+  it('keeps running stores as they are when Firestore cannot be read at start-up, not the built-in sizes, and after it answers', async () => {
+    // Registry sizes that differ from the built-in ones (small: 250m, 1Gi).
+    await apps().doc('mongodb').set({ is_stateful: true, volume_field: 'storage', tier_defaults: { small: { cpu: '300m', memory: '768Mi', storage: '12Gi' } } });
+    const ns = await createNamespace('registry-outage');
+    const first = await suite.operator(ns);
+    await createGaim(suite.client, ns, 'steady');
+    await waitForGaim(suite.client, ns, 'steady', 'to be Synced', isSynced);
+    const before = await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns);
+    await first.stop();
+
+    // The operator restarts while Firestore takes calls and never answers (its process frozen).
+    await stackComponent('firestore-emulator', 'pause');
+    try {
+      const second = await suite.operator(ns);
+      const key = `${ns}/steady`;
+      await eventually('a reconcile of steady by the new operator', async () => Promise.resolve(reconcilesOf(second, [key]) > 0 ? true : undefined), 60_000);
+      const seen = reconcilesOf(second, [key]);
+      await suite.client.mergePatch(Resources.gaim, 'steady', ns, { metadata: { annotations: { 'test/poke': '1' } } });
+      await eventually('another reconcile of steady', async () => Promise.resolve(reconcilesOf(second, [key]) > seen ? true : undefined), 60_000);
+      const during = await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns);
+      expect(during.metadata?.generation, 'no rollout while the sizes are unknown').toBe(before.metadata?.generation);
+      expect(during.spec.template.spec.containers[0]?.resources.requests).toEqual({ cpu: '300m', memory: '768Mi' });
+    } finally {
+      await stackComponent('firestore-emulator', 'resume');
+    }
+    // Firestore answers again: the registry's sizes are what the store runs; nothing rolls.
+    await suite.client.mergePatch(Resources.gaim, 'steady', ns, { metadata: { annotations: { 'test/poke': '2' } } });
+    await waitForGaim(suite.client, ns, 'steady', 'to be Synced with Firestore answering', (g) => isSynced(g) && g.status?.conditions?.find((c) => c.type === 'FirestoreSynced')?.status === 'True', 120_000);
+    expect((await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns)).metadata?.generation).toBe(before.metadata?.generation);
+  }, 400_000);
 
   it('fails a Gaim with errorType suite.firestore on a malformed entry, and recovers when it is fixed', async () => {
     await apps().doc('redis').set({ tier_defaults: { small: { cpu: 42, memory: '1Gi', storage: '2Gi' } } });
