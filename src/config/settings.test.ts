@@ -36,6 +36,7 @@ describe('parseSettings', () => {
     [{ GAIM_BACKOFF_CAP_MS: '500' }, 'GAIM_BACKOFF_CAP_MS=500: must be at least GAIM_BACKOFF_BASE_MS (1000)'],
     [{ GAIM_HEALTH_PORT: '9000', GAIM_METRICS_PORT: '9000' }, 'must differ from GAIM_HEALTH_PORT'],
     [{ GAIM_WORKRES: '4' }, 'unknown setting GAIM_WORKRES'],
+    [{ GAIM_IMAGE_PULL_SECRETS: 'Registry A' }, 'invalid setting GAIM_IMAGE_PULL_SECRETS="Registry A": expected Secret names separated by commas'],
   ])('refuses %j with one line', (env, message) => {
     let error: unknown;
     try {

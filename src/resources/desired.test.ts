@@ -11,7 +11,7 @@ import { PINNED_IMAGES } from '../config/images.js';
 import { redisMaxMemoryMiB } from './redis.js';
 import { seedStorageJob } from './seed-job.js';
 
-const seedSettings = { image: 'gaim-operator:test', nodeSelector: {}, tolerations: [], storageUid: 1000, storageGid: 1000, prepareShares: true };
+const seedSettings = { image: 'gaim-operator:test', nodeSelector: {}, tolerations: [], storageUid: 1000, storageGid: 1000, prepareShares: true, imagePullSecrets: [] as string[] };
 
 function gaim(spec: Record<string, unknown> = {}, name = 'marvin', namespace = 'marvin'): Gaim {
   const result = parseGaim({
@@ -271,6 +271,11 @@ describe('the seed Job', () => {
 
   it('has no preparation step when it is turned off, so the pod passes the restricted level', () => {
     expect(job({ ...seedSettings, prepareShares: false }).spec.template.spec.initContainers).toBeUndefined();
+  });
+
+  it('pulls the operator\'s image with the pull Secrets the settings name, and with none by default', () => {
+    expect((job({ ...seedSettings, imagePullSecrets: ['registry-a', 'registry-b'] }).spec.template.spec as { imagePullSecrets?: unknown }).imagePullSecrets).toEqual([{ name: 'registry-a' }, { name: 'registry-b' }]);
+    expect(job(seedSettings).spec.template.spec).not.toHaveProperty('imagePullSecrets');
   });
 });
 

@@ -50,7 +50,7 @@ function storageJob(gaim: Gaim, settings: SeedJobSettings, job: {
   metadata: KubeObject['metadata']; podLabels: Record<string, string>; activeDeadlineSeconds: number; ttlSecondsAfterFinished: number;
   initContainers?: Fields[]; containers: Fields[];
 }): KubeObject {
-  const { nodeSelector, tolerations, storageUid: uid, storageGid: gid } = settings;
+  const { nodeSelector, tolerations, storageUid: uid, storageGid: gid, imagePullSecrets } = settings;
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -68,6 +68,8 @@ function storageJob(gaim: Gaim, settings: SeedJobSettings, job: {
           enableServiceLinks: false,
           ...(Object.keys(nodeSelector).length === 0 ? {} : { nodeSelector }),
           ...(tolerations.length === 0 ? {} : { tolerations }),
+          // The operator's image from a private registry: Secrets the platform keeps in each Gaim namespace.
+          ...(imagePullSecrets.length === 0 ? {} : { imagePullSecrets: imagePullSecrets.map((name) => ({ name })) }),
           securityContext: { runAsUser: uid, runAsGroup: gid, seccompProfile: { type: 'RuntimeDefault' } },
           ...(job.initContainers === undefined ? {} : { initContainers: job.initContainers }),
           containers: job.containers,

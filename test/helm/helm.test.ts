@@ -60,6 +60,17 @@ describe('helm chart', () => {
     expect(await budget(1)).toBeUndefined();
   });
 
+  it('gives the seed and maintenance Jobs the chart\'s image pull Secrets', async () => {
+    const env = async (...set: string[]) => {
+      const rendered = await helm('template', 'gaim', chart, '--show-only', 'templates/deployment.yaml', ...set.flatMap((s) => ['--set', s]));
+      expect(rendered.ok, rendered.output).toBe(true);
+      const deployment = parse(rendered.output) as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+      return deployment.spec.template.spec.containers[0]?.env.find((e) => e.name === 'GAIM_IMAGE_PULL_SECRETS')?.value;
+    };
+    expect(await env('imagePullSecrets[0].name=registry-a', 'imagePullSecrets[1].name=registry-b')).toBe('registry-a,registry-b');
+    expect(await env()).toBe('');
+  });
+
   it('runs the operator pod under the restricted Pod Security standard', async () => {
     const ns = await createNamespace('helm-restricted');
     await suite.client.mergePatch(Resources.namespace, ns, undefined, { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/enforce-version': 'latest' } } });
