@@ -197,7 +197,7 @@ try {
     const ctx: BaselineContext = {
       client, firestore, mongodbUrl: env.MONGODB_URL, redisUrl: env.REDIS_URL, watches,
       seedPlacement: {
-        image: 'gaim-operator:dev', storageUid: 1000, storageGid: 1000, prepareShares: true, imagePullSecrets: [],
+        image: 'gaim-operator:dev', storageUid: 1000, storageGid: 1000, prepareShares: true, imagePullSecrets: [], seedDeadlineSeconds: 900,
         nodeSelector: Object.fromEntries([env.GAIM_SEED_NODE_SELECTOR.split('=') as [string, string]]),
         tolerations: [{ key: env.GAIM_SEED_TOLERATIONS.split('=')[0] ?? '', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
       },

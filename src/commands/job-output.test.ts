@@ -26,6 +26,7 @@ describe('runJobCommand', () => {
     ['a refused write', new OperatorError('storage', 'denied', { reason: 'SharePermissionDenied' }), SeedExit.permission],
     ['a schema mismatch', new OperatorError('storage', 'schema', { reason: 'TableSchemaMismatch' }), SeedExit.schema],
     ['an unsupported filesystem', new OperatorError('storage', 'no links', { reason: 'FilesystemUnsupported' }), SeedExit.filesystem],
+    ['the seed\'s own deadline', new OperatorError('timeout', 'past its deadline', { reason: 'SeedDeadlineExceeded' }), SeedExit.deadline],
     ['another storage failure', new OperatorError('storage', 'other'), SeedExit.failed],
     ['anything else thrown', new Error('boom'), SeedExit.failed],
   ])('exits with its own code for %s, the message in the termination log', async (_name, error, code) => {

@@ -38,5 +38,6 @@ function exitCodeOf(error: unknown): number {
   if (error.reason === 'SharePermissionDenied') return SeedExit.permission;
   if (error.reason === 'TableSchemaMismatch') return SeedExit.schema;
   if (error.reason === 'FilesystemUnsupported') return SeedExit.filesystem;
+  if (error.reason === 'SeedDeadlineExceeded') return SeedExit.deadline;
   return SeedExit.failed;
 }

@@ -49,6 +49,7 @@ export const SETTINGS = {
   GAIM_FIRESTORE_DATABASE: { schema: z.string().min(1), default: '(default)', help: 'Firestore database id.' },
   GAIM_OPERATOR_IMAGE: { schema: z.string().regex(/^[a-z0-9][a-z0-9._/:@-]*$/, { message: 'expected a container image reference' }), default: 'ghcr.io/livingcontent/gaim-operator:0.1.0', help: 'Image of the seed-storage Job (this operator\'s own image; the Helm chart sets it).' },
   GAIM_SEED_NODE_SELECTOR: { schema: z.string().regex(/^([^=,\s]+=[^=,\s]*(,[^=,\s]+=[^=,\s]*)*)?$/, { message: 'expected key=value pairs separated by commas' }), default: '', help: 'Node selector of the seed-storage Job\'s pod (key=value,…); empty schedules it anywhere.' },
+  GAIM_SEED_DEADLINE_SECONDS: { schema: int(30, 86_400), default: '900', help: 'How long a seed Job\'s seed may run, counted from its own start (the wait for its claim to be provisioned does not count).' },
   GAIM_IMAGE_PULL_SECRETS: { schema: z.string().regex(/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?(,[a-z0-9]([-a-z0-9.]*[a-z0-9])?)*)?$/, { message: 'expected Secret names separated by commas' }), default: '', help: 'Image pull Secrets of the seed and maintenance Jobs (names, comma-separated; each must exist in every Gaim namespace): the operator\'s image from a private registry.' },
   GAIM_SEED_TOLERATIONS: { schema: z.string().regex(/^([^=,:\s]+(=[^=,:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute)(,[^=,:\s]+(=[^=,:\s]*)?:(NoSchedule|PreferNoSchedule|NoExecute))*)?$/, { message: 'expected key[=value]:Effect pairs separated by commas' }), default: '', help: 'Tolerations of the seed-storage Job\'s pod (key[=value]:NoSchedule,…), for tainted node pools.' },
   GAIM_STORAGE_UID: { schema: int(1, 2_147_483_647), default: '1000', help: 'User that owns each environment\'s LanceDB directory on the share; the seed Job runs as it (apps writing the tables should too).' },
@@ -170,6 +171,8 @@ export interface SeedJobSettings {
   readonly prepareShares: boolean;
   /** Image pull Secrets of the Jobs' pods, by name (in the Gaim's namespace). */
   readonly imagePullSecrets: readonly string[];
+  /** How long the seed may run, from its own start. */
+  readonly seedDeadlineSeconds: number;
 }
 
 /** A setting is invalid; `message` is the one line start-up prints. */
@@ -283,6 +286,7 @@ export function parseSettings(env: Env = process.env): Settings {
       storageGid: required(read(env, 'GAIM_STORAGE_GID'), 'GAIM_STORAGE_GID'),
       prepareShares: required(read(env, 'GAIM_PREPARE_SHARES'), 'GAIM_PREPARE_SHARES'),
       imagePullSecrets: required(read(env, 'GAIM_IMAGE_PULL_SECRETS'), 'GAIM_IMAGE_PULL_SECRETS').split(',').filter(Boolean),
+      seedDeadlineSeconds: required(read(env, 'GAIM_SEED_DEADLINE_SECONDS'), 'GAIM_SEED_DEADLINE_SECONDS'),
       nodeSelector: Object.fromEntries(required(read(env, 'GAIM_SEED_NODE_SELECTOR'), 'GAIM_SEED_NODE_SELECTOR')
         .split(',').filter(Boolean).map((pair) => pair.split('=') as [string, string])),
       tolerations: required(read(env, 'GAIM_SEED_TOLERATIONS'), 'GAIM_SEED_TOLERATIONS').split(',').filter(Boolean).map((item): Toleration => {

@@ -154,6 +154,7 @@ function reasonOf(container: string, exitCode: number | undefined): string {
     case SeedExit.permission: return 'SharePermissionDenied';
     case SeedExit.schema: return 'TableSchemaMismatch';
     case SeedExit.filesystem: return 'FilesystemUnsupported';
+    case SeedExit.deadline: return 'SeedJobDeadlineExceeded';
     default: return container === 'prepare-share' ? 'SharePreparationFailed' : 'StorageFailed';
   }
 }

@@ -11,7 +11,7 @@ import { PINNED_IMAGES } from '../config/images.js';
 import { redisMaxMemoryMiB } from './redis.js';
 import { seedStorageJob } from './seed-job.js';
 
-const seedSettings = { image: 'gaim-operator:test', nodeSelector: {}, tolerations: [], storageUid: 1000, storageGid: 1000, prepareShares: true, imagePullSecrets: [] as string[] };
+const seedSettings = { image: 'gaim-operator:test', nodeSelector: {}, tolerations: [], storageUid: 1000, storageGid: 1000, prepareShares: true, imagePullSecrets: [] as string[], seedDeadlineSeconds: 900 };
 
 function gaim(spec: Record<string, unknown> = {}, name = 'marvin', namespace = 'marvin'): Gaim {
   const result = parseGaim({
@@ -271,6 +271,12 @@ describe('the seed Job', () => {
 
   it('has no preparation step when it is turned off, so the pod passes the restricted level', () => {
     expect(job({ ...seedSettings, prepareShares: false }).spec.template.spec.initContainers).toBeUndefined();
+  });
+
+  it('counts the seed\'s deadline from its own start, the Job\'s only as a backstop that also covers provisioning its claim', () => {
+    const seeding = job({ ...seedSettings, seedDeadlineSeconds: 120 });
+    expect(seeding.spec.template.spec.containers[0]?.['args']).toContain('--deadline-seconds=120');
+    expect((seeding.spec as { activeDeadlineSeconds?: number }).activeDeadlineSeconds).toBe(120 + 3600);
   });
 
   it('pulls the operator\'s image with the pull Secrets the settings name, and with none by default', () => {

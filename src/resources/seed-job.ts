@@ -4,7 +4,7 @@ import { LANCEDB_MOUNT_PATH } from '../datamodel.js';
 import { fingerprint } from '../hash.js';
 import type { KubeObject } from '../kube/objects.js';
 import { labels, objectNames, ownedMeta } from './meta.js';
-import { maintainStorageArgs, prepareShareArgs, seedStorageArgs } from './seed-storage-args.js';
+import { maintainStorageArgs, prepareShareArgs, PROVISIONING_ALLOWANCE_SECONDS, seedStorageArgs } from './seed-storage-args.js';
 
 export const SEED_HASH_LABEL = 'gaim.livingcontent.io/seed-hash';
 /** Which attempt at seeding this fingerprint a Job is (1, 2, …): a failed Job is retried by a new one. */
@@ -102,12 +102,13 @@ export function seedStorageJob(gaim: Gaim, fingerprint: string, attempt: number,
       capabilities: { drop: ['ALL'], add: [...PREPARE_CAPABILITIES] },
     });
   const seed = storageContainer(settings, 'seed-storage',
-    seedStorageArgs({ root: LANCEDB_MOUNT_PATH, environments, dimensions: gaim.spec.lancedb.embeddingDimensions }),
+    seedStorageArgs({ root: LANCEDB_MOUNT_PATH, environments, dimensions: gaim.spec.lancedb.embeddingDimensions, deadlineSeconds: settings.seedDeadlineSeconds }),
     { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '512Mi' } }, storageUser(settings));
   return storageJob(gaim, settings, {
     metadata: { ...ownedMeta(gaim, seedJobName(gaim, fingerprint, attempt), 'seed'), labels: podLabels },
     podLabels,
-    activeDeadlineSeconds: 900,
+    // A backstop: the seed's own deadline counts its run; this one also the wait for its claim.
+    activeDeadlineSeconds: settings.seedDeadlineSeconds + PROVISIONING_ALLOWANCE_SECONDS,
     ttlSecondsAfterFinished: 7 * 24 * 3600,
     ...(settings.prepareShares ? { initContainers: [prepare] } : {}),
     containers: [seed],

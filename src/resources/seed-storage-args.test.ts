@@ -7,7 +7,7 @@ import {
 // else is a validation error (exit code usage), not a crash.
 describe('job command lines', () => {
   it('reads back what the operator writes', () => {
-    const seed = { root: '/data', environments: ['stage', 'prod'], dimensions: { video: 1408, audio: 768 } } as const;
+    const seed = { root: '/data', environments: ['stage', 'prod'], dimensions: { video: 1408, audio: 768 }, deadlineSeconds: 900 } as const;
     expect(parseSeedStorageArgs(seedStorageArgs({ ...seed, environments: [...seed.environments] }).slice(1))).toEqual(seed);
     const prepare = { root: '/data', environments: ['local'], uid: 1000, gid: 1000 } as const;
     expect(parsePrepareShareArgs(prepareShareArgs({ ...prepare, environments: [...prepare.environments] }).slice(1))).toEqual(prepare);
@@ -18,6 +18,7 @@ describe('job command lines', () => {
   it.each<[string, () => unknown]>([
     ['an unknown seed-storage option', () => parseSeedStorageArgs(['--environments=stage', '--drop-tables'])],
     ['a seed-storage option without its value', () => parseSeedStorageArgs(['--environments'])],
+    ['a seed deadline that is not a positive integer', () => parseSeedStorageArgs(['--environments=stage', '--deadline-seconds=0'])],
     ['an unknown prepare-share option', () => parsePrepareShareArgs(['--environments=stage', '--uid=1', '--gid=1', '--recursive'])],
     ['a maintenance run without an age', () => parseMaintainStorageArgs(['--environments=stage'])],
     ['an age that is not whole seconds', () => parseMaintainStorageArgs(['--environments=stage', '--cleanup-older-than=1e3'])],

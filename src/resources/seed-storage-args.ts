@@ -28,7 +28,15 @@ export const SeedExit = {
    * exclusive create); no table was created.
    */
   filesystem: 5,
+  /** The seed ran past its own deadline (counted from its start, not the Job's). */
+  deadline: 6,
 } as const;
+
+/**
+ * The Job-level backstop above the seed's own deadline: the time its claim may take to be provisioned
+ * (a new Filestore instance takes minutes; the pod waits for it) before the Job itself gives up.
+ */
+export const PROVISIONING_ALLOWANCE_SECONDS = 3600;
 
 export interface PrepareShareOptions {
   readonly root: string;
@@ -65,6 +73,8 @@ export interface SeedStorageOptions {
   readonly root: string;
   readonly environments: Environment[];
   readonly dimensions: { video: number; audio: number };
+  /** How long the seed may run, from its own start. */
+  readonly deadlineSeconds: number;
 }
 
 /** The seed-storage command line, as the operator writes it into the seed Job. */
@@ -75,6 +85,7 @@ export function seedStorageArgs(options: SeedStorageOptions): string[] {
     `--environments=${options.environments.join(',')}`,
     `--video-dimensions=${options.dimensions.video}`,
     `--audio-dimensions=${options.dimensions.audio}`,
+    `--deadline-seconds=${options.deadlineSeconds}`,
   ];
 }
 
@@ -84,6 +95,7 @@ export function parseSeedStorageArgs(argv: string[]): SeedStorageOptions {
     environments: { type: 'string' },
     'video-dimensions': { type: 'string', default: '1408' },
     'audio-dimensions': { type: 'string', default: '1408' },
+    'deadline-seconds': { type: 'string', default: '900' },
   });
   const environments = parseEnvironments(values.environments);
   const dimension = (name: 'video-dimensions' | 'audio-dimensions') => {
@@ -91,7 +103,9 @@ export function parseSeedStorageArgs(argv: string[]): SeedStorageOptions {
     if (!Number.isInteger(n) || n < 1 || n > 16384) throw new OperatorError('validation', `--${name} must be an integer from 1 to 16384`);
     return n;
   };
-  return { root: values.root, environments, dimensions: { video: dimension('video-dimensions'), audio: dimension('audio-dimensions') } };
+  const deadlineSeconds = Number(values['deadline-seconds']);
+  if (!Number.isInteger(deadlineSeconds) || deadlineSeconds < 1) throw new OperatorError('validation', '--deadline-seconds must be a positive integer');
+  return { root: values.root, environments, dimensions: { video: dimension('video-dimensions'), audio: dimension('audio-dimensions') }, deadlineSeconds };
 }
 
 export interface MaintainStorageOptions {

@@ -13,7 +13,7 @@ import { knowledgeSchema } from '../../src/seeders/lancedb.js';
 import { createGaim, gaimStores } from '../support/gaims.js';
 import { condition, isSynced, reconcileCount, reconcilesOf, waitForGaim, type GaimObject } from '../support/operator.js';
 import { SLOT_RECHECK_MS } from '../../src/reconciler/seed-slots.js';
-import { createNamespace, eventually, stackEnv } from '../support/stack.js';
+import { createNamespace, eventually, holdProvisioning, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
 type Job = KubeObject & { status?: { succeeded?: number } };
@@ -145,6 +145,29 @@ describe('seeding', () => {
     await waitForGaim(suite.client, next ?? '', 'queued', 'to be seeded with the freed slot', isSynced, 100_000);
     expect(await seedJobs(first ?? '')).toEqual([]);
   }, 480_000); // the sum of its waits' bounds, so the runner never cuts one short
+
+  it('spends no seed attempt while its claim is still being provisioned, long past the seed\'s own deadline, and says why it waits', async () => {
+    const ns = await createNamespace('seed-slow-claim');
+    // A slow driver (a new Filestore instance takes minutes): the claim stays Pending, the seed pod with it.
+    await holdProvisioning('hold', ns);
+    try {
+      await suite.operator(ns, { GAIM_SEED_DEADLINE_SECONDS: '30' });
+      await createGaim(suite.client, ns, 'patient');
+      const waiting = await waitForGaim(suite.client, ns, 'patient', 'to say its claim is being provisioned',
+        (g) => condition(g, 'StorageReady')?.reason === 'ClaimPending' && (condition(g, 'StorageReady')?.message ?? '').includes('is provisioning volume'), 90_000);
+      expect(waiting.status?.syncStatus).not.toBe('Failed');
+      // Past the seed's 30 s (counted, before, from the Job's creation): still the first attempt, not failed.
+      await new Promise((resolve) => setTimeout(resolve, 45_000));
+      const jobs = await seedJobs(ns);
+      expect(jobs.map((j) => j.metadata?.labels?.['gaim.livingcontent.io/seed-attempt'])).toEqual(['1']);
+      expect((jobs[0] as Job & { status?: { failed?: number } }).status?.failed ?? 0).toBe(0);
+      expect((await suite.client.get<GaimObject>(Resources.gaim, 'patient', ns)).status?.syncStatus).not.toBe('Failed');
+    } finally {
+      await holdProvisioning('release', ns);
+    }
+    await waitForGaim(suite.client, ns, 'patient', 'to be seeded once its claim is provisioned', isSynced, 120_000);
+    expect((await seedJobs(ns)).map((j) => j.metadata?.labels?.['gaim.livingcontent.io/seed-attempt'])).toEqual(['1']);
+  }, 360_000);
 
   it('fails with errorType storage when the seed Job fails, leaves the table intact, and still seeds the other stores', async () => {
     const ns = await createNamespace('seed-bad');

@@ -8,6 +8,7 @@ import type { Component, Stack } from './stack.js';
  *   POST /stores/<mongodb|redis>/cut | /silence | /heal [?namespace=NS] (connections refused, or accepted and never answered, between the operator and those stores)
  *   POST /resizes/<controller|node>/hold | /release ?namespace=NS (a slow resize, each step watchable)
  *   POST /snapshots/hold | /release ?namespace=NS (a slow snapshot driver for a namespace's claims)
+ *   POST /provisioning/hold | /release ?namespace=NS (a slow driver provisioning a namespace's claims)
  */
 export async function startControlServer(stack: Stack): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
@@ -32,6 +33,10 @@ export async function startControlServer(stack: Stack): Promise<{ url: string; c
     } else if (parts[0] === 'resizes' && parts.length === 3 && (parts[1] === 'controller' || parts[1] === 'node') && (parts[2] === 'hold' || parts[2] === 'release')) {
       const namespace = url.searchParams.get('namespace');
       if (namespace !== null) stack.holdResizes(parts[1], namespace, parts[2] === 'hold');
+      action = namespace === null ? Promise.reject(new Error('namespace is required')) : Promise.resolve();
+    } else if (parts[0] === 'provisioning' && parts.length === 2 && (parts[1] === 'hold' || parts[1] === 'release')) {
+      const namespace = url.searchParams.get('namespace');
+      if (namespace !== null) stack.holdProvisioning(namespace, parts[1] === 'hold');
       action = namespace === null ? Promise.reject(new Error('namespace is required')) : Promise.resolve();
     } else if (parts[0] === 'snapshots' && parts.length === 2 && (parts[1] === 'hold' || parts[1] === 'release')) {
       const namespace = url.searchParams.get('namespace');

@@ -104,6 +104,11 @@ export class HostPathProvisioner {
   #volumes: Informer<Volume> | undefined;
   /** Shares just placed on a multishare instance, by `<label>/<instance>`, until the informer shows their volumes. */
   readonly #reserved = new Map<string, number>();
+  /** Namespaces whose claims are held: their driver is slow (a new Filestore instance takes minutes). */
+  readonly #held = new Set<string>();
+  /** Claims told they are being provisioned while held (one event each, as the sidecar sends one per attempt). */
+  readonly #announced = new Set<string>();
+  #claims: Informer<Claim> | undefined;
 
   constructor(private readonly options: ProvisionerOptions) {}
 
@@ -112,6 +117,7 @@ export class HostPathProvisioner {
     const claims = new Informer<Claim>({ ...common, resource: Resources.persistentVolumeClaim, onEvent: (event, claim) => { if (event !== 'delete') void this.#provision(claim); } });
     const volumes = new Informer<Volume>({ ...common, resource: Resources.persistentVolume, onEvent: (event, volume) => { if (event !== 'delete') void this.#reclaim(volume); } });
     this.#volumes = volumes;
+    this.#claims = claims;
     for (const informer of [claims, volumes]) this.#runs.push(informer.run(this.#stop.signal));
     await Promise.all([claims.waitForSync(this.#stop.signal), volumes.waitForSync(this.#stop.signal)]);
   }
@@ -119,6 +125,16 @@ export class HostPathProvisioner {
   async stop(): Promise<void> {
     this.#stop.abort();
     await Promise.all(this.#runs);
+  }
+
+  /** Holds the provisioning of a namespace's claims (a slow driver: they stay Pending), or releases it. */
+  hold(namespace: string, held: boolean): void {
+    if (held) {
+      this.#held.add(namespace);
+      return;
+    }
+    this.#held.delete(namespace);
+    for (const claim of this.#claims?.list() ?? []) if (claim.metadata?.namespace === namespace) void this.#provision(claim);
   }
 
   async #provision(claim: Claim): Promise<void> {
@@ -145,6 +161,14 @@ export class HostPathProvisioner {
       return;
     }
     if (this.#busy.has(metadata.uid)) return;
+    if (this.#held.has(metadata.namespace)) {
+      // The driver has been asked and has not answered yet: the sidecar's event, and nothing else.
+      if (!this.#announced.has(metadata.uid)) {
+        this.#announced.add(metadata.uid);
+        await this.#event(claim, 'Normal', 'Provisioning', `External provisioner is provisioning volume for claim "${metadata.namespace}/${metadata.name}"`, storageClass.provisioner);
+      }
+      return;
+    }
     this.#refused.delete(metadata.uid);
     this.#busy.add(metadata.uid);
     // `<namespace>/<claim>` (a test may prepare a volume's files there first), unless a volume still

@@ -552,6 +552,11 @@ export class Stack {
     else this.#kubelet?.holdExpansion(namespace, held);
   }
 
+  /** Holds the provisioning of a namespace's claims (a slow driver), or releases it. */
+  holdProvisioning(namespace: string, held: boolean): void {
+    this.#provisioner?.hold(namespace, held);
+  }
+
   /** Holds the snapshots of a namespace's claims (their driver does not answer), or releases them. */
   holdSnapshots(namespace: string, held: boolean): void {
     this.#snapshotter?.hold(namespace, held);

@@ -89,6 +89,12 @@ export async function holdResizes(step: 'controller' | 'node', action: 'hold' | 
   if (!response.ok) throw new Error(`cannot ${action} ${step} resizes: ${await response.text()}`);
 }
 
+/** Holds or releases the provisioning of a namespace's claims (a slow CSI driver: they stay Pending). */
+export async function holdProvisioning(action: 'hold' | 'release', namespace: string): Promise<void> {
+  const response = await fetch(`${testStack().control}/provisioning/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
+  if (!response.ok) throw new Error(`cannot ${action} provisioning: ${await response.text()}`);
+}
+
 /** Holds or releases the snapshots of a namespace's claims (their CSI driver does not answer while held). */
 export async function holdSnapshots(action: 'hold' | 'release', namespace: string): Promise<void> {
   const response = await fetch(`${testStack().control}/snapshots/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
