@@ -154,7 +154,7 @@ describe('seeding', () => {
       await suite.operator(ns, { GAIM_SEED_DEADLINE_SECONDS: '30' });
       await createGaim(suite.client, ns, 'patient');
       const waiting = await waitForGaim(suite.client, ns, 'patient', 'to say its claim is being provisioned',
-        (g) => condition(g, 'StorageReady')?.reason === 'ClaimPending' && (condition(g, 'StorageReady')?.message ?? '').includes('is provisioning volume'), 90_000);
+        (g) => condition(g, 'StorageReady')?.reason === 'ClaimPending' && /: (External)?Provisioning: /.test(condition(g, 'StorageReady')?.message ?? ''), 90_000);
       expect(waiting.status?.syncStatus).not.toBe('Failed');
       // Past the seed's 30 s (counted, before, from the Job's creation): still the first attempt, not failed.
       await new Promise((resolve) => setTimeout(resolve, 45_000));
