@@ -1,5 +1,4 @@
 import { defineConfig } from 'vitest/config';
-import SlowestFirst from './test/stack/sequencer.js';
 import { testStackCount } from './test/stack/test-stacks.js';
 
 // Two projects, one runner: unit tests sit beside the code they prove and need nothing running;
@@ -7,8 +6,6 @@ import { testStackCount } from './test/stack/test-stacks.js';
 export default defineConfig({
   test: {
     reporters: ['default', './test/stack/slowest-reporter.ts'],
-    // The longest integration files first (test/stack/sequencer.ts); unit files keep vitest's order.
-    sequence: { sequencer: SlowestFirst },
     projects: [
       {
         test: {
