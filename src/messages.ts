@@ -30,6 +30,7 @@ export const Message = {
   namespaceTaken: (namespace: string, owner: string) => `cannot own namespace ${namespace}: it already has Gaim ${owner}; one Gaim per namespace`,
   useShare: 'cannot use the NFS share',
   shareTaken: (share: string, owner: string) => `cannot use the NFS share ${share}: it already backs Gaim ${owner}; one share per Gaim`,
+  rebindVolume: (volume: string) => `cannot bind PersistentVolume ${volume} again`,
   gaimIdTaken: (gaimId: string, owner: string, name: string) =>
     `cannot write Firestore gaims/${gaimId}: it belongs to gaim_name ${owner}, not ${name}; two Gaims claim one gaimId`,
   // Stores

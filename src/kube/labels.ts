@@ -9,6 +9,8 @@ export const Labels = {
   gaim: 'gaim.livingcontent.io/gaim',
   /** The owning Gaim's namespace, on cluster-scoped objects (PersistentVolumes). */
   gaimNamespace: 'gaim.livingcontent.io/namespace',
+  /** The gaimId whose data a static NFS volume holds: only that gaimId may bind it again. */
+  gaimId: 'gaim.livingcontent.io/gaim-id',
 } as const;
 
 export const MANAGED_BY = 'gaim-operator';

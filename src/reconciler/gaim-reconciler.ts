@@ -41,7 +41,7 @@ import type { QueueSamples } from './queue-prober.js';
 import { statusWorthWriting } from '../resources/queue-health.js';
 import { BUILT_IN_TIERS, keepRunning } from '../resources/tiers.js';
 import type { Metrics } from '../observability/metrics.js';
-import { retainVolumes } from './volumes.js';
+import { rebindStaticVolume, retainVolumes } from './volumes.js';
 import { StatusExpectations } from './expectations.js';
 import { FirestoreWriteBack } from './write-back.js';
 
@@ -175,6 +175,7 @@ export class GaimReconciler implements Reconciler {
     const drifted = credentialsProblem(gaim, observed, credentials);
     if (drifted !== undefined) throw drifted;
     await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
+    await rebindStaticVolume(gaim, this.deps.caches, this.deps.client, context);
     const grow = planGrowth(gaim, observed, sizes);
     await checkExpandable(grow, this.deps.client, context.signal);
     const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds, operatorPods: this.deps.settings.operatorPodLabels };

@@ -15,7 +15,8 @@ import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Message } from '../messages.js';
-import { labels } from '../resources/meta.js';
+import { labels, objectNames } from '../resources/meta.js';
+import { Reason } from '../status/reasons.js';
 import type { Observed } from './observe.js';
 
 type Volume = KubeObject & { spec?: { storageClassName?: string; persistentVolumeReclaimPolicy?: string; nfs?: unknown } };
@@ -68,4 +69,30 @@ async function patchVolume(name: string, patch: Record<string, unknown>, client:
   } catch (error: unknown) {
     if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.retainVolume(name)}: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+type StaticVolume = KubeObject & { spec?: { claimRef?: { uid?: string; namespace?: string; name?: string } }; status?: { phase?: string } };
+
+/**
+ * A static NFS volume whose claim went (its namespace deleted, the Gaim with it, deletionPolicy
+ * Retain) stays Released, bound by uid to a claim that no longer exists, so the same Gaim applied
+ * again would wait Pending for ever. The volume is the operator's and says whose data it holds: for
+ * the same gaimId the stale claim reference is cleared and the volume binds the new claim; for any
+ * other (or a volume that does not say), nothing changes and the Gaim fails, naming the volume.
+ */
+export async function rebindStaticVolume(gaim: Gaim, caches: Caches, client: KubeClient, context: ReconcileContext): Promise<void> {
+  if (gaim.spec.lancedb.storage.nfs === undefined) return;
+  const names = objectNames(gaim);
+  const volume = caches.get<StaticVolume>(Resources.persistentVolume, names.lancedbVolume);
+  const held = volume?.spec?.claimRef?.uid;
+  if (volume === undefined || volume.status?.phase !== 'Released' || held === undefined) return;
+  const claim = caches.get<KubeObject>(Resources.persistentVolumeClaim, `${gaim.metadata.namespace}/${names.lancedbClaim}`);
+  if (claim?.metadata?.uid === held) return; // its own claim, being deleted: not stale
+  const holder = volume.metadata?.labels?.[Labels.gaimId];
+  if (holder !== gaim.spec.gaimId) {
+    throw new OperatorError('conflict', `${Message.rebindVolume(names.lancedbVolume)}: it is Released and holds ${holder === undefined ? 'data of a Gaim it does not name' : `the data of gaimId ${holder}`}, not gaimId ${gaim.spec.gaimId}; only the same gaimId binds it again (to start afresh, delete the volume)`,
+      { reason: Reason.ShareConflict });
+  }
+  await patchVolume(names.lancedbVolume, { spec: { claimRef: { uid: null, resourceVersion: null } } }, client, context.signal);
+  context.log.info({ volume: names.lancedbVolume, gaimId: gaim.spec.gaimId }, 'a released static volume bound again to the same gaimId');
 }

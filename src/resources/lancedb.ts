@@ -39,7 +39,7 @@ export function lancedbObjects(gaim: Gaim, currentClaimSize: string | undefined,
     metadata: {
       name: names.lancedbVolume,
       // Cluster-scoped: no owner reference to the namespaced Gaim; these labels lead back to it.
-      labels: { ...labels(gaim, 'lancedb'), [Labels.gaimNamespace]: gaim.metadata.namespace },
+      labels: { ...labels(gaim, 'lancedb'), [Labels.gaimNamespace]: gaim.metadata.namespace, [Labels.gaimId]: gaim.spec.gaimId },
     },
     spec: {
       capacity: { storage: requested },
