@@ -1,6 +1,7 @@
 // Tenant isolation against a hostile or careless Gaim author: nothing outside its namespace is
 // reachable through a Gaim, and credentials never drift from the data. Each test has its negative
 // control: the allowed case works.
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inClusterAccess } from '../../src/kube/access.js';
@@ -101,6 +102,38 @@ describe('tenant isolation', () => {
     await suite.client.mergePatch(Resources.gaim, 'second', ns, { metadata: { annotations: { 'gaim.livingcontent.io/retry-now': 'share-freed' } } });
     await waitForGaim(suite.client, ns, 'second', 'to be Synced on the share once the old volume is gone', isSynced, 120_000);
   }, 360_000);
+
+  it('binds a static share\'s kept volume again when its namespace is made again with the same gaimId, and for no other gaimId', async () => {
+    const ns = witness.namespace(await createNamespace('nfs-again'));
+    await witness.operator();
+    const share = { server: 'filestore.test', path: `/vol1/gaims/${ns}/lancedb` };
+    const first = await createGaim(suite.client, ns, 'again', { lancedb: { storage: { nfs: share } } });
+    const gaimId = (first['spec'] as { gaimId: string }).gaimId;
+    await waitForGaim(suite.client, ns, 'again', 'to be Synced on its share', isSynced, 120_000);
+    const volume = `gaim-${ns}-again-lancedb`;
+
+    // The namespace goes (the Gaim's policy, Retain, keeps the volume: Released, bound by uid to a claim now gone).
+    await suite.client.delete(Resources.namespace, ns);
+    await eventually(`namespace ${ns} to be gone`, async () => ((await gone(Resources.namespace, ns)) ? true : undefined), 180_000);
+    await eventually('the kept volume to be Released', async () =>
+      ((await suite.client.get<KubeObject & { status?: { phase?: string } }>(Resources.persistentVolume, volume)).status?.phase === 'Released' ? true : undefined), 60_000);
+
+    // Made again, as Argo CD would: another gaimId is refused the volume, and nothing is bound.
+    await createNamespace(ns, 'baseline', { exactName: true });
+    await createGaim(suite.client, ns, 'again', { gaimId: randomUUID(), lancedb: { storage: { nfs: share } } });
+    const refused = await waitForGaim(suite.client, ns, 'again', 'to be refused the volume of another gaimId', (g) => g.status?.syncStatus === 'Failed', 90_000);
+    expect(condition(refused, 'Ready')?.reason).toBe('ShareConflict');
+    expect(refused.status?.message).toContain(`it is Released and holds the data of gaimId ${gaimId}`);
+    expect((await suite.client.get<KubeObject & { status?: { phase?: string } }>(Resources.persistentVolume, volume)).status?.phase).toBe('Released');
+    await suite.client.delete(Resources.gaim, 'again', ns);
+    await eventually('the refused Gaim to be gone', async () => ((await gone(Resources.gaim, 'again', ns)) ? true : undefined), 60_000);
+
+    // The same gaimId: the volume binds its new claim, and the Gaim is Synced on its old data.
+    await createGaim(suite.client, ns, 'again', { gaimId, lancedb: { storage: { nfs: share } } });
+    await waitForGaim(suite.client, ns, 'again', 'to be Synced on its kept volume', isSynced, 180_000);
+    const claim = await suite.client.get<KubeObject & { spec: { volumeName?: string }; status: { phase?: string } }>(Resources.persistentVolumeClaim, 'again-lancedb', ns);
+    expect({ volume: claim.spec.volumeName, phase: claim.status.phase }).toEqual({ volume, phase: 'Bound' });
+  }, 720_000);
 
   it('in namespaced mode reaches Synced with a Role per namespace, and cannot read a Secret anywhere else', async () => {
     const served = witness.namespace(await createNamespace('served'));
