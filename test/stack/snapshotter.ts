@@ -88,6 +88,8 @@ export class StackSnapshotter {
   readonly #runs: Promise<void>[] = [];
   readonly #held = new Set<string>();
   readonly #busy = new Set<string>();
+  /** Contents changed while being handled: handled again once that ends. */
+  readonly #dirty = new Set<string>();
   /** Multishare instances with a backup in progress: instance → the content taking it. */
   readonly #instanceBackups = new Map<string, string>();
   /** Refusals so far per content, and when it may be tried again (the sidecar's backoff). */
@@ -135,7 +137,13 @@ export class StackSnapshotter {
 
   async #content(content: Content): Promise<void> {
     const name = content.metadata?.name ?? '';
-    if (!STACK_DRIVERS.includes(content.spec?.driver ?? '') || this.#busy.has(name) || this.#stop.signal.aborted) return;
+    if (!STACK_DRIVERS.includes(content.spec?.driver ?? '') || this.#stop.signal.aborted) return;
+    // A change that arrives while the content is being handled is handled after it, from the cache,
+    // as the sidecar's work queue would (dropping it lost a deletion that came just after an update).
+    if (this.#busy.has(name)) {
+      this.#dirty.add(name);
+      return;
+    }
     if (content.metadata?.annotations?.[GROUP_MEMBER] !== undefined) return; // no group controller: see above
     if ((this.#refusals.get(name)?.notBefore ?? 0) > Date.now()) return; // refused: its retry is timed
     this.#busy.add(name);
@@ -148,6 +156,10 @@ export class StackSnapshotter {
       if (!isNotFound(error)) this.options.onError(`snapshotter: content ${name}: ${String(error)}`);
     } finally {
       this.#busy.delete(name);
+      if (this.#dirty.delete(name)) {
+        const latest = this.#contents?.get(name);
+        if (latest !== undefined) void this.#content(latest);
+      }
     }
   }
 
