@@ -101,7 +101,8 @@ describe('backups when things go wrong', () => {
     await eventually('the failed backup\'s record and unready snapshot to go', async () => {
       const record = await suite.client.get(Resources.gaimBackupRecord, `${ns}.silent-1`).then(() => true, () => false);
       const unready = await suite.client.get(Resources.volumeSnapshot, 'silent-1-redis', ns).then(() => true, () => false);
-      return !record && !unready ? true : undefined;
+      if (record || unready) throw new Error(`left: ${[record ? `record ${ns}.silent-1` : '', unready ? 'VolumeSnapshot silent-1-redis' : ''].filter(Boolean).join(', ')}`);
+      return true;
     }, 150_000);
     expect((await suite.client.get<Backup>(Resources.gaimBackup, 'silent-1', ns)).status?.phase, 'the Failed backup stays as evidence').toBe('Failed');
 
