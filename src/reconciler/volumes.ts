@@ -89,6 +89,12 @@ export async function rebindStaticVolume(gaim: Gaim, caches: Caches, client: Kub
   const claim = caches.get<KubeObject>(Resources.persistentVolumeClaim, `${gaim.metadata.namespace}/${names.lancedbClaim}`);
   if (claim?.metadata?.uid === held) return; // its own claim, being deleted: not stale
   const holder = volume.metadata?.labels?.[Labels.gaimId];
+  if (holder === gaim.spec.gaimId && claim === undefined) {
+    // Not before the new claim exists: a reference without a uid binds whichever claim of that name
+    // comes next — in a namespace being deleted and made again, another gaimId's. The claim is made
+    // by this reconcile's apply, and its creation brings the next one here.
+    return;
+  }
   if (holder !== gaim.spec.gaimId) {
     throw new OperatorError('conflict', `${Message.rebindVolume(names.lancedbVolume)}: it is Released and holds ${holder === undefined ? 'data of a Gaim it does not name' : `the data of gaimId ${holder}`}, not gaimId ${gaim.spec.gaimId}; only the same gaimId binds it again (to start afresh, delete the volume)`,
       { reason: Reason.ShareConflict });
