@@ -47,14 +47,23 @@ describe('plan', () => {
     expect(names(new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', redisKeys]]))).toEqual([]);
   });
 
-  it('adds the operator\'s Redis password to a Secret made before it existed, and leaves every other key alone', () => {
+  it('adds the operator\'s Redis password and the grace password to a Secret made before them, and leaves every other key alone', () => {
     const complete = (redis: Record<string, string>) => plan(gaim(), observed(), new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', redis]]), BUILT_IN_TIERS.small, 'ops').complete;
     const [added, ...more] = complete(redisKeys);
     expect(more).toEqual([]);
-    expect(added).toMatchObject({ name: 'marvin-redis-credentials', namespace: 'team', values: { password: 'p' } });
-    expect(Object.keys(added?.add ?? {})).toEqual(['operator-password']);
+    expect(added).toMatchObject({ name: 'marvin-redis-credentials', namespace: 'team', values: { password: 'p', 'grace-password': 'p' } });
+    expect(Object.keys(added?.add ?? {})).toEqual(['operator-password', 'grace-password']);
     expect(added?.add['operator-password']).toMatch(/^[\w-]{43}$/);
-    expect(complete({ ...redisKeys, 'operator-password': 'o' })).toEqual([]);
+    expect(complete({ ...redisKeys, 'operator-password': 'o', 'grace-password': 'p' })).toEqual([]);
+  });
+
+  it('keeps the grace password the previous one during a grace period, else the current one', () => {
+    const add = (redis: Record<string, string>) => plan(gaim(), observed(), new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', { 'operator-password': 'o', ...redis }]]), BUILT_IN_TIERS.small, 'ops')
+      .complete[0]?.add;
+    expect(add({ password: 'new', 'previous-password': 'old' })).toEqual({ 'grace-password': 'old' });
+    expect(add({ password: 'new', 'previous-password': 'old', 'grace-password': 'old' })).toBeUndefined();
+    expect(add({ password: 'new', 'grace-password': 'old' })).toEqual({ 'grace-password': 'new' }); // a grace period over: the old one goes
+    expect(add({ password: 'new', 'pending-password': 'next', 'grace-password': 'new' })).toBeUndefined(); // pending is never accepted on start
   });
 
   it('removes the workloads of a store switched off, and applies nothing of it', () => {

@@ -9,8 +9,7 @@ import { Message } from '../messages.js';
 import { desiredObjects, desiredSecrets } from '../resources/desired.js';
 import { objectNames } from '../resources/meta.js';
 import { MongoSecretKeys } from '../resources/mongodb.js';
-import { generatePassword } from '../resources/mongodb.js';
-import { RedisSecretKeys } from '../resources/redis.js';
+import { redisKeysToComplete, RedisSecretKeys } from '../resources/redis.js';
 import type { TierSizes } from '../resources/tiers.js';
 import { Reason } from '../status/reasons.js';
 import type { ObjectRef, Observed } from './observe.js';
@@ -98,16 +97,17 @@ export function credentialsProblem(gaim: Gaim, observed: Observed, credentials: 
 export function plan(gaim: Gaim, observed: Observed, credentials: Credentials, sizes: TierSizes, operatorNamespace: string, form: StoreForm = DEFAULT_STORE_FORM): Plan {
   return {
     create: desiredSecrets(gaim).filter((secret) => credentials.get(secret.metadata?.name ?? '') === undefined),
-    complete: missingOperatorPassword(gaim, credentials),
+    complete: missingRedisCredentials(gaim, credentials),
     apply: desiredObjects(gaim, sizes, observed.sizes, operatorNamespace, form),
     remove: observed.disabledWorkloads,
   };
 }
 
-function missingOperatorPassword(gaim: Gaim, credentials: Credentials): Plan['complete'] {
+function missingRedisCredentials(gaim: Gaim, credentials: Credentials): Plan['complete'] {
   const name = objectNames(gaim).redisSecret;
   const data = credentials.get(name);
-  if (!gaim.spec.redis.enabled || data === undefined || (data[RedisSecretKeys.operatorPassword] ?? '') !== '') return [];
-  const add = { [RedisSecretKeys.operatorPassword]: generatePassword() };
+  if (!gaim.spec.redis.enabled || data === undefined) return [];
+  const add = redisKeysToComplete(data);
+  if (Object.keys(add).length === 0) return [];
   return [{ name, namespace: gaim.metadata.namespace, add, values: { ...data, ...add } }];
 }

@@ -146,7 +146,7 @@ async function rotateStore(gaim: Gaim, store: Store, requested: string | undefin
         if (pending === undefined) break;
         const now = new Date();
         const graceEnds = new Date(now.getTime() + deps.settings.rotationGraceSeconds * 1000).toISOString();
-        await patch({ ...credentialData(store, 'current', pending), ...credentialData(store, 'previous', current), ...removeData(store, 'pending') },
+        await patch({ ...credentialData(store, 'current', pending), ...credentialData(store, 'previous', current), ...removeData(store, 'pending'), ...graceData(store, current) },
           { [ROTATION_GRACE_ENDS]: graceEnds, [ROTATED_AT]: now.toISOString() });
         context.log.info({ store, secret: name, graceEnds }, 'switched app credentials');
         event('Normal', Reason.CredentialsSwitched, `${store}: secret ${name} now holds the new app credentials; the previous ones work until ${graceEnds}`);
@@ -154,7 +154,7 @@ async function rotateStore(gaim: Gaim, store: Store, requested: string | undefin
       }
       case 'expire': {
         await target.forget(state);
-        await patch(removeData(store, 'previous'), { [ROTATION_GRACE_ENDS]: null });
+        await patch({ ...removeData(store, 'previous'), ...graceData(store, state.current) }, { [ROTATION_GRACE_ENDS]: null });
         event('Normal', Reason.PreviousCredentialsRemoved, `${store}: the previous app credentials no longer work`);
         break;
       }
@@ -191,6 +191,10 @@ const credentialData = (store: Store, which: 'current' | 'pending' | 'previous',
 
 const removeData = (store: Store, which: 'pending' | 'previous'): Record<string, null> =>
   Object.fromEntries(KEYS[store][which].flatMap((key) => (key === undefined ? [] : [[key, null]])));
+
+/** Redis is started with a second password (see RedisSecretKeys): the one still accepted, kept with the switch and the expiry. */
+const graceData = (store: Store, accepted: Credential): Record<string, string> =>
+  (store === 'redis' ? { [RedisSecretKeys.gracePassword]: accepted.password } : {});
 
 /** The store's side of apply and expire, through its adapter, as the operator's own user. */
 async function storeTarget(gaim: Gaim, store: Store, data: Readonly<Record<string, string>>, deps: RotateDeps, signal: AbortSignal): Promise<{

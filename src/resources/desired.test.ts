@@ -128,7 +128,8 @@ describe('desiredObjects', () => {
     const objects = desiredObjects(gaim(), BUILT_IN_TIERS.small, {}, 'ops');
     const mongo = container(byKind(objects, 'StatefulSet', 'marvin-mongodb')[0]);
     const redis = container(byKind(objects, 'StatefulSet', 'marvin-redis')[0]);
-    expect(mongo?.['readinessProbe']).toMatchObject({ exec: { command: ['mongosh', '--quiet', '--norc', '--eval', "db.adminCommand('ping').ok"] } });
+    // Readiness: the server answers ping (bash and a wire-protocol message, not a mongosh process every 10 s).
+    expect(mongo?.['readinessProbe']).toMatchObject({ exec: { command: ['bash', '-c', expect.stringContaining('/dev/tcp/127.0.0.1/27017') as unknown] }, periodSeconds: 10 });
     expect(mongo?.['livenessProbe']).toMatchObject({ tcpSocket: { port: 27017 } });
     expect(mongo?.['startupProbe']).toMatchObject({ tcpSocket: { port: 27017 } });
     expect(JSON.stringify(redis?.['readinessProbe'])).toContain('redis-cli');
@@ -195,10 +196,14 @@ describe('the store pods, as the official images run them', () => {
     const list = args('marvin-redis');
     const users = list.flatMap((arg, i) => (arg === '--user' ? [list.slice(i + 1, list.findIndex((a, j) => j > i && a.startsWith('--')))] : []));
     expect(users).toEqual([
-      ['default', 'on', '>$(REDIS_PASSWORD)', '~*', '&*', '+@all', '-@admin'],
+      ['default', 'on', '>$(REDIS_PASSWORD)', '>$(REDIS_GRACE_PASSWORD)', '~*', '&*', '+@all', '-@admin'],
       ['gaim-operator', 'on', '>$(REDIS_OPERATOR_PASSWORD)', '~*', '&*', '+@all'],
     ]);
     expect(list).not.toContain('--requirepass');
+    // Both from keys that always exist: a missing optional key would leave `$(VAR)` as a readable password.
+    const env = container(byKind(objects(), 'StatefulSet', 'marvin-redis')[0])?.['env'];
+    expect(env).toContainEqual({ name: 'REDIS_GRACE_PASSWORD', valueFrom: { secretKeyRef: { name: 'marvin-redis-credentials', key: 'grace-password' } } });
+    expect(JSON.stringify(env)).not.toContain('optional');
   });
 
   it('puts no credential into any command, argument, probe or annotation of anything it writes', () => {

@@ -1,6 +1,6 @@
 // Rotating a Gaim's app credentials against the stack's real redis-server: both passwords work
-// during the grace period, only the new one after it, a restarted store learns the previous one
-// again, and a rotation cut short by SIGKILL finishes under the next operator with the Secret
+// during the grace period, only the new one after it, a store restarted mid-grace with no operator
+// running accepts both, and a rotation cut short by SIGKILL finishes under the next operator with the Secret
 // holding a password the store accepts at every step. MongoDB's two alternating users cannot be
 // shown: FerretDB cannot create users with roles (the unit tests in src/resources/rotation.test.ts
 // cover its command sequence); here the operator says so and leaves MongoDB's Secret as it was.
@@ -35,7 +35,7 @@ describe('rotating credentials', () => {
   const reasons = async (ns: string) => (await suite.client.list<Event>(Resources.event, { namespace: ns })).items.map((e) => e.reason ?? '');
 
   it('keeps the old Redis password working through the grace period, even across a store restart, then only the new one', async () => {
-    await suite.operator('', { GAIM_ROTATION_GRACE_SECONDS: '20' });
+    const operator = await suite.operator('', { GAIM_ROTATION_GRACE_SECONDS: '20' });
     const ns = await createNamespace('rotate');
     await createGaim(suite.client, ns, 'rot');
     await waitForGaim(suite.client, ns, 'rot', 'to be Synced', isSynced, 120_000);
@@ -56,19 +56,24 @@ describe('rotating credentials', () => {
     expect(await accepts(ns, 'rot', fresh)).toBe(true);
     expect(await accepts(ns, 'rot', old)).toBe(true);
 
-    // The store restarts during the grace period: it starts with the Secret's password only; the
-    // operator makes it accept the previous one again.
+    // The store restarts during the grace period with no operator running (a node upgrade while the
+    // operator is being upgraded): the pod's own configuration carries both passwords.
+    const gracing = await secret(ns, 'rot-redis-credentials');
+    expect(gracing['grace-password']).toBe(old);
+    await operator.stop();
     const [pod] = (await suite.client.list(Resources.pod, { namespace: ns, labelSelector: 'app.kubernetes.io/component=redis' })).items;
     await suite.client.delete(Resources.pod, pod?.metadata?.name ?? '', ns);
-    await eventually('the restarted store to accept the previous password again', async () =>
+    await eventually('the restarted store to accept the previous and the current password, no operator running', async () =>
       ((await suite.client.list(Resources.pod, { namespace: ns, labelSelector: 'app.kubernetes.io/component=redis' })).items.some((p) => p.metadata?.uid !== pod?.metadata?.uid)
         && await accepts(ns, 'rot', old) && await accepts(ns, 'rot', fresh) ? true : undefined), 30_000);
 
-    // The grace period ends: the previous password goes from the store and from the Secret.
+    // The grace period ends (the operator back): the previous password goes from the store and from
+    // the Secret, and a restart after it starts with the current one only.
+    await suite.operator('', { GAIM_ROTATION_GRACE_SECONDS: '20' });
     await eventually('the previous password to expire', async () => ((await secret(ns, 'rot-redis-credentials'))['previous-password'] === undefined ? true : undefined), 60_000);
     expect(await accepts(ns, 'rot', old)).toBe(false);
     expect(await accepts(ns, 'rot', fresh)).toBe(true);
-    expect((await secret(ns, 'rot-redis-credentials'))['password']).toBe(fresh);
+    expect(await secret(ns, 'rot-redis-credentials')).toMatchObject({ password: fresh, 'grace-password': fresh });
     history.stop();
     expect(history.versions.filter((g) => g.status?.syncStatus === 'Failed').map((g) => g.status?.message)).toEqual([]);
 
