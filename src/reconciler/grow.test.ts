@@ -40,11 +40,41 @@ describe('planGrowth', () => {
     expect(plan(gaim(), claims('50Gi', '8Gi'))).toEqual([]);
   });
 
-  it('refuses an explicit size below the claim\'s request, terminally, naming the claim and both sizes', () => {
+  it('refuses an explicit size below the claim\'s capacity, terminally, naming the claim and both sizes', () => {
     expect(() => plan(gaim({ mongodb: { storage: '5Gi' } }), claims('10Gi'))).toThrow(expect.objectContaining({
       errorType: 'validation', terminal: true, reason: 'VolumeShrinkRefused',
-      message: 'cannot shrink claim data-marvin-mongodb-0 to 5Gi: it requests 10Gi, and volumes only grow',
+      message: 'cannot shrink claim data-marvin-mongodb-0 to 5Gi: its volume has 10Gi, and volumes only grow',
     }) as Error);
+  });
+
+  describe('backing out an expansion the driver refused', () => {
+    const refused = (name: string, request: string, capacity: string, storageClassName?: string) => claim(name, request, {
+      capacity: { storage: capacity }, allocatedResources: { storage: request }, allocatedResourceStatuses: { storage: 'ControllerResizeInfeasible' },
+      conditions: [{ type: 'ControllerResizeError', status: 'True', message: 'beyond the maximum' }],
+    }, storageClassName);
+    const lance = (size: string) => ({ lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size } } });
+
+    it('lowers the request to a size above the capacity, LanceDB\'s with the apply', () => {
+      const entries = [refused('data-marvin-mongodb-0', '40Gi', '10Gi'), claim('data-marvin-redis-0', '2Gi'), refused('marvin-lancedb', '2Ti', '1Ti', 'enterprise-multishare-rwx')];
+      expect(plan(gaim({ mongodb: { storage: '20Gi' }, ...lance('1536Gi') }), entries).map((g) => [g.claim.name, g.to, g.patch, g.lower])).toEqual([
+        ['data-marvin-mongodb-0', '20Gi', true, true], ['marvin-lancedb', '1536Gi', false, true],
+      ]);
+    });
+
+    it('asks nothing and fails nothing once the size is back to the capacity (the request cannot follow)', () => {
+      const g = gaim({ mongodb: { storage: '10Gi' }, ...lance('1Ti') });
+      const entries = [refused('data-marvin-mongodb-0', '40Gi', '10Gi'), claim('data-marvin-redis-0', '2Gi'), refused('marvin-lancedb', '2Ti', '1Ti', 'enterprise-multishare-rwx')];
+      expect(plan(g, entries)).toEqual([]);
+      const observed = observe(g, cachesOf(entries));
+      expect(observed.stores.storage).toMatchObject({ ready: true });
+      expect(observed.claims.map((c) => c.resize.state)).toEqual(['steady', 'steady', 'steady']);
+    });
+
+    it('still fails while the spec asks for the refused size, and says how to back out', () => {
+      expect(() => plan(gaim({ mongodb: { storage: '40Gi' } }), [refused('data-marvin-mongodb-0', '40Gi', '10Gi'), claim('data-marvin-redis-0', '2Gi')])).toThrow(expect.objectContaining({
+        errorType: 'storage', reason: 'VolumeResizeFailed', message: expect.stringContaining('set the size back to 10Gi (or to any size the driver accepts above it) to back out') as string,
+      }) as Error);
+    });
   });
 
   it('fails with errorType storage on a claim whose resize failed, before planning anything else', () => {

@@ -23,6 +23,8 @@ export interface ClaimToGrow {
   readonly to: string;
   /** Data claims of StatefulSets are patched here; the LanceDB claim grows with the apply step. */
   readonly patch: boolean;
+  /** An expansion backed out: the request goes down, to above the capacity. */
+  readonly lower?: boolean;
 }
 
 /** The size the spec asks of each claim, and whether the spec names it (or it is the tier's default). */
@@ -38,24 +40,26 @@ function wantedSizes(gaim: Gaim, sizes: TierSizes): Partial<Record<ClaimState['s
 }
 
 /**
- * The claims the spec asks to grow. Throws (terminally, as an invalid spec) for an explicit size below
- * a claim's request, which the CRD cannot see when the size was the tier's default before; and
- * (errorType storage) for a claim whose resize failed.
+ * The claims the spec asks to grow, or to back out of an expansion to a size still above their
+ * capacity. Throws (terminally, as an invalid spec) for an explicit size below a claim's capacity,
+ * which the CRD cannot see when the size was the tier's default before; and (errorType storage) for a
+ * claim whose resize failed while the spec still asks for it.
  */
 export function planGrowth(gaim: Gaim, observed: Observed, sizes: TierSizes): ClaimToGrow[] {
   const wanted = wantedSizes(gaim, sizes);
   const grow: ClaimToGrow[] = [];
   for (const claim of observed.claims) {
-    if (claim.resize.state === 'ResizeFailed') {
-      throw new OperatorError('storage', claim.resize.message, { reason: Reason.VolumeResizeFailed });
-    }
     const want = wanted[claim.store];
-    if (want === undefined) continue;
-    const growth = claimGrowth(claim.request, want.size, want.explicit);
+    const growth = want === undefined ? { action: 'none' as const } : claimGrowth(claim.request, claim.capacity, want.size, want.explicit);
     if (growth.action === 'refuse') {
-      throw new OperatorError('validation', `${Message.shrinkClaim(claim.name, growth.to)}: it requests ${growth.from}, and volumes only grow`, { reason: Reason.VolumeShrinkRefused });
+      throw new OperatorError('validation', `${Message.shrinkClaim(claim.name, growth.to)}: its volume has ${growth.from}, and volumes only grow`, { reason: Reason.VolumeShrinkRefused });
     }
-    if (growth.action === 'grow') grow.push({ claim, to: growth.to, patch: claim.store !== 'lancedb' });
+    if (growth.action === 'grow' || growth.action === 'lower') {
+      grow.push({ claim, to: growth.to, patch: claim.store !== 'lancedb', ...(growth.action === 'lower' ? { lower: true } : {}) });
+    } else if (claim.resize.state === 'ResizeFailed') {
+      throw new OperatorError('storage', `${claim.resize.message}; set the size back to ${claim.capacity ?? 'the capacity'} (or to any size the driver accepts above it) to back out`,
+        { reason: Reason.VolumeResizeFailed });
+    }
   }
   return grow;
 }
@@ -84,7 +88,7 @@ export async function checkExpandable(grow: readonly ClaimToGrow[], client: Kube
 
 /** Raises the request of each StatefulSet data claim to grow; the resizer and the kubelet do the rest. */
 export async function growClaims(gaim: Gaim, grow: readonly ClaimToGrow[], deps: { client: KubeClient; events: EventRecorder }, context: ReconcileContext): Promise<void> {
-  for (const { claim, to, patch } of grow) {
+  for (const { claim, to, patch, lower } of grow) {
     if (patch) {
       try {
         await deps.client.mergePatch(Resources.persistentVolumeClaim, claim.name, gaim.metadata.namespace, { spec: { resources: { requests: { storage: to } } } }, context.signal);
@@ -92,7 +96,8 @@ export async function growClaims(gaim: Gaim, grow: readonly ClaimToGrow[], deps:
         throw new OperatorError('storage', `${Message.growClaim(claim.name, to)}: ${errorMessage(error)}`, { cause: error, reason: Reason.VolumeResizeFailed });
       }
     }
-    context.log.info({ claim: claim.name, from: claim.request, to }, 'growing volume');
-    deps.events.record(gaim, 'Normal', Reason.VolumeExpansionRequested, 'Resize', `claim ${claim.name}: requested ${to} (was ${claim.request ?? '?'})`);
+    context.log.info({ claim: claim.name, from: claim.request, to }, lower === true ? 'backing out a volume expansion' : 'growing volume');
+    deps.events.record(gaim, 'Normal', Reason.VolumeExpansionRequested, 'Resize',
+      `claim ${claim.name}: requested ${to} (was ${claim.request ?? '?'}${lower === true ? `; an expansion backed out, the volume has ${claim.capacity ?? '?'}` : ''})`);
   }
 }

@@ -44,7 +44,7 @@ describe('observe', () => {
       [Resources.persistentVolume, { ...meta('pv-m'), spec: { persistentVolumeReclaimPolicy: 'Retain' } }],
     ]);
     const observed = observe(gaim(), caches);
-    expect(observed.sizes).toEqual({ mongodbClaim: '20Gi', redisClaim: '2Gi', lancedbClaim: '100Gi', lancedbClass: 'enterprise-rwx' });
+    expect(observed.sizes).toEqual({ mongodbClaim: '20Gi', redisClaim: '2Gi', lancedbClaim: '100Gi', lancedbCapacity: '100Gi', lancedbClass: 'enterprise-rwx' });
     expect(observed.claims.map((c) => [c.store, c.name, c.phase, c.volumeName, c.reclaimPolicy, c.request, c.capacity, c.resize.state])).toEqual([
       ['mongodb', 'data-marvin-mongodb-0', 'Bound', 'pv-m', 'Retain', '20Gi', '20Gi', 'steady'],
       ['lancedb', 'marvin-lancedb', 'Bound', 'pv-l', undefined, '100Gi', '100Gi', 'steady'],

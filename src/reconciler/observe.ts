@@ -65,7 +65,7 @@ interface WithRequests extends KubeObject {
     persistentVolumeReclaimPolicy?: string; storageClassName?: string;
   };
   status?: {
-    phase?: string; capacity?: Record<string, string>; allocatedResourceStatuses?: Record<string, string>;
+    phase?: string; capacity?: Record<string, string>; allocatedResources?: Record<string, string>; allocatedResourceStatuses?: Record<string, string>;
     conditions?: { type: string; status?: string; message?: string }[];
   };
 }
@@ -84,6 +84,8 @@ export function observe(gaim: Gaim, caches: Caches): Observed {
   if (mongodbClaim !== undefined) sizes.mongodbClaim = mongodbClaim;
   if (redisClaim !== undefined) sizes.redisClaim = redisClaim;
   if (lancedbClaim !== undefined) sizes.lancedbClaim = lancedbClaim;
+  const lancedbCapacity = lancedb?.status?.capacity?.['storage'];
+  if (lancedbCapacity !== undefined) sizes.lancedbCapacity = lancedbCapacity;
   // A restored claim may be of another class than the spec's (a multishare backup restores into a
   // single-share class): the claim keeps it (a claim's class is immutable).
   const lancedbClass = lancedb?.spec?.storageClassName;
@@ -127,12 +129,13 @@ export function dataClaimName(gaim: Pick<Gaim, 'metadata'>, store: 'mongodb' | '
 
 function claimStates(gaim: Gaim, caches: Caches): ClaimState[] {
   const ns = gaim.metadata.namespace;
+  // The sizes the spec names (a tier's default is not known here, and is never backed out to).
   const wanted = [
-    { store: 'mongodb' as const, name: dataClaimName(gaim, 'mongodb') },
-    { store: 'redis' as const, name: dataClaimName(gaim, 'redis') },
-    { store: 'lancedb' as const, name: objectNames(gaim).lancedbClaim },
+    { store: 'mongodb' as const, name: dataClaimName(gaim, 'mongodb'), size: gaim.spec.mongodb.storage },
+    { store: 'redis' as const, name: dataClaimName(gaim, 'redis'), size: gaim.spec.redis.storage },
+    { store: 'lancedb' as const, name: objectNames(gaim).lancedbClaim, size: gaim.spec.lancedb.storage.nfs === undefined ? gaim.spec.lancedb.storage.size : undefined },
   ];
-  return wanted.flatMap(({ store, name }) => {
+  return wanted.flatMap(({ store, name, size }) => {
     const claim = caches.get<WithRequests>(Resources.persistentVolumeClaim, `${ns}/${name}`);
     if (claim === undefined) return [];
     const volumeName = claim.status?.phase === 'Bound' ? claim.spec?.volumeName : undefined;
@@ -142,7 +145,10 @@ function claimStates(gaim: Gaim, caches: Caches): ClaimState[] {
     return [{
       store, name, phase: claim.status?.phase ?? 'Pending', volumeName, reclaimPolicy: volume?.spec?.persistentVolumeReclaimPolicy,
       storageClassName: claim.spec?.storageClassName, request, capacity,
-      resize: resizeProgress(name, { request, capacity, conditions: claim.status?.conditions ?? [], resizeStatus: claim.status?.allocatedResourceStatuses?.['storage'] }),
+      resize: resizeProgress(name, {
+        request, capacity, conditions: claim.status?.conditions ?? [], resizeStatus: claim.status?.allocatedResourceStatuses?.['storage'],
+        allocated: claim.status?.allocatedResources?.['storage'], wanted: size,
+      }),
     }];
   });
 }

@@ -16,6 +16,11 @@ describe('resizeProgress', () => {
     ['the driver refused', { conditions: [{ type: 'ControllerResizeError', status: 'True', message: 'share size exceeds 1Ti' }] }, 'ResizeFailed'],
     ['infeasible, by allocatedResourceStatuses', { resizeStatus: 'ControllerResizeInfeasible' }, 'ResizeFailed'],
     ['the node failed', { conditions: [{ type: 'NodeResizeError', status: 'True', message: 'resize2fs failed' }] }, 'ResizeFailed'],
+    ['refused, then lowered: the resizer has not taken the new request up yet',
+      { request: '15Gi', allocated: '20Gi', resizeStatus: 'ControllerResizeInfeasible', conditions: [{ type: 'ControllerResizeError', status: 'True' }] }, 'Resizing'],
+    ['refused, and the spec backed out to the capacity (the request cannot follow)',
+      { wanted: '10Gi', resizeStatus: 'ControllerResizeInfeasible', conditions: [{ type: 'ControllerResizeError', status: 'True' }] }, 'steady'],
+    ['refused, and the spec still asks for it', { wanted: '20Gi', allocated: '20Gi', resizeStatus: 'ControllerResizeInfeasible' }, 'ResizeFailed'],
   ])('%s → %s', (_name, patch, state) => {
     expect(resizeProgress('data-marvin-mongodb-0', view(patch)).state).toBe(state);
   });
@@ -27,16 +32,20 @@ describe('resizeProgress', () => {
 });
 
 describe('claimGrowth', () => {
-  it.each<[string, string | undefined, string, boolean, string]>([
-    ['no claim yet: the template makes it', undefined, '20Gi', true, 'none'],
-    ['the same size', '10Gi', '10Gi', true, 'none'],
-    ['the same size in other units', '1Ti', '1024Gi', true, 'none'],
-    ['larger: grow', '10Gi', '20Gi', true, 'grow'],
-    ['a tier default that grew: grow', '10Gi', '20Gi', false, 'grow'],
-    ['explicitly smaller: refuse', '20Gi', '10Gi', true, 'refuse'],
-    ['explicitly smaller across units (1000Gi < 1Ti): refuse', '1Ti', '1000Gi', true, 'refuse'],
-    ['a smaller tier default (a tier change): keep the claim', '20Gi', '10Gi', false, 'none'],
-  ])('%s', (_name, current, wanted, explicit, action) => {
-    expect(claimGrowth(current, wanted, explicit).action).toBe(action);
+  it.each<[string, string | undefined, string | undefined, string, boolean, string]>([
+    ['no claim yet: the template makes it', undefined, undefined, '20Gi', true, 'none'],
+    ['the same size', '10Gi', '10Gi', '10Gi', true, 'none'],
+    ['the same size in other units', '1Ti', '1Ti', '1024Gi', true, 'none'],
+    ['larger: grow', '10Gi', '10Gi', '20Gi', true, 'grow'],
+    ['a tier default that grew: grow', '10Gi', '10Gi', '20Gi', false, 'grow'],
+    ['explicitly smaller: refuse', '20Gi', '20Gi', '10Gi', true, 'refuse'],
+    ['explicitly smaller across units (1000Gi < 1Ti): refuse', '1Ti', '1Ti', '1000Gi', true, 'refuse'],
+    ['a smaller tier default (a tier change): keep the claim', '20Gi', '20Gi', '10Gi', false, 'none'],
+    ['an expansion backed out above the capacity: lower the request', '2Ti', '1Ti', '1536Gi', true, 'lower'],
+    ['an expansion backed out to the capacity: the request stays (the API server allows no lower)', '2Ti', '1Ti', '1024Gi', true, 'none'],
+    ['an expansion backed out below the capacity: refuse', '2Ti', '1Ti', '900Gi', true, 'refuse'],
+    ['no capacity yet (not bound): smaller is refused', '20Gi', undefined, '10Gi', true, 'refuse'],
+  ])('%s', (_name, current, capacity, wanted, explicit, action) => {
+    expect(claimGrowth(current, capacity, wanted, explicit).action).toBe(action);
   });
 });

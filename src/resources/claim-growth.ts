@@ -1,7 +1,9 @@
 // Volumes only grow, in place: a larger size in the spec raises the existing claim's request (the
 // StatefulSet's claim template is immutable and stays as it was); the CSI resizer and the kubelet do
-// the rest, and say how far they got in the claim's status. Pure: what a claim's status means, and
-// what a spec asks of a claim.
+// the rest, and say how far they got in the claim's status. An expansion the driver refuses can be
+// backed out (Kubernetes 1.34, "Recovering from Failure when Expanding Volumes", GA): the request
+// may go back down, but only to a size above the claim's capacity — the API server refuses one at or
+// below it. Pure: what a claim's status means, and what a spec asks of a claim.
 import { parseQuantity } from './quantity.js';
 
 /** The parts of a PersistentVolumeClaim that tell its size and resize progress. */
@@ -11,6 +13,10 @@ export interface ClaimSizeView {
   readonly conditions: readonly { readonly type: string; readonly status?: string; readonly message?: string }[];
   /** status.allocatedResourceStatuses.storage (Kubernetes 1.34: ControllerResizeInProgress, NodeResizePending, …). */
   readonly resizeStatus: string | undefined;
+  /** status.allocatedResources.storage: the size the resizer last took up (and, if refused, refused). */
+  readonly allocated?: string | undefined;
+  /** The size the Gaim's spec names for this claim, if it names one. */
+  readonly wanted?: string | undefined;
 }
 
 export type ResizeProgress =
@@ -26,9 +32,16 @@ const bytes = (quantity: string | undefined) => (quantity === undefined ? undefi
 
 /** How far a claim is from its request, from the conditions and statuses its resizer and kubelet set. */
 export function resizeProgress(name: string, claim: ClaimSizeView): ResizeProgress {
-  const [request, capacity] = [bytes(claim.request), bytes(claim.capacity)];
+  const [request, capacity, wanted] = [bytes(claim.request), bytes(claim.capacity), bytes(claim.wanted)];
   if (request === undefined || capacity === undefined || capacity >= request) return { state: 'steady' };
+  // Backed out to the capacity the volume has: the request cannot follow (the API server keeps it
+  // above the capacity), and the Gaim has what it asks for.
+  if (wanted !== undefined && wanted <= capacity) return { state: 'steady' };
   const target = `claim ${name}: capacity ${claim.capacity ?? '?'}, requested ${claim.request ?? '?'}`;
+  // A request changed since the resizer's last attempt (lowered after a refusal) is not refused yet.
+  if (claim.allocated !== undefined && bytes(claim.allocated) !== request) {
+    return { state: 'Resizing', message: `${target}; the volume is being expanded (the store keeps serving)` };
+  }
   const condition = (type: string) => claim.conditions.find((c) => c.type === type && c.status !== 'False');
   const failed = condition('ControllerResizeError') ?? condition('NodeResizeError');
   if (failed !== undefined || claim.resizeStatus?.endsWith('Infeasible') === true) {
@@ -43,17 +56,32 @@ export function resizeProgress(name: string, claim: ClaimSizeView): ResizeProgre
 export type Growth =
   | { readonly action: 'none' }
   | { readonly action: 'grow'; readonly from: string; readonly to: string }
-  /** An explicit size below what the claim has: volumes only grow. */
+  /** A pending or refused expansion backed out to a smaller size still above the capacity. */
+  | { readonly action: 'lower'; readonly from: string; readonly to: string }
+  /** An explicit size below what the volume has: volumes only grow. */
   | { readonly action: 'refuse'; readonly from: string; readonly to: string };
 
 /**
  * What a spec asks of an existing claim. `explicit`: the size is the spec's own (a tier's default
  * that is smaller — after a tier change — is not a request to shrink, and keeps the claim as it is).
+ * Below the request but not below the capacity: an expansion backed out. The request goes down with
+ * it while the size is above the capacity; at the capacity it stays where it is (the API server
+ * allows no lower), and the claim has what is asked.
  */
-export function claimGrowth(currentRequest: string | undefined, wanted: string, explicit: boolean): Growth {
+export function claimGrowth(currentRequest: string | undefined, capacity: string | undefined, wanted: string, explicit: boolean): Growth {
   if (currentRequest === undefined) return { action: 'none' };
-  const [current, target] = [parseQuantity(currentRequest), parseQuantity(wanted)];
+  const [current, target, has] = [parseQuantity(currentRequest), parseQuantity(wanted), bytes(capacity)];
   if (current === undefined || target === undefined || current === target) return { action: 'none' };
   if (target > current) return { action: 'grow', from: currentRequest, to: wanted };
-  return explicit ? { action: 'refuse', from: currentRequest, to: wanted } : { action: 'none' };
+  if (!explicit) return { action: 'none' };
+  if (has !== undefined && target > has) return { action: 'lower', from: currentRequest, to: wanted };
+  if (has !== undefined && target === has) return { action: 'none' };
+  return { action: 'refuse', from: capacity ?? currentRequest, to: wanted };
+}
+
+/** The request a claim the spec sizes should have: the spec's size where it grows or backs out, else the current one. */
+export function claimRequest(currentRequest: string | undefined, capacity: string | undefined, wanted: string): string {
+  if (currentRequest === undefined) return wanted;
+  const growth = claimGrowth(currentRequest, capacity, wanted, true);
+  return growth.action === 'grow' || growth.action === 'lower' ? wanted : currentRequest;
 }

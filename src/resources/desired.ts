@@ -16,6 +16,8 @@ export interface CurrentSizes {
   readonly redisClaim?: string;
   /** Current request of the LanceDB claim (claims only grow). */
   readonly lancedbClaim?: string;
+  /** The LanceDB claim's capacity (its request may go back down to above it: an expansion backed out). */
+  readonly lancedbCapacity?: string;
   /** The LanceDB claim's class, where it exists (immutable; a restored claim may differ from the spec's). */
   readonly lancedbClass?: string;
 }
@@ -27,7 +29,7 @@ export interface CurrentSizes {
  */
 export function desiredObjects(gaim: Gaim, sizes: TierSizes, current: CurrentSizes, operatorNamespace: string, form: StoreForm = DEFAULT_STORE_FORM): KubeObject[] {
   return [
-    ...lancedbObjects(gaim, current.lancedbClaim, current.lancedbClass),
+    ...lancedbObjects(gaim, current.lancedbClaim, current.lancedbClass, current.lancedbCapacity),
     ...(gaim.spec.mongodb.enabled ? mongodbObjects(gaim, sizes.mongodb, current.mongodbClaim, storeImage('mongodb', gaim.spec.mongodb.image, form.images), form.startupBaseSeconds) : []),
     ...(gaim.spec.redis.enabled ? redisObjects(gaim, sizes.redis, current.redisClaim, storeImage('redis', gaim.spec.redis.image, form.images)) : []),
     connectionsConfigMap(gaim),

@@ -2,7 +2,7 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { labels, objectNames, ownedMeta } from './meta.js';
-import { maxQuantity } from './quantity.js';
+import { claimRequest } from './claim-growth.js';
 
 /** Nominal capacity recorded on a static NFS volume when the spec gives none (NFS does not enforce it). */
 export const DEFAULT_NFS_CAPACITY = '1Ti';
@@ -10,14 +10,15 @@ export const DEFAULT_NFS_CAPACITY = '1Ti';
 /**
  * The LanceDB claim (ReadWriteMany), and for an existing Filestore share the PersistentVolume that
  * points at it, pre-bound to this claim by claimRef so no other claim can take it. A claim is never
- * shrunk: if its current request is larger than the spec, the current one is kept.
+ * shrunk: if its current request is larger than the spec, the current one is kept, unless the spec
+ * backs out an expansion to a size still above the claim's capacity (claim-growth.ts).
  */
-export function lancedbObjects(gaim: Gaim, currentClaimSize: string | undefined, currentClass?: string): KubeObject[] {
+export function lancedbObjects(gaim: Gaim, currentClaimSize: string | undefined, currentClass?: string, currentCapacity?: string): KubeObject[] {
   const names = objectNames(gaim);
   const { size, nfs } = gaim.spec.lancedb.storage;
   // An existing claim keeps its class: restored from a multishare backup, it is a single-share one.
   const storageClassName = currentClass ?? gaim.spec.lancedb.storage.storageClassName;
-  const requested = maxQuantity(size ?? DEFAULT_NFS_CAPACITY, currentClaimSize);
+  const requested = claimRequest(currentClaimSize, currentCapacity, size ?? DEFAULT_NFS_CAPACITY);
   const claim: KubeObject = {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',

@@ -3,6 +3,7 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import { DEFAULT_STARTUP_BASE_SECONDS } from '../config/images.js';
 import type { KubeObject } from '../kube/objects.js';
 import { ownedMeta, objectNames } from './meta.js';
+import { mongodbPingProbe } from './mongodb-probe.js';
 import { parseQuantity } from './quantity.js';
 import { headlessService, statefulSet, type StoreTemplate } from './stateful-store.js';
 import type { StoreSize } from './tiers.js';
@@ -96,7 +97,7 @@ export function mongodbObjects(gaim: Gaim, size: StoreSize, existingClaimSize: s
       volumeMounts: [{ name: 'configdb', mountPath: '/data/configdb' }],
       startupProbe: { tcpSocket: { port: MONGODB_PORT }, periodSeconds: STARTUP_PERIOD_SECONDS, failureThreshold: startupBudgetSeconds(volume, startupBaseSeconds) / STARTUP_PERIOD_SECONDS },
       readinessProbe: {
-        exec: { command: ['mongosh', '--quiet', '--norc', '--eval', "db.adminCommand('ping').ok"] },
+        exec: { command: mongodbPingProbe(MONGODB_PORT) },
         periodSeconds: 10,
         timeoutSeconds: 5,
         failureThreshold: 3,

@@ -1,13 +1,14 @@
 // Growing volumes in place, on the stack's resizer stand-in (the CSI external-resizer with the PD and
 // Filestore drivers' expansion rules) and the stack kubelet's file-system step: the Gaim's larger size
 // raises the existing claims' requests, never the StatefulSets' immutable claim templates, and the
-// Gaim says how far each resize is until the volumes have what was asked.
+// Gaim says how far each resize is until the volumes have what was asked; an expansion a driver refuses
+// is backed out by setting the size back.
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { kubectl } from '../support/crd.js';
 import { createGaim } from '../support/gaims.js';
-import { condition, isSynced, recordGaim, waitForGaim, type GaimObject } from '../support/operator.js';
+import { condition, isSynced, recordGaim, settlesQuietly, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, holdResizes } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
@@ -91,6 +92,40 @@ describe('growing volumes', () => {
     expect(result.ok).toBe(false);
     expect(result.output).toContain('spec.mongodb.storage');
     expect(result.output).toContain('volumes only grow');
+  });
+
+  it('backs out an expansion the driver refuses: the request goes down above the capacity, or stays at the capacity, and the Gaim is Synced', async () => {
+    const operator = await suite.operator();
+    const ns = await createNamespace('backout');
+    await createGaim(suite.client, ns, 'back', { mongodb: { storage: '2Gi' } });
+    await waitForGaim(suite.client, ns, 'back', 'to be Synced', isSynced, 120_000);
+    const request = async (claim: string) => (await suite.client.get<Claim>(Resources.persistentVolumeClaim, claim, ns)).spec.resources.requests.storage;
+
+    // Beyond what the drivers take: a persistent disk above 64 TiB, a multishare share above 1 TiB.
+    await suite.client.mergePatch(Resources.gaim, 'back', ns, { spec: { mongodb: { storage: '100Ti' }, lancedb: { storage: { size: '2Ti' } } } });
+    const failed = await waitForGaim(suite.client, ns, 'back', 'to fail on the refused expansion', (g) => g.status?.syncStatus === 'Failed');
+    expect(failed.status).toMatchObject({ errorType: 'storage', message: expect.stringContaining('to back out') as unknown });
+    expect(condition(failed, 'Ready')?.reason).toBe('VolumeResizeFailed');
+
+    // Below the capacity is still a shrink, refused by the API server.
+    const shrink = await kubectl(['patch', 'gaim', 'back', '-n', ns, '--type=merge', '-p', JSON.stringify({ spec: { mongodb: { storage: '1Gi' } } })]);
+    expect(shrink.ok).toBe(false);
+    expect(shrink.output).toContain('volumes only grow');
+
+    // Backed out: MongoDB's to a size above its capacity (its request goes down, and the disk grows to
+    // it); LanceDB's to the capacity it has (the API server keeps a request above the capacity, so the
+    // refused one stays on the claim, and the share keeps what it has).
+    await suite.client.mergePatch(Resources.gaim, 'back', ns, { spec: { mongodb: { storage: '3Gi' }, lancedb: { storage: { size: '100Gi' } } } });
+    const backed = await waitForGaim(suite.client, ns, 'back', 'to be Synced again', (g) => isSynced(g) && claimsOf(g).find((c) => c.store === 'mongodb')?.capacity === '3Gi', 120_000);
+    expect(claimsOf(backed)).toEqual(expect.arrayContaining([
+      { name: 'data-back-mongodb-0', store: 'mongodb', requested: '3Gi', capacity: '3Gi' },
+      { name: 'back-lancedb', store: 'lancedb', requested: '2Ti', capacity: '100Gi' },
+    ]));
+    expect(await request('data-back-mongodb-0')).toBe('3Gi');
+    expect(await request('back-lancedb')).toBe('2Ti');
+    expect((await events(ns, 'VolumeExpansionRequested')).map((e) => e.note)).toContain('claim data-back-mongodb-0: requested 3Gi (was 100Ti; an expansion backed out, the volume has 2Gi)');
+    // A request left above the capacity is no reason to keep reconciling.
+    await settlesQuietly(operator, [`${ns}/back`]);
   });
 
   it('fails the Gaim with errorType storage, naming the class, when the class cannot expand, and changes nothing', async () => {

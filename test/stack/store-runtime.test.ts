@@ -2,12 +2,14 @@
 // names the sources): as the pod's user, mongo's "already initialized" files and its refusal of one
 // root variable without the other, redis's umask and its own save policy. Real redis-server and
 // FerretDB binaries; no Kubernetes.
+import { execFile } from 'node:child_process';
 import { copyFile, chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pingScript } from '../../src/resources/mongodb-probe.js';
 import { repoRoot } from './stack.js';
 import { redisAnswers, StoreRuntimes, type StoreSpec } from './store-runtime.js';
 
@@ -73,6 +75,17 @@ describe('the stack\'s store runtime', () => {
     await until('the first password to log in again', () => login(again.port, 'first-password'));
     expect(await login(again.port, 'second-password')).toBe(false);
     await runtimes.stop('fresh-2');
+  }, 30_000);
+
+  it('answers the pod\'s MongoDB readiness probe (bash, one OP_MSG ping) once the store serves, and not once it is gone', async () => {
+    const dirs = await volume('probe');
+    const running = await runtimes.start('probe', spec('mongodb', dirs, { MONGO_INITDB_ROOT_USERNAME: 'root', MONGO_INITDB_ROOT_PASSWORD: 'probe-password' }));
+    const probe = async () => new Promise<boolean>((resolve) => {
+      execFile('bash', ['-c', pingScript('127.0.0.1', running.port)], { timeout: 5000 }, (error) => { resolve(error === null); });
+    });
+    await until('the probe to pass', probe);
+    await runtimes.stop('probe');
+    expect(await probe()).toBe(false);
   }, 30_000);
 
   it('exits 1 with the entrypoint\'s words when only one of the root variables is set', async () => {

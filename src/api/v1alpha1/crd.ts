@@ -72,7 +72,7 @@ interface Definition {
   readonly printerColumns: readonly Record<string, unknown>[];
   readonly spec: z.ZodType;
   readonly status: z.ZodType;
-  readonly rootValidations: readonly { rule: string; message: string }[];
+  readonly rootValidations: readonly { rule: string; message: string; fieldPath?: string }[];
   readonly scope?: 'Namespaced' | 'Cluster';
 }
 

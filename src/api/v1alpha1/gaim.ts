@@ -43,7 +43,7 @@ export const Messages = {
   nfsImmutable: 'nfs is immutable: the volume\'s server and path cannot change',
   nfsSizeImmutable: 'size cannot change with nfs: a claim without a StorageClass cannot be resized, and the share\'s capacity is its Filestore instance\'s (size is only recorded on the volume)',
   storageSize: 'must be a positive size in whole units, such as 10Gi, 500Mi or 1Ti',
-  volumesOnlyGrow: 'volumes only grow: storage cannot be smaller than before (a claim cannot shrink)',
+  volumesOnlyGrow: 'volumes only grow: storage cannot be smaller than before (a claim cannot shrink), except back to no less than the capacity its claim has (status.claims), to back out an expansion the driver refused',
   image: 'must be a container image reference such as mongo:7.0 or registry.example.com/redis:7.2',
   schedule: 'must be a cron expression of five fields (minute hour day-of-month month day-of-week, UTC), such as "0 3 * * *", or @hourly, @daily, @weekly, @monthly',
   restoreOneOf: 'restoreFrom names exactly one of backup (a GaimBackup of this namespace) or record (a GaimBackupRecord)',
@@ -75,14 +75,21 @@ const image = () => pattern(IMAGE_PATTERN, Messages.image).max(512);
 const freeForm = (description: string) => z.record(z.string(), z.unknown()).optional().meta({ description });
 
 /**
- * A transition rule: a size set before may only grow (quantities compared as quantities: 1Ti > 900Gi).
- * A size set where there was none is checked by the operator against the claim it has.
+ * A transition rule, at the root (it reads status): a size set before may only grow (quantities
+ * compared as quantities: 1Ti > 900Gi), or go back down to no less than the capacity its claim has,
+ * as the operator last saw it (status.claims) — backing out an expansion the driver refused, which
+ * Kubernetes allows (the claim's request then goes down to above its capacity). A size set where
+ * there was none, or a status behind the claim, is checked by the operator against the claim itself.
  */
-function growOnly(field: string) {
+function growOnly(path: readonly string[], store: 'mongodb' | 'redis' | 'lancedb') {
+  const present = (root: string) => path.map((_, i) => `has(${root}.spec.${path.slice(0, i + 1).join('.')})`).join(' && ');
+  const [now, before] = [`self.spec.${path.join('.')}`, `oldSelf.spec.${path.join('.')}`];
   return {
-    rule: `!has(self.${field}) || !has(oldSelf.${field}) || quantity(self.${field}).compareTo(quantity(oldSelf.${field})) >= 0`,
+    rule: `!(${present('self')}) || !(${present('oldSelf')}) || quantity(${now}).compareTo(quantity(${before})) >= 0`
+      + ` || (has(self.status) && has(self.status.claims) && self.status.claims.exists(c, c.store == '${store}' && has(c.capacity) && isQuantity(c.capacity)`
+      + ` && quantity(${now}).compareTo(quantity(c.capacity)) >= 0))`,
     message: Messages.volumesOnlyGrow,
-    fieldPath: `.${field}`,
+    fieldPath: `.spec.${path.join('.')}`,
   };
 }
 
@@ -98,7 +105,6 @@ export const MongoDBSpecSchema = z.strictObject({
   }),
 }).meta({
   description: 'The GAIM\'s MongoDB: one database per environment (lco-gaim-{env}) with collections content_sessions and notifications.',
-  'x-kubernetes-validations': [growOnly('storage')],
 });
 
 export const QueuePolicySchema = z.strictObject({
@@ -122,7 +128,6 @@ export const RedisSpecSchema = z.strictObject({
   queues: QueuePolicySchema.optional(),
 }).meta({
   description: 'The GAIM\'s Redis: task stream gaim:tasks:{env} with consumer group gaim:workers:{env} and a dead-letter stream per environment.',
-  'x-kubernetes-validations': [growOnly('storage')],
 });
 
 export const NfsShareSchema = z.strictObject({
@@ -163,7 +168,6 @@ export const LanceDBStorageSchema = z.strictObject({
       { rule: '!has(self.nfs) || !has(oldSelf.nfs) || self.nfs == oldSelf.nfs', message: Messages.nfsImmutable, fieldPath: '.nfs' },
       { rule: '!has(self.nfs) || !has(oldSelf.nfs) || (has(self.size) == has(oldSelf.size) && (!has(self.size) || self.size == oldSelf.size))',
         message: Messages.nfsSizeImmutable, fieldPath: '.size' },
-      growOnly('size'),
     ],
   });
 
@@ -411,7 +415,10 @@ export const GaimSchema = z.object({
 });
 export type Gaim = z.output<typeof GaimSchema>;
 
-/** Root-level CEL: metadata.name is only reachable from the root of a CRD schema. */
+/** Root-level CEL: metadata.name and status are only reachable from the root of a CRD schema. */
 export const ROOT_VALIDATIONS = [
   { rule: `self.metadata.name.matches('${GAIM_NAME_PATTERN}')`, message: Messages.gaimName },
+  growOnly(['mongodb', 'storage'], 'mongodb'),
+  growOnly(['redis', 'storage'], 'redis'),
+  growOnly(['lancedb', 'storage', 'size'], 'lancedb'),
 ] as const;
