@@ -54,7 +54,13 @@ run: deps ## Run the operator against the current kubeconfig (settings from GAIM
 
 .PHONY: bench
 bench: tools build ## Benchmarks on a local stack of their own: prints a table, writes bench/results/ (~25 min).
+	$(MAKE) --no-print-directory bench-probes
 	$(TSX) hack/bench/run.ts
+
+.PHONY: bench-probes
+bench-probes: tools deps ## The stores' readiness probes' CPU cost, against the stack's stores (~1 min): bench/results/probes.md.
+	hack/tools/install.sh mongosh
+	$(TSX) hack/bench/probe-cost.ts
 
 ##@ Build
 

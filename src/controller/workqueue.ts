@@ -81,10 +81,12 @@ export class WorkQueue {
     }
     const timer = setTimeout(() => {
       this.#timers.delete(key);
+      this.options.metrics?.delayed(this.#timers.size);
       this.add(key);
     }, delayMs);
     timer.unref();
     this.#timers.set(key, { at, timer });
+    this.options.metrics?.delayed(this.#timers.size);
   }
 
   /** Re-adds the key after its backoff (and the global bucket's delay); returns that delay. */
@@ -128,6 +130,7 @@ export class WorkQueue {
     this.#shuttingDown = true;
     for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    this.options.metrics?.delayed(0);
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);
   }
 

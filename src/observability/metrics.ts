@@ -4,7 +4,10 @@ import { ERROR_TYPES } from '../errors.js';
 
 /** Hooks for the workqueue_* metrics, called by the controller's work queue. */
 export interface QueueMetrics {
+  /** Keys ready to be handed out (client-go's and controller-runtime's workqueue_depth: delayed keys are not in it). */
   depth(value: number): void;
+  /** Keys waiting for their time (a requeue-after, a retry's backoff): gaim_workqueue_delayed_items. */
+  delayed(value: number): void;
   added(): void;
   retried(): void;
   /** Seconds a key waited between being added and being handed to a worker. */
@@ -29,6 +32,9 @@ export class Metrics {
   readonly activeWorkers = new Gauge({ name: 'controller_runtime_active_workers', help: 'Number of currently used workers per controller', labelNames: ['controller'] as const, registers: [this.registry] });
   readonly maxConcurrent = new Gauge({ name: 'controller_runtime_max_concurrent_reconciles', help: 'Maximum number of concurrent reconciles per controller', labelNames: ['controller'] as const, registers: [this.registry] });
   readonly queueDepth = new Gauge({ name: 'workqueue_depth', help: 'Current depth of workqueue', labelNames: ['name', 'controller'] as const, registers: [this.registry] });
+  // client-go counts a key added "after" a delay only when its time comes: a Gaim requeued every
+  // second never shows in workqueue_depth. This gauge shows the keys waiting for their time.
+  readonly queueDelayed = new Gauge({ name: 'gaim_workqueue_delayed_items', help: 'Keys of a workqueue waiting for their time (requeue-after, retry backoff): not in workqueue_depth, as in client-go', labelNames: ['name', 'controller'] as const, registers: [this.registry] });
   readonly queueAdds = new Counter({ name: 'workqueue_adds_total', help: 'Total number of adds handled by workqueue', labelNames: ['name', 'controller'] as const, registers: [this.registry] });
   readonly queueRetries = new Counter({ name: 'workqueue_retries_total', help: 'Total number of retries handled by workqueue', labelNames: ['name', 'controller'] as const, registers: [this.registry] });
   readonly queueDuration = new Histogram({ name: 'workqueue_queue_duration_seconds', help: 'How long in seconds an item stays in workqueue before being requested', labelNames: ['name', 'controller'] as const, buckets: [0.001, 0.01, 0.1, 0.5, 1, 5, 10, 60, 300], registers: [this.registry] });
@@ -84,6 +90,7 @@ export class Metrics {
     }
     const labels = { name, controller: name };
     this.queueDepth.set(labels, 0);
+    this.queueDelayed.set(labels, 0);
     this.queueAdds.inc(labels, 0);
     this.queueRetries.inc(labels, 0);
   }
@@ -93,6 +100,7 @@ export class Metrics {
     const labels = { name, controller: name };
     return {
       depth: (value) => { this.queueDepth.set(labels, value); },
+      delayed: (value) => { this.queueDelayed.set(labels, value); },
       added: () => { this.queueAdds.inc(labels); },
       retried: () => { this.queueRetries.inc(labels); },
       waited: (seconds) => { this.queueDuration.observe(labels, seconds); },

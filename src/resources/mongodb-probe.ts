@@ -21,17 +21,24 @@ export const PING_OP_MSG = Buffer.from(
 /** `ok` as the double 1.0 (mongod, FerretDB) or the int32 1, as hex in the reply's body. */
 const OK = ['016f6b00000000000000f03f', '106f6b0001000000'];
 
-/** The probe's script: connect, send, read the reply's length, then the reply, and look for `ok: 1`. */
+/**
+ * The probe's script: connect, send, read the reply's length, then the reply, and look for `ok: 1`.
+ * Bash builtins only — every extra process (head, od, grep) costs a fork and an exec each period.
+ * Bytes are read one at a time (`read -d ''` returns a NUL byte as an empty string) and kept as hex;
+ * exactly the reply's length is read, since the server keeps the connection open.
+ */
 export function pingScript(host: string, port: number): string {
   const bytes = [...PING_OP_MSG].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
   return [
-    `exec 3<>/dev/tcp/${host}/${String(port)}`,
+    'export LC_ALL=C',
+    `exec 3<>/dev/tcp/${host}/${String(port)} || exit 1`,
     `printf '${bytes}' >&3`,
-    // The reply's length (its first four bytes, little-endian), then exactly the rest: the server
-    // keeps the connection open, so reading "to the end" would wait for the probe's timeout.
-    `n=$(head -c 4 <&3 | od -An -tu4 | tr -d ' ')`,
-    `[ "\${n:-0}" -gt 20 ] && [ "$n" -lt 1048576 ] || exit 1`,
-    `head -c $((n - 4)) <&3 | od -An -v -tx1 | tr -d ' \\n' | grep -qE '${OK.join('|')}'`,
+    'take() { hex=; for ((i = 0; i < $1; i++)); do IFS= read -r -d \'\' -n 1 -t 4 c <&3 || exit 1; printf -v h %02x "\'$c"; hex+=$h; done; }',
+    'take 4',
+    'n=$((16#${hex:6:2}${hex:4:2}${hex:2:2}${hex:0:2}))',
+    '((n > 20 && n < 1048576)) || exit 1',
+    'take $((n - 4))',
+    `[[ $hex == *${OK[0] ?? ''}* || $hex == *${OK[1] ?? ''}* ]]`,
   ].join('\n');
 }
 
