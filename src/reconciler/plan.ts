@@ -36,8 +36,9 @@ export interface Plan {
   /** Credentials Secrets to create (missing ones only: an existing Secret is never changed). */
   readonly create: readonly KubeObject[];
   /**
-   * Keys to add to existing Secrets: the Redis operator user's password, which Secrets made before it
-   * existed lack (the user lives only in the pod's arguments, so a new password is never minted over data).
+   * Keys to add to existing Secrets: the Redis operator user's password and the grace password, which
+   * Secrets made before them lack (they live only in the pod's arguments, so a new password is never
+   * minted over data), or a grace password left behind (redisKeysToComplete).
    */
   readonly complete: readonly SecretCompletion[];
   /** Objects to server-side apply, in order (volumes before their users). */

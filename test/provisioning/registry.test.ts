@@ -8,7 +8,8 @@ import { Resources } from '../../src/kube/resources.js';
 import { Message } from '../../src/messages.js';
 import { installCrd } from '../support/crd.js';
 import { createGaim } from '../support/gaims.js';
-import { isSynced, reconcilesOf, waitForGaim } from '../support/operator.js';
+import type { OperatorProcess } from '../support/operator-process.js';
+import { isSynced, reconcilesOf, settlesQuietly, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, stackComponent } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
@@ -36,7 +37,7 @@ describe('app registry', () => {
     expect(redis.spec.template.spec.containers[0]?.resources.requests).toEqual({ cpu: '100m', memory: '256Mi' });
   });
 
-  it('keeps running stores as they are when Firestore cannot be read at start-up, not the built-in sizes, and after it answers', async () => {
+  it('keeps running stores as they are when Firestore cannot be read at start-up, not the built-in sizes, then applies the registry\'s new sizes once', async () => {
     // Registry sizes that differ from the built-in ones (small: 250m, 1Gi).
     await apps().doc('mongodb').set({ is_stateful: true, volume_field: 'storage', tier_defaults: { small: { cpu: '300m', memory: '768Mi', storage: '12Gi' } } });
     const ns = await createNamespace('registry-outage');
@@ -45,26 +46,36 @@ describe('app registry', () => {
     await waitForGaim(suite.client, ns, 'steady', 'to be Synced', isSynced);
     const before = await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns);
     await first.stop();
+    // The registry changes while no operator runs; then Firestore stops answering.
+    await apps().doc('mongodb').set({ is_stateful: true, volume_field: 'storage', tier_defaults: { small: { cpu: '350m', memory: '768Mi', storage: '12Gi' } } });
 
     // The operator restarts while Firestore takes calls and never answers (its process frozen).
     await stackComponent('firestore-emulator', 'pause');
+    const key = `${ns}/steady`;
+    let second: OperatorProcess | undefined;
     try {
-      const second = await suite.operator(ns);
-      const key = `${ns}/steady`;
-      await eventually('a reconcile of steady by the new operator', async () => Promise.resolve(reconcilesOf(second, [key]) > 0 ? true : undefined), 60_000);
-      const seen = reconcilesOf(second, [key]);
+      second = await suite.operator(ns);
+      const operator = second;
+      await eventually('a reconcile of steady by the new operator', async () => Promise.resolve(reconcilesOf(operator, [key]) > 0 ? true : undefined), 60_000);
+      const seen = reconcilesOf(operator, [key]);
       await suite.client.mergePatch(Resources.gaim, 'steady', ns, { metadata: { annotations: { 'test/poke': '1' } } });
-      await eventually('another reconcile of steady', async () => Promise.resolve(reconcilesOf(second, [key]) > seen ? true : undefined), 60_000);
+      await eventually('another reconcile of steady', async () => Promise.resolve(reconcilesOf(operator, [key]) > seen ? true : undefined), 60_000);
       const during = await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns);
       expect(during.metadata?.generation, 'no rollout while the sizes are unknown').toBe(before.metadata?.generation);
       expect(during.spec.template.spec.containers[0]?.resources.requests).toEqual({ cpu: '300m', memory: '768Mi' });
     } finally {
       await stackComponent('firestore-emulator', 'resume');
     }
-    // Firestore answers again: the registry's sizes are what the store runs; nothing rolls.
+    // Firestore answers again: the registry's new sizes are applied, in one change of the StatefulSet.
     await suite.client.mergePatch(Resources.gaim, 'steady', ns, { metadata: { annotations: { 'test/poke': '2' } } });
+    await eventually('the registry\'s new sizes on the StatefulSet', async () =>
+      ((await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns)).spec.template.spec.containers[0]?.resources.requests['cpu'] === '350m' ? true : undefined), 120_000);
     await waitForGaim(suite.client, ns, 'steady', 'to be Synced with Firestore answering', (g) => isSynced(g) && g.status?.conditions?.find((c) => c.type === 'FirestoreSynced')?.status === 'True', 120_000);
-    expect((await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns)).metadata?.generation).toBe(before.metadata?.generation);
+    await suite.client.mergePatch(Resources.gaim, 'steady', ns, { metadata: { annotations: { 'test/poke': '3' } } });
+    await settlesQuietly(second, [key]);
+    const after = await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns);
+    expect(after.metadata?.generation, 'one change, once').toBe((before.metadata?.generation ?? 0) + 1);
+    expect(after.spec.template.spec.containers[0]?.resources.requests).toEqual({ cpu: '350m', memory: '768Mi' });
   }, 400_000);
 
   it('fails a Gaim with errorType suite.firestore on a malformed entry, and recovers when it is fixed', async () => {
