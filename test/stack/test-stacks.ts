@@ -5,7 +5,7 @@
  * file has a whole control plane and its stores to itself (a file never shares an API server with a
  * file running beside it), so files run side by side without stepping on each other's cluster-scoped
  * objects, leader Leases or store partitions; most of a file's time is spent waiting on controllers,
- * not computing, which is why two stacks on two cores took 17.8 minutes where one took 38 (the README gives the figures).
+ * not computing, which is why two stacks on two cores took 17.8 minutes where one took 38 (docs/testing.md gives the figures).
  */
 export function testStackCount(): number {
   const raw = process.env['GAIM_TEST_STACKS'] ?? '2';
