@@ -1,4 +1,4 @@
-// A Kubernetes client for unit tests of the reconcile's steps: it answers reads from a map of
+// A Kubernetes client for unit tests of the reconcile's steps: it answers reads (get, list) from a map of
 // objects (404 otherwise) and records every write, in order, as `verb Kind name` with its body, so a
 // test can say exactly what a step changed and in which order. No API server: logic only.
 import type { KubeClient } from '../../src/kube/client.js';
@@ -42,6 +42,13 @@ export function recordingClient(objects: Record<string, KubeObject> = {}): { cli
       }
       objects[key] = merged;
       return Promise.resolve(objects[key]);
+    },
+    /** Lists by kind and namespace; a `k=v` label selector is matched exactly. */
+    list: (resource: Resource, options: { namespace?: string; labelSelector?: string } = {}) => {
+      const [label, value] = (options.labelSelector ?? '').split('=');
+      const items = Object.entries(objects).filter(([key, object]) => key.startsWith(`${resource.kind} ${options.namespace === undefined ? '' : `${options.namespace}/`}`)
+        && (label === undefined || label === '' || object.metadata?.labels?.[label] === value)).map(([, object]) => object);
+      return Promise.resolve({ items });
     },
     delete: (resource: Resource, name: string, namespace?: string) => {
       writes.push({ verb: 'delete', target: target(resource, name, namespace) });
