@@ -53,7 +53,7 @@ interface Container {
   volumeMounts?: { name: string; mountPath: string }[];
   securityContext?: SecurityContext;
   ports?: { containerPort: number }[];
-  readinessProbe?: { periodSeconds?: number; timeoutSeconds?: number; exec?: { command?: string[] } };
+  readinessProbe?: { periodSeconds?: number; exec?: { command?: string[] } };
 }
 export interface Pod extends KubeObject {
   spec?: {
@@ -386,8 +386,6 @@ export class StackKubelet {
       podDir: await this.#podDir(pod),
       probePassword: env['REDISCLI_AUTH'],
       ...probeUser(container),
-      ...(kind === 'mongodb' && container.readinessProbe?.exec?.command !== undefined
-        ? { probe: { command: container.readinessProbe.exec.command, containerPort: port, timeoutSeconds: container.readinessProbe.timeoutSeconds ?? 1 } } : {}),
       user: effectiveUser(pod, container),
     });
     const claims = (pod.spec?.volumes ?? []).flatMap((v) => (v.persistentVolumeClaim === undefined ? [] : [`${pod.metadata?.namespace ?? ''}/${v.persistentVolumeClaim.claimName}`]));
