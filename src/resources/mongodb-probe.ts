@@ -4,8 +4,9 @@
 // bash, from the official image (Ubuntu), writing one OP_MSG to the server over /dev/tcp and reading
 // the reply's `ok: 1`: 12 ms a probe, 0.5 % of the request.
 //
-// `ping` needs no authentication ("the ping command does not require authentication": MongoDB's
-// list of commands allowed before auth), so the probe holds no credential, as mongosh's did not.
+// `ping` needs no authentication — MongoDB's release notes for 2.0, "Most Commands Require
+// Authentication", list it among the commands that do not (with isMaster, buildInfo, getnonce), and
+// the stack's FerretDB answers it unauthenticated too — so the probe holds no credential, as mongosh's did not.
 // The message (MongoDB Wire Protocol, OP_MSG, opCode 2013): a 16-byte header, flagBits 0, one kind-0
 // section holding the BSON document {ping: 1, $db: "admin"}. The unit test rebuilds it with the
 // driver's BSON serializer and the stack's FerretDB answers it (store-runtime test).
