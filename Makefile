@@ -62,6 +62,10 @@ bench-probes: tools deps ## The stores' readiness probes' CPU cost, against the 
 	hack/tools/install.sh mongosh
 	$(TSX) hack/bench/probe-cost.ts
 
+.PHONY: structure
+structure: deps ## The code's shape: imports between folders of src/, the largest modules and functions.
+	$(TSX) hack/structure.ts
+
 ##@ Build
 
 .PHONY: manifests

@@ -19,6 +19,8 @@ const LAYERS = [
   ['seeders/', 'firestore/'],
   ['reconciler/'],
   ['commands/', 'plugin/', 'operator.ts', 'main.ts', 'kubectl-gaim.ts'],
+  // Fakes and builders for unit tests: above everything, so no module of the operator can import them.
+  ['testing/'],
 ];
 
 /**
@@ -117,6 +119,14 @@ export default tseslint.config(
         { selector: "CallExpression[callee.property.name=/^toLocale/]", message: 'locale formatting loads ICU data: format as RFC 3339 (toISOString)' },
       ],
       'no-restricted-globals': ['error', { name: 'Intl', message: 'Intl loads ICU data (6–10 MiB resident): the operator needs no locale' }],
+    },
+  },
+  {
+    // Unit tests need nothing running: they and their fakes (src/testing/) import nothing from test/,
+    // which is the integration suite and its stacks.
+    files: ['src/**/*.test.ts', 'src/testing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**'], message: 'unit tests import nothing from test/: their fakes live in src/testing/' }] }],
     },
   },
   ...layerConfigs(),

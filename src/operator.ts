@@ -1,7 +1,8 @@
 // Start-up wiring shared by the `run` command and the engine's integration tests: settings in,
 // a running manager with its health and metrics servers out.
 import type { Settings } from './config/settings.js';
-import { Manager, type Caches, type ControllerSpec, type LeaderTask, type StopReason, type WatchedKind } from './controller/manager.js';
+import type { Caches } from './controller/caches.js';
+import { Manager, type ControllerSpec, type LeaderTask, type StopReason, type WatchedKind } from './controller/manager.js';
 import type { Reconciler } from './controller/result.js';
 import { loadClusterAccess } from './kube/access.js';
 import { KubeClient } from './kube/client.js';

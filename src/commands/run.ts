@@ -3,7 +3,7 @@ import { parseSettings, SettingsError } from '../config/settings.js';
 import { connectFirestore } from '../firestore/client.js';
 import { LeaseNamespaceMissing } from '../controller/leader-election.js';
 import { createLogger } from '../observability/logger.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import { backupController, FIELD_MANAGER, gaimController, operatorWatches, recordController, runOperator } from '../operator.js';
 import { BackupReconciler } from '../reconciler/backup-reconciler.js';
 import { InstanceLocks } from '../reconciler/instance-locks.js';

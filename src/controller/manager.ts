@@ -6,27 +6,13 @@ import { objectKey, splitKey, type KubeObject } from '../kube/objects.js';
 import type { Resource } from '../kube/resources.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { Logger } from '../observability/logger.js';
+import { cachesOver, type CacheChange, type Caches } from './caches.js';
 import { Informer, type InformerEvent } from './informer.js';
 import { LeaderElector } from './leader-election.js';
 import { asOperatorError } from '../errors.js';
 import type { ReconcileResult, Reconciler } from './result.js';
 import { isAborted } from './signals.js';
 import { WorkQueue, type Priority } from './workqueue.js';
-
-/** Read access to the informer caches, for reconcilers (reads never go to the API server). */
-export interface Caches {
-  get<T extends KubeObject>(resource: Resource, key: string): T | undefined;
-  list<T extends KubeObject>(resource: Resource, namespace?: string): T[];
-}
-
-/** A change seen by a cache, handed to every controller to find the keys it must reconcile. */
-export interface CacheChange {
-  readonly event: InformerEvent;
-  readonly resource: Resource;
-  readonly object: KubeObject;
-  /** The cached object an update replaced. */
-  readonly old?: KubeObject;
-}
 
 /**
  * One controller: a kind whose objects are its work-queue keys, a reconciler, and which changes of
@@ -122,18 +108,7 @@ export class Manager {
     }
   }
 
-  readonly caches: Caches = {
-    get: <T extends KubeObject>(resource: Resource, key: string): T | undefined => {
-      for (const informer of this.#informers.get(resource) ?? []) {
-        const found = informer.get(key);
-        if (found !== undefined) return found as T;
-      }
-      return undefined;
-    },
-    list: <T extends KubeObject>(resource: Resource, namespace?: string): T[] =>
-      (this.#informers.get(resource) ?? []).flatMap((i) => i.list())
-        .filter((o) => namespace === undefined || o.metadata?.namespace === namespace) as T[],
-  };
+  readonly caches: Caches = cachesOver((resource) => this.#informers.get(resource) ?? []);
 
   get synced(): boolean {
     return [...this.#informers.values()].flat().every((i) => i.synced);

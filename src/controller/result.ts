@@ -1,5 +1,5 @@
 import type { OperatorError } from '../errors.js';
-import type { CacheChange } from './manager.js';
+import type { CacheChange } from './caches.js';
 import type { Logger } from '../observability/logger.js';
 
 /**

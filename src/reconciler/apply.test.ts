@@ -1,9 +1,8 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { cachesOf } from '../../test/support/caches-fake.js';
-import { recordingClient } from '../../test/support/client-fake.js';
+import { cachesOf } from '../testing/caches-fake.js';
+import { recordingClient } from '../testing/client-fake.js';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeClient } from '../kube/client.js';
@@ -15,19 +14,13 @@ import { applyPlan } from './apply.js';
 import { plan as makePlan, type Plan } from './plan.js';
 import { observe } from './observe.js';
 import { RolloutSlots } from './rollouts.js';
+import { testGaim } from '../testing/gaims.js';
 
 // Step 3 of the reconcile on fake caches and a client that records every write: what is written,
 // in which order, and what is not written at all (the integration suite proves the same against an
 // API server, one operator process per file).
 
-function gaim(spec: Record<string, unknown> = {}): Gaim {
-  const parsed = parseGaim({
-    apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name: 'marvin', namespace: 'team', uid: 'u-1', generation: 1 },
-    spec: { gaimId: '660e8400-e29b-41d4-a716-446655440001', displayName: 'M', environments: ['stage'], lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, ...spec },
-  });
-  if (!parsed.ok) throw parsed.error;
-  return parsed.gaim;
-}
+const gaim = (spec: Record<string, unknown> = {}): Gaim => testGaim(spec);
 const context = (): ReconcileContext => ({ signal: AbortSignal.timeout(5000), stop: new AbortController().signal, attempt: 0, log: pino({ level: 'silent' }) });
 const targets = (writes: readonly { verb: string; target: string }[]) => writes.map((w) => `${w.verb} ${w.target}`);
 const planFor = (g: Gaim, credentials = new Map<string, Record<string, string>>()) => makePlan(g, observe(g, cachesOf()), credentials, BUILT_IN_TIERS.small, 'gaim-system');

@@ -1,6 +1,6 @@
 // Step 3 of the reconcile: make the plan so. Server-side apply with one field manager, and only for
 // objects whose desired form differs from the cached one, so an unchanged Gaim makes no API call.
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

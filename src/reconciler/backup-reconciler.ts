@@ -12,7 +12,7 @@ import { GaimBackupSchema, type GaimBackup, type GaimBackupStatus } from '../api
 import { recordName, type RecordTrigger } from '../api/v1alpha1/gaim-backup-record.js';
 import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { Settings } from '../config/settings.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../controller/result.js';
 import { asOperatorError, errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

@@ -4,7 +4,7 @@
 // GaimBackup — except when the namespace itself is being deleted, which is what the record is for.
 import type { BackupClaim } from '../api/v1alpha1/gaim-backup.js';
 import { GaimBackupRecordSchema, type GaimBackupRecord, type RecordSnapshot } from '../api/v1alpha1/gaim-backup-record.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

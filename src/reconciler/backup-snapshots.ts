@@ -7,7 +7,7 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { BackupClaim, GaimBackup } from '../api/v1alpha1/gaim-backup.js';
 import type { GaimBackupRecord } from '../api/v1alpha1/gaim-backup-record.js';
 import type { Settings } from '../config/settings.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

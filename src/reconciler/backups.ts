@@ -9,7 +9,7 @@
 import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
 import { BACKUP_API_VERSION, BACKUP_KIND, type GaimBackupStatus } from '../api/v1alpha1/gaim-backup.js';
 import { nextSlot, previousSlot, schedulePeriodMs } from '../cron.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

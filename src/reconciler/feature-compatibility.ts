@@ -5,7 +5,7 @@
 // so an unchanged Gaim stays quiet. An interruption of readiness starts the burn-in over.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { Settings } from '../config/settings.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import type { EventRecorder } from '../kube/events.js';
 import type { KubeObject } from '../kube/objects.js';

@@ -1,27 +1,20 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { cachesOf } from '../../test/support/caches-fake.js';
-import { recordingClient } from '../../test/support/client-fake.js';
+import { cachesOf } from '../testing/caches-fake.js';
+import { recordingClient } from '../testing/client-fake.js';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { ReconcileContext } from '../controller/result.js';
 import type { KubeObject } from '../kube/objects.js';
 import { type Resource, Resources } from '../kube/resources.js';
 import { FINALIZER, finalize } from './finalizer.js';
+import { testGaim } from '../testing/gaims.js';
 
 // What a Gaim's deletion changes, in order, for each deletion policy: table tests of the finalizer
 // on fake caches and a client that records every write (the integration suite proves the same
 // against the API server, the garbage collector and the snapshot controller, more slowly).
 
-function gaim(deletionPolicy: 'Retain' | 'Delete' | 'Snapshot'): Gaim {
-  const parsed = parseGaim({
-    apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim',
-    metadata: { name: 'marvin', namespace: 'team', uid: 'abcdef12-0000', generation: 1, finalizers: [FINALIZER], deletionTimestamp: '2026-12-06T00:00:00Z' },
-    spec: { gaimId: '660e8400-e29b-41d4-a716-446655440001', displayName: 'M', environments: ['stage'], deletionPolicy, lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } } },
-  });
-  if (!parsed.ok) throw parsed.error;
-  return parsed.gaim;
-}
+const gaim = (deletionPolicy: 'Retain' | 'Delete' | 'Snapshot'): Gaim =>
+  testGaim({ deletionPolicy }, { metadata: { uid: 'abcdef12-0000', finalizers: [FINALIZER], deletionTimestamp: '2026-12-06T00:00:00Z' } });
 const owner = [{ apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', name: 'marvin', uid: 'abcdef12-0000', controller: true }];
 const labels = { 'app.kubernetes.io/managed-by': 'gaim-operator', 'gaim.livingcontent.io/gaim': 'marvin', 'gaim.livingcontent.io/namespace': 'team' };
 const claim = (name: string, component: string): [Resource, KubeObject] => [Resources.persistentVolumeClaim,

@@ -1,7 +1,7 @@
 // Deletion of a Gaim, through its finalizer: workloads go with the Gaim; data goes only when the
 // deletion policy says so.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

@@ -6,7 +6,7 @@ import type { Gaim } from '../api/v1alpha1/gaim.js';
 import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { Settings } from '../config/settings.js';
 import type { BackoffPolicy } from '../controller/backoff.js';
-import type { CacheChange, Caches } from '../controller/manager.js';
+import type { CacheChange, Caches } from '../controller/caches.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../controller/result.js';
 import { asOperatorError, OperatorError } from '../errors.js';
 import type { PlatformFirestore } from '../firestore/client.js';

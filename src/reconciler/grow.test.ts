@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cachesOf } from '../../test/support/caches-fake.js';
+import { cachesOf } from '../testing/caches-fake.js';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import { parseGaim } from '../api/v1alpha1/validate.js';
 import { KubeApiError } from '../kube/errors.js';
 import type { KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/objects.js';
@@ -9,15 +8,9 @@ import { type Resource, Resources } from '../kube/resources.js';
 import { BUILT_IN_TIERS } from '../resources/tiers.js';
 import { checkExpandable, planGrowth } from './grow.js';
 import { observe } from './observe.js';
+import { testGaim } from '../testing/gaims.js';
 
-function gaim(spec: Record<string, unknown> = {}): Gaim {
-  const parsed = parseGaim({
-    apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name: 'marvin', namespace: 'team', uid: 'u', generation: 2 },
-    spec: { gaimId: '660e8400-e29b-41d4-a716-446655440001', displayName: 'M', environments: ['stage'], lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, ...spec },
-  });
-  if (!parsed.ok) throw parsed.error;
-  return parsed.gaim;
-}
+const gaim = (spec: Record<string, unknown> = {}): Gaim => testGaim(spec, { metadata: { uid: 'u', generation: 2 } });
 const claim = (name: string, request: string, status: Record<string, unknown> = {}, storageClassName = 'standard-rwo'): [Resource, KubeObject] =>
   [Resources.persistentVolumeClaim, { metadata: { name, namespace: 'team' }, spec: { storageClassName, resources: { requests: { storage: request } } }, status: { phase: 'Bound', capacity: { storage: request }, ...status } }];
 const claims = (mongodb = '10Gi', redis = '2Gi', lancedb = '100Gi') => [

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachesOf } from '../../test/support/caches-fake.js';
+import { cachesOf } from '../testing/caches-fake.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { FILESTORE_INSTANCE_LABEL, instanceLabelValue } from '../resources/backup.js';

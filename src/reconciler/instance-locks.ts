@@ -8,7 +8,7 @@
 // The truth is the cache (every VolumeSnapshot the operator made carries its instance's label, so
 // a restarted operator sees what its predecessor started); a short claim covers the moment between
 // deciding to create one and the cache showing it, when two workers could otherwise both go ahead.
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import { objectKey, type KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { FILESTORE_INSTANCE_LABEL, instanceLabelValue } from '../resources/backup.js';

@@ -1,14 +1,14 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { cachesOf } from '../../test/support/caches-fake.js';
-import { recordingClient } from '../../test/support/client-fake.js';
+import { cachesOf } from '../testing/caches-fake.js';
+import { recordingClient } from '../testing/client-fake.js';
 import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
-import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { ReconcileContext } from '../controller/result.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { Metrics } from '../observability/metrics.js';
 import { tendMaintenance } from './maintenance.js';
+import { testGaim } from '../testing/gaims.js';
 
 // The maintenance step on fake caches and a recording client: which slot starts a Job, when none
 // does, and what a finished Job's termination message becomes in the status and the metrics.
@@ -17,13 +17,8 @@ const NOW = new Date('2026-12-06T03:30:00Z');
 const seedJob = { image: 'gaim-operator:test', nodeSelector: {}, tolerations: [], storageUid: 1000, storageGid: 1000, prepareShares: true, imagePullSecrets: [] as string[], seedDeadlineSeconds: 900 };
 
 function gaim(maintenance: Record<string, unknown> | undefined, status?: GaimStatus['maintenance']): Gaim {
-  const parsed = parseGaim({
-    apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name: 'marvin', namespace: 'team', uid: 'u-1', generation: 1 },
-    spec: { gaimId: '660e8400-e29b-41d4-a716-446655440001', displayName: 'M', environments: ['stage'], lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' }, ...(maintenance === undefined ? {} : { maintenance }) } },
-    ...(status === undefined ? {} : { status: { maintenance: status } }),
-  });
-  if (!parsed.ok) throw parsed.error;
-  return parsed.gaim;
+  return testGaim({ lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' }, ...(maintenance === undefined ? {} : { maintenance }) } },
+    status === undefined ? {} : { status: { maintenance: status } });
 }
 const labels = { 'app.kubernetes.io/managed-by': 'gaim-operator', 'gaim.livingcontent.io/gaim': 'marvin', 'app.kubernetes.io/component': 'maintenance' };
 const job = (name: string, ended?: 'Complete' | 'Failed'): KubeObject => ({

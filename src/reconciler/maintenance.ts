@@ -5,7 +5,7 @@
 import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
 import type { Settings } from '../config/settings.js';
 import { nextSlot, previousSlot } from '../cron.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

@@ -1,19 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { cachesOf } from '../../test/support/caches-fake.js';
+import { cachesOf } from '../testing/caches-fake.js';
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { observe } from './observe.js';
+import { testGaim } from '../testing/gaims.js';
 
-function gaim(spec: Record<string, unknown> = {}, name = 'marvin'): Gaim {
-  const parsed = parseGaim({
-    apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name, namespace: 'team', uid: 'u', generation: 1, creationTimestamp: '2026-01-02T00:00:00Z' },
-    spec: { gaimId: '660e8400-e29b-41d4-a716-446655440001', displayName: 'M', environments: ['stage'], lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } }, ...spec },
-  });
-  if (!parsed.ok) throw parsed.error;
-  return parsed.gaim;
-}
+const gaim = (spec: Record<string, unknown> = {}, name = 'marvin'): Gaim =>
+  testGaim(spec, { metadata: { name, uid: 'u', creationTimestamp: '2026-01-02T00:00:00Z' } });
 const meta = (name: string, namespace?: string, extra: Record<string, unknown> = {}) => ({ metadata: { name, ...(namespace === undefined ? {} : { namespace }), ...extra } });
 const sts = (name: string, status: Record<string, unknown>, size = '10Gi', generation = 1): KubeObject => ({
   ...meta(name, 'team', { generation }), spec: { replicas: 1, volumeClaimTemplates: [{ spec: { resources: { requests: { storage: size } } } }] }, status,

@@ -1,7 +1,7 @@
 // Step 1 of the reconcile: what exists, read from the informer caches only. Pure: no API call, no
 // write; everything the later steps decide on is in `Observed`.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import { Labels } from '../kube/labels.js';
 import type { KubeObject } from '../kube/objects.js';
 import { compareText } from '../text-order.js';

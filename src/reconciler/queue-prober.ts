@@ -10,7 +10,7 @@
 import type { Environment, Gaim } from '../api/v1alpha1/gaim.js';
 import { parseGaim } from '../api/v1alpha1/validate.js';
 import type { Settings } from '../config/settings.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import { errorMessage } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';
 import type { EventRecorder } from '../kube/events.js';

@@ -9,7 +9,7 @@
 import type { BackupStore } from '../api/v1alpha1/gaim-backup.js';
 import { GaimBackupRecordSchema, type GaimBackupRecord, type RecordSnapshot } from '../api/v1alpha1/gaim-backup-record.js';
 import type { Settings } from '../config/settings.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../controller/result.js';
 import { asOperatorError, errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

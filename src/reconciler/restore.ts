@@ -11,7 +11,7 @@
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { BackupStore } from '../api/v1alpha1/gaim-backup.js';
 import { recordName, type GaimBackupRecord, type RecordSnapshot } from '../api/v1alpha1/gaim-backup-record.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

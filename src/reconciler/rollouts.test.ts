@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cacheOf } from '../../test/support/cache-fake.js';
+import { cacheOf } from '../testing/cache-fake.js';
 import type { KubeObject } from '../kube/objects.js';
 import { changesTemplate, isRolling, RolloutSlots, type StatefulSetView } from './rollouts.js';
 

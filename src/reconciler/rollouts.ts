@@ -5,7 +5,7 @@
 // revision. The count comes from the StatefulSet cache (rollouts anyone started, including the ones
 // before a restart of the operator) plus the slots this process granted that the cache does not show
 // yet. Only the leader reconciles, so one process counts.
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import { objectKey, type KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { TEMPLATE_HASH } from '../resources/stateful-store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cacheOf } from '../../test/support/cache-fake.js';
-import type { CacheChange } from '../controller/manager.js';
+import { cacheOf } from '../testing/cache-fake.js';
+import type { CacheChange } from '../controller/caches.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { SEED_HASH_LABEL } from '../resources/seed-job.js';

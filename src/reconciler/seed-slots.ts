@@ -14,7 +14,7 @@
 // Waiting Gaims recheck seldom because they need not poll: they are woken. At 15 s, 500 Gaims in
 // line were 12,000 rechecks in 15 minutes that kept every worker busy, and the Gaim woken for a free
 // slot queued behind them (make bench, N=500: 11 s average queue wait).
-import type { CacheChange, Caches } from '../controller/manager.js';
+import type { CacheChange, Caches } from '../controller/caches.js';
 import type { KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';
 import { SEED_HASH_LABEL } from '../resources/seed-job.js';

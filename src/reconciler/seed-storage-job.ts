@@ -4,7 +4,7 @@
 // retried by a new one (the next attempt) at the ledger's nextRetryAt, or at once on retry-now.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
 import type { SeedJobSettings } from '../config/settings.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

@@ -3,7 +3,7 @@
 // seed, in which order, and what the outcome means for status.
 import type { Gaim, GaimStatus } from '../api/v1alpha1/gaim.js';
 import type { Settings } from '../config/settings.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { asOperatorError, type OperatorError } from '../errors.js';
 import type { PlatformFirestore } from '../firestore/client.js';

@@ -9,7 +9,7 @@
 // budget; the pod's own creation time then decides. After an operator restart the clock starts over,
 // so a stuck pod is noticed at most one budget later, never sooner than it should be.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

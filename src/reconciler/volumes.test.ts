@@ -5,8 +5,8 @@ import type { ReconcileContext } from '../controller/result.js';
 import type { KubeClient } from '../kube/client.js';
 import type { Observed } from './observe.js';
 import { rebindStaticVolume, retainVolumes } from './volumes.js';
-import { cachesOf } from '../../test/support/caches-fake.js';
-import { recordingClient } from '../../test/support/client-fake.js';
+import { cachesOf } from '../testing/caches-fake.js';
+import { recordingClient } from '../testing/client-fake.js';
 import type { KubeObject } from '../kube/objects.js';
 import { type Resource, Resources } from '../kube/resources.js';
 

@@ -6,7 +6,7 @@
 // then on). With Delete, and with Snapshot once its final backup is taken, volumes get their class's
 // policy back.
 import type { Gaim } from '../api/v1alpha1/gaim.js';
-import type { Caches } from '../controller/manager.js';
+import type { Caches } from '../controller/caches.js';
 import type { ReconcileContext } from '../controller/result.js';
 import { errorMessage, OperatorError } from '../errors.js';
 import type { KubeClient } from '../kube/client.js';

@@ -1,5 +1,5 @@
 // Which Gaims and GaimBackups a change of a cached object concerns: the controllers' `keysFor`.
-import type { CacheChange, Caches } from '../controller/manager.js';
+import type { CacheChange, Caches } from '../controller/caches.js';
 import { Labels } from '../kube/labels.js';
 import { objectKey, type KubeObject } from '../kube/objects.js';
 import { Resources } from '../kube/resources.js';

@@ -5,7 +5,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseSettings } from '../../src/config/settings.js';
-import type { Caches } from '../../src/controller/manager.js';
+import type { Caches } from '../../src/controller/caches.js';
 import { KubeEventRecorder } from '../../src/kube/events.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources, type Resource } from '../../src/kube/resources.js';

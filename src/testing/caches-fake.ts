@@ -1,9 +1,9 @@
 // The informer caches for unit tests of the reconcile's steps: objects of several resources, read as
 // the reconciler reads them (get by `namespace/name`, or `name` for cluster-scoped kinds; list by
 // resource and namespace). The test changes them as watch events would.
-import type { Caches } from '../../src/controller/manager.js';
-import type { KubeObject } from '../../src/kube/objects.js';
-import type { Resource } from '../../src/kube/resources.js';
+import type { Caches } from '../controller/caches.js';
+import type { KubeObject } from '../kube/objects.js';
+import type { Resource } from '../kube/resources.js';
 
 export interface FakeCaches extends Caches {
   put(resource: Resource, object: KubeObject): void;

@@ -1,10 +1,10 @@
 // A Kubernetes client for unit tests of the reconcile's steps: it answers reads (get, list) from a map of
 // objects (404 otherwise) and records every write, in order, as `verb Kind name` with its body, so a
 // test can say exactly what a step changed and in which order. No API server: logic only.
-import type { KubeClient } from '../../src/kube/client.js';
-import { KubeApiError } from '../../src/kube/errors.js';
-import type { KubeObject } from '../../src/kube/objects.js';
-import type { Resource } from '../../src/kube/resources.js';
+import type { KubeClient } from '../kube/client.js';
+import { KubeApiError } from '../kube/errors.js';
+import type { KubeObject } from '../kube/objects.js';
+import type { Resource } from '../kube/resources.js';
 
 export interface Write {
   readonly verb: 'apply' | 'create' | 'patch' | 'delete';
