@@ -5,11 +5,11 @@ import { LeaseNamespaceMissing } from '../controller/leader-election.js';
 import { createLogger } from '../observability/logger.js';
 import type { Caches } from '../controller/caches.js';
 import { backupController, FIELD_MANAGER, gaimController, operatorWatches, recordController, runOperator } from '../operator.js';
-import { BackupReconciler } from '../reconciler/backup-reconciler.js';
-import { InstanceLocks } from '../reconciler/instance-locks.js';
-import { RecordReconciler } from '../reconciler/record-reconciler.js';
-import { QueueProber, QueueSamples } from '../reconciler/queue-prober.js';
-import { GaimReconciler } from '../reconciler/gaim-reconciler.js';
+import { BackupReconciler } from '../reconciler/backups/backup-reconciler.js';
+import { InstanceLocks } from '../reconciler/backups/instance-locks.js';
+import { RecordReconciler } from '../reconciler/backups/record-reconciler.js';
+import { QueueProber, QueueSamples } from '../reconciler/probes/queue-prober.js';
+import { GaimReconciler } from '../reconciler/gaim/gaim-reconciler.js';
 import { packageVersion } from '../version.js';
 
 /** Runs the controller until a signal or lost leadership; the process exit code. */

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PINNED_IMAGES } from '../../src/config/images.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { Resources } from '../../src/kube/resources.js';
-import type { StatefulSetView } from '../../src/reconciler/rollouts.js';
+import type { StatefulSetView } from '../../src/reconciler/gaim/rollouts.js';
 import { createGaim } from '../support/gaims.js';
 import { isSynced, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, eventually } from '../support/stack.js';

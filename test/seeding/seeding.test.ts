@@ -12,7 +12,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { knowledgeSchema } from '../../src/seeders/lancedb.js';
 import { createGaim, gaimStores } from '../support/gaims.js';
 import { condition, isSynced, reconcileCount, reconcilesOf, waitForGaim, type GaimObject } from '../support/operator.js';
-import { SLOT_RECHECK_MS } from '../../src/reconciler/seed-slots.js';
+import { SLOT_RECHECK_MS } from '../../src/reconciler/stores/seed-slots.js';
 import { createNamespace, eventually, holdProvisioning, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 

@@ -1,0 +1,254 @@
+// The Gaim reconcile, as the design's steps: observe (the caches) → plan (pure) → apply → seed →
+// report; deletion goes through the finalizer. Reads come from the informer caches; the only API
+// calls are writes, and only when something differs, so reconciling an unchanged Gaim makes no API
+// call at all. This module only wires the steps; each lives in its own module.
+import type { Gaim } from '../../api/v1alpha1/gaim.js';
+import { parseGaim } from '../../api/v1alpha1/validate.js';
+import type { Settings } from '../../config/settings.js';
+import type { BackoffPolicy } from '../../controller/backoff.js';
+import type { CacheChange, Caches } from '../../controller/caches.js';
+import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/result.js';
+import { asOperatorError, OperatorError } from '../../errors.js';
+import type { PlatformFirestore } from '../../firestore/client.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { EventRecorder } from '../../kube/events.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { Resources } from '../../kube/resources.js';
+import { Message } from '../../messages.js';
+import { Reason } from '../../status/reasons.js';
+import { objectNames } from '../../resources/meta.js';
+import type { StoresReadiness } from '../../status/gaim-status.js';
+import { holdOff, RETRY_NOW } from '../../status/retry-ledger.js';
+import { applyPlan } from './apply.js';
+import { applyFinalizer, finalize, FINALIZER, hasFinalizer } from './finalizer.js';
+import { explainPending } from './explain.js';
+import { checkExpandable, growClaims, planGrowth } from './grow.js';
+import { claimSizes, observe } from './observe.js';
+import { admit, credentialsProblem, plan } from './plan.js';
+import { ledgerOf, report, type Outcome } from './report.js';
+import { seedRecheckMs, seedStores } from '../stores/seed.js';
+import { rotateCredentials } from '../stores/rotate.js';
+import { guardSecrets, readCredentials } from './secrets.js';
+import { RolloutSlots } from './rollouts.js';
+import { SeedSlots } from '../stores/seed-slots.js';
+import { Recreations } from './recreate.js';
+import { StartupWatch } from './startup.js';
+import { tendFeatureCompatibility } from '../stores/feature-compatibility.js';
+import { tendBackups } from '../backups/backups.js';
+import { restore } from '../backups/restore.js';
+import { tendMaintenance } from '../probes/maintenance.js';
+import type { QueueSamples } from '../probes/queue-prober.js';
+import { statusWorthWriting } from '../../resources/queue-health.js';
+import { BUILT_IN_TIERS, keepRunning } from '../../resources/tiers.js';
+import type { Metrics } from '../../observability/metrics.js';
+import { rebindStaticVolume, retainVolumes } from './volumes.js';
+import { StatusExpectations } from './expectations.js';
+import { FirestoreWriteBack } from './write-back.js';
+
+export interface GaimReconcilerDeps {
+  readonly caches: Caches;
+  readonly client: KubeClient;
+  readonly firestore: PlatformFirestore;
+  readonly settings: Pick<Settings, 'overrides' | 'seedJob' | 'nfs' | 'rotationGraceSeconds' | 'images' | 'maxConcurrentRollouts' | 'maxConcurrentSeeds' | 'storeStartupBaseSeconds' | 'mongodbFcvBurnInSeconds' | 'degradedAfterFailures' | 'backups' | 'storeRepositories' | 'operatorPodLabels'>;
+  readonly backoff: BackoffPolicy;
+  /** This cluster's name in Firestore's per-environment entries. */
+  readonly clusterName: string;
+  /** Grows with each change of leader; fences Firestore writes of a stale leader. */
+  readonly leaderEpoch: () => number;
+  readonly events: EventRecorder;
+  readonly fieldManager: string;
+  /** Where the operator runs: its pods may reach the stores through the NetworkPolicy. */
+  readonly operatorNamespace: string;
+  readonly metrics: Pick<Metrics, 'backupLastSuccess' | 'backedUp' | 'tableRows' | 'tableVersions' | 'tableFragments' | 'tableBytes'>;
+  /** The queue prober's latest samples; without it (tests of one Gaim), no queue status. */
+  readonly queues?: QueueSamples;
+}
+
+/** How often a rollout waiting for a slot asks again (a slot frees with no event on this Gaim). */
+const ROLLOUT_RECHECK_MS = 5_000;
+/** How soon to look again at a StatefulSet being recreated (its deletion waits for the garbage collector). */
+const RECREATE_RECHECK_MS = 2_000;
+/** How soon a restore waiting for its snapshots to bind looks again (their changes also wake it). */
+const RESTORE_RECHECK_MS = 2_000;
+/** How soon to look again when the cache has not caught up with the operator's own status write. */
+const CACHE_LAG_RETRY_MS = 250;
+
+export class GaimReconciler implements Reconciler {
+  readonly #writeBack: FirestoreWriteBack;
+  readonly #expectations = new StatusExpectations();
+  /** Volumes set to Retain whose change the (label-selected) volume cache has not shown yet. */
+  readonly #retained = new Set<string>();
+  readonly #rollouts: RolloutSlots;
+  readonly #seedSlots: SeedSlots;
+  readonly #recreations = new Recreations();
+  readonly #startup = new StartupWatch();
+
+  constructor(private readonly deps: GaimReconcilerDeps) {
+    this.#writeBack = new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch);
+    this.#rollouts = new RolloutSlots(deps.settings.maxConcurrentRollouts, deps.caches);
+    this.#seedSlots = new SeedSlots(deps.settings.maxConcurrentSeeds, deps.caches);
+  }
+
+  wakeFor(change: CacheChange): readonly string[] {
+    return this.#seedSlots.wakeFor(change);
+  }
+
+  observedUpdate(key: string, resourceVersion: string | undefined): boolean {
+    return this.#expectations.observed(key, resourceVersion);
+  }
+
+  async reconcile(key: string, context: ReconcileContext): Promise<ReconcileResult> {
+    const object = this.deps.caches.get<KubeObject>(Resources.gaim, key);
+    if (object === undefined) {
+      this.#writeBack.forget(key);
+      this.#seedSlots.forget(key);
+      this.#expectations.forget(key);
+      this.#startup.forget(key.split('/')[0] ?? '');
+      const [namespace = '', gaim = ''] = key.split('/');
+      this.deps.metrics.backupLastSuccess.remove({ namespace, gaim });
+      this.deps.metrics.backedUp.remove({ namespace, gaim });
+      return done(); // deleted and finalized; nothing left to converge
+    }
+    const reporting = { ...this.deps, writeBack: this.#writeBack, expectations: this.#expectations, degradedAfterFailures: this.deps.settings.degradedAfterFailures };
+
+    const parsed = parseGaim(object);
+    // A Gaim in line for a seed slot that no longer seeds leaves it, rather than be woken for a slot it
+    // would not take (it joins again at the back when it seeds again).
+    if (!parsed.ok || parsed.gaim.metadata.deletionTimestamp !== undefined || parsed.gaim.spec.suspend) this.#seedSlots.forget(key);
+    if (!parsed.ok) {
+      if (object.metadata?.deletionTimestamp !== undefined && hasFinalizer(object)) {
+        // An invalid Gaim being deleted: there is no valid spec to clean up by, so keep everything.
+        await applyFinalizer(this.deps.client, object, false, this.deps.fieldManager, context.signal);
+        return done();
+      }
+      return report(object as Gaim, { error: parsed.error }, reporting, context, { toFirestore: false });
+    }
+    const gaim = parsed.gaim;
+    if (gaim.metadata.deletionTimestamp !== undefined) {
+      if (!hasFinalizer(object)) return done();
+      try {
+        const waiting = await finalize(gaim, this.deps, context);
+        return waiting === undefined ? done() : requeueAfter(waiting.waitMs);
+      } catch (error: unknown) {
+        return report(gaim, { error: asOperatorError(error, 'kubernetes', context.signal) }, reporting, context, { toFirestore: false });
+      }
+    }
+
+    // The retry ledger lives in status: honour nextRetryAt across restarts, unless the spec changed
+    // or someone asked for a retry now. First make sure the cache shows the status this operator wrote.
+    if (!this.#expectations.satisfied(key, gaim.metadata.resourceVersion)) return requeueAfter(CACHE_LAG_RETRY_MS);
+    const retryNow = gaim.metadata.annotations?.[RETRY_NOW];
+    const retryNowRequested = retryNow !== undefined && retryNow !== gaim.status?.retryNowHandled;
+    const wait = holdOff(ledgerOf(gaim), gaim.status?.observedGeneration !== gaim.metadata.generation, retryNowRequested, new Date());
+    if (wait !== undefined) return requeueAfter(wait);
+
+    let outcome: Outcome;
+    try {
+      outcome = await this.#converge(gaim, object, context);
+    } catch (error: unknown) {
+      outcome = { error: asOperatorError(error, 'kubernetes', context.signal) };
+    }
+    return report(gaim, outcome, reporting, context, { toFirestore: true });
+  }
+
+  /** Everything the Gaim asks for, up to seeding. Throws an OperatorError for what stops it. */
+  async #converge(gaim: Gaim, object: KubeObject, context: ReconcileContext): Promise<Outcome> {
+    if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
+    if (gaim.spec.suspend) return { suspended: true };
+
+    const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
+    const refusal = admit(gaim, observed, this.deps.settings.nfs, this.deps.settings.storeRepositories);
+    if (refusal !== undefined) throw refusal;
+    const registered = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
+      throw asOperatorError(error, 'firestore', context.signal);
+    });
+    // Unknown (Firestore unreachable since start-up): running stores keep what they have.
+    const sizes = registered ?? keepRunning(BUILT_IN_TIERS[gaim.spec.tier], observed.running);
+    // spec.restoreFrom: the claims and credentials come from the backup, before anything could make new ones.
+    const restoring = await restore(gaim, sizes, { ...this.deps, lancedbRestoreClass: this.deps.settings.backups.lancedbRestoreClass }, context);
+    if (restoring !== undefined && 'waiting' in restoring) {
+      const waiting = { ready: false, reason: Reason.Restoring, message: restoring.waiting };
+      return { stores: { mongodb: waiting, redis: waiting, storage: waiting }, recheckAfterMs: RESTORE_RECHECK_MS };
+    }
+    const restoredFrom = restoring?.restoredFrom;
+    const credentials = await readCredentials(gaim, this.deps.client, context.signal);
+    const drifted = credentialsProblem(gaim, observed, credentials);
+    if (drifted !== undefined) throw drifted;
+    await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
+    await rebindStaticVolume(gaim, this.deps.caches, this.deps.client, context);
+    const grow = planGrowth(gaim, observed, sizes);
+    await checkExpandable(grow, this.deps.client, context.signal);
+    const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds, operatorPods: this.deps.settings.operatorPodLabels };
+    const { created, waiting, recreating } = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
+      { ...this.deps, rollouts: this.#rollouts, recreations: this.#recreations }, context);
+    await growClaims(gaim, grow, this.deps, context);
+    await retainVolumes(gaim, observed, this.deps.client, context, this.#retained);
+    const startup = await this.#startup.check(gaim, observed, this.deps, context);
+
+    const current = new Map([...credentials, ...created]);
+    // A store still on its previous form (its rollout waits, or it is being recreated) is not seeded or
+    // rotated with what the new form brings (the Redis operator user, say): those wait for it.
+    const onCurrentForm = waitingFor(startup.stores, [...waiting.map((w) => w.name), ...recreating], gaim);
+    const seeding = await seedStores(gaim, onCurrentForm, current, { ...this.deps, seedSlots: this.#seedSlots }, context);
+    const rotation = await rotateCredentials(gaim, onCurrentForm, current, this.deps, context);
+    const versions = await tendFeatureCompatibility(gaim, onCurrentForm, current, this.deps, context)
+      .catch((error: unknown) => ({ error: asOperatorError(error, 'mongodb', context.signal) }));
+    const backups = await tendBackups(gaim, this.deps, context).catch((error: unknown) => ({ error: asOperatorError(error, 'kubernetes', context.signal) }));
+    const storageSeeded = observed.stores.storage.ready && seeding.seeded.storage !== undefined && !seeding.pending.includes('storage');
+    const maintenance = await tendMaintenance(gaim, storageSeeded, this.deps, context).catch((error: unknown) => ({ error: asOperatorError(error, 'kubernetes', context.signal) }));
+    const errors = [...startup.errors, ...seeding.errors, ...('error' in versions ? [versions.error] : []), ...('error' in backups ? [backups.error] : []),
+      ...('error' in maintenance ? [maintenance.error] : [])];
+    const version = 'error' in versions ? {} : versions;
+    const first = errors[0];
+    const recheckAfterMs = Math.min(
+      seedRecheckMs(observed.stores.storage.reason === 'ClaimPending', seeding),
+      rotation.recheckAfterMs ?? Infinity, waiting.length > 0 ? ROLLOUT_RECHECK_MS : Infinity,
+      recreating.length > 0 ? RECREATE_RECHECK_MS : Infinity, startup.recheckAfterMs ?? Infinity, version.recheckAfterMs ?? Infinity,
+      'error' in backups ? Infinity : backups.recheckAfterMs ?? Infinity, 'error' in maintenance ? Infinity : maintenance.recheckAfterMs ?? Infinity);
+    // A share without what LanceDB's commits need (hard links, atomic renames) is the volume's fault,
+    // not the seed's: StorageReady says so, naming the operation (the seed Job's preflight found it).
+    const unsupported = seeding.errors.find((e) => e.reason === Reason.FilesystemUnsupported);
+    const stores = unsupported === undefined ? startup.stores
+      : { ...startup.stores, storage: { ready: false, reason: Reason.FilesystemUnsupported, message: unsupported.message } };
+    return {
+      stores,
+      claims: claimSizes(observed.claims),
+      ...(version.record === undefined ? {} : { mongodbVersion: version.record }),
+      ...('error' in backups ? {} : { backups }),
+      ...(restoredFrom === undefined ? {} : { restoredFrom }),
+      ...queueStatus(gaim, this.deps.queues),
+      ...('error' in maintenance || maintenance.status === undefined ? {} : { maintenance: maintenance.status }),
+      rolloutsWaiting: waiting.map((w) => Message.rolloutWaits(w.name, w.inFlight, this.deps.settings.maxConcurrentRollouts)),
+      rotation: { ...(rotation.handled === undefined ? {} : { handled: rotation.handled }), ...(rotation.rotatedAt === undefined ? {} : { rotatedAt: rotation.rotatedAt }) },
+      seeding: {
+        seeded: seeding.seeded, pending: seeding.pending, failed: seeding.errors.map((e) => e.errorType),
+        justSeeded: seeding.justSeeded, details: seeding.details, warnings: seeding.warnings,
+      },
+      ...(seeding.retrying ? { retrying: true } : {}),
+      // A Pending claim and a seed Job without a pod change only in their events, and a grace period
+      // ends with no event at all: look again.
+      ...(recheckAfterMs === Infinity ? {} : { recheckAfterMs }),
+      ...(first === undefined ? {} : {
+        error: new OperatorError(first.errorType, errors.map((e) => e.message).join('; '), { cause: first, reason: first.reason }),
+      }),
+    };
+  }
+}
+
+/** The prober's latest figures and QueuesHealthy, when they are worth a status write. */
+function queueStatus(gaim: Gaim, samples: QueueSamples | undefined): Pick<Outcome, 'queues'> {
+  const latest = samples?.latest(`${gaim.metadata.namespace}/${gaim.metadata.name}`);
+  if (latest === undefined) return {};
+  const previousReason = gaim.status?.conditions?.find((c) => c.type === 'QueuesHealthy')?.reason;
+  return statusWorthWriting(gaim.status?.queues, previousReason, latest.entries, latest.condition.reason, new Date())
+    ? { queues: { entries: latest.entries, condition: latest.condition } } : {};
+}
+
+/** The stores' readiness for seeding and rotation: a store whose rollout waits is not on its current form. */
+function waitingFor(stores: StoresReadiness, waiting: readonly string[], gaim: Gaim): StoresReadiness {
+  if (waiting.length === 0) return stores;
+  const names = objectNames(gaim);
+  const hold = (store: 'mongodb' | 'redis', name: string) => (waiting.includes(name) && stores[store] !== 'disabled'
+    ? { ready: false, reason: 'RolloutWaiting', message: Message.rolloutWaits(name, 0, 0) } : stores[store]);
+  return { ...stores, mongodb: hold('mongodb', names.mongodb), redis: hold('redis', names.redis) };
+}

@@ -1,0 +1,103 @@
+// Growing volumes in place. A larger size in the spec raises the existing data claim's request
+// (`data-<statefulset>-0`; the StatefulSet's claim template is immutable and is left as it was) or the
+// LanceDB claim's (applied with the rest). Before anything changes, every claim to grow is checked
+// against its StorageClass: a class without allowVolumeExpansion fails the Gaim (errorType storage,
+// naming the class) and nothing is patched — the API server would refuse the patch anyway, with a
+// message that does not say which Gaim field asked for it.
+import type { Gaim } from '../../api/v1alpha1/gaim.js';
+import type { ReconcileContext } from '../../controller/result.js';
+import { errorMessage, OperatorError } from '../../errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import type { EventRecorder } from '../../kube/events.js';
+import { isNotFound } from '../../kube/errors.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { Resources } from '../../kube/resources.js';
+import { Message } from '../../messages.js';
+import { claimGrowth } from '../../resources/claim-growth.js';
+import type { TierSizes } from '../../resources/tiers.js';
+import { Reason } from '../../status/reasons.js';
+import type { ClaimState, Observed } from './observe.js';
+
+export interface ClaimToGrow {
+  readonly claim: ClaimState;
+  readonly to: string;
+  /** Data claims of StatefulSets are patched here; the LanceDB claim grows with the apply step. */
+  readonly patch: boolean;
+  /** An expansion backed out: the request goes down, to above the capacity. */
+  readonly lower?: boolean;
+}
+
+/** The size the spec asks of each claim, and whether the spec names it (or it is the tier's default). */
+function wantedSizes(gaim: Gaim, sizes: TierSizes): Partial<Record<ClaimState['store'], { size: string; explicit: boolean }>> {
+  const { mongodb, redis, lancedb } = gaim.spec;
+  return {
+    mongodb: { size: mongodb.storage ?? sizes.mongodb.storage, explicit: mongodb.storage !== undefined },
+    redis: { size: redis.storage ?? sizes.redis.storage, explicit: redis.storage !== undefined },
+    // A static share's size is only recorded on its volume (and immutable): nothing to grow.
+    ...(lancedb.storage.storageClassName !== undefined && lancedb.storage.size !== undefined
+      ? { lancedb: { size: lancedb.storage.size, explicit: true } } : {}),
+  };
+}
+
+/**
+ * The claims the spec asks to grow, or to back out of an expansion to a size still above their
+ * capacity. Throws (terminally, as an invalid spec) for an explicit size below a claim's capacity,
+ * which the CRD cannot see when the size was the tier's default before; and (errorType storage) for a
+ * claim whose resize failed while the spec still asks for it.
+ */
+export function planGrowth(gaim: Gaim, observed: Observed, sizes: TierSizes): ClaimToGrow[] {
+  const wanted = wantedSizes(gaim, sizes);
+  const grow: ClaimToGrow[] = [];
+  for (const claim of observed.claims) {
+    const want = wanted[claim.store];
+    const growth = want === undefined ? { action: 'none' as const } : claimGrowth(claim.request, claim.capacity, want.size, want.explicit);
+    if (growth.action === 'refuse') {
+      throw new OperatorError('validation', `${Message.shrinkClaim(claim.name, growth.to)}: its volume has ${growth.from}, and volumes only grow`, { reason: Reason.VolumeShrinkRefused });
+    }
+    if (growth.action === 'grow' || growth.action === 'lower') {
+      grow.push({ claim, to: growth.to, patch: claim.store !== 'lancedb', ...(growth.action === 'lower' ? { lower: true } : {}) });
+    } else if (claim.resize.state === 'ResizeFailed') {
+      throw new OperatorError('storage', `${claim.resize.message}; set the size back to ${claim.capacity ?? 'the capacity'} (or to any size the driver accepts above it) to back out`,
+        { reason: Reason.VolumeResizeFailed });
+    }
+  }
+  return grow;
+}
+
+type StorageClass = KubeObject & { allowVolumeExpansion?: boolean };
+
+/** Refuses (errorType storage) if any claim's StorageClass does not allow expansion. Changes nothing. */
+export async function checkExpandable(grow: readonly ClaimToGrow[], client: KubeClient, signal: AbortSignal): Promise<void> {
+  const verdicts = new Map<string, StorageClass | undefined>();
+  for (const { claim, to } of grow) {
+    const className = claim.storageClassName ?? '';
+    if (!verdicts.has(className)) {
+      verdicts.set(className, className === '' ? undefined : await client.get<StorageClass>(Resources.storageClass, className, undefined, signal).catch((error: unknown) => {
+        if (isNotFound(error)) return undefined;
+        throw new OperatorError('kubernetes', `${Message.growClaim(claim.name, to)}: ${errorMessage(error)}`, { cause: error });
+      }));
+    }
+    const storageClass = verdicts.get(className);
+    if (storageClass?.allowVolumeExpansion === true) continue;
+    const why = className === '' ? 'it has no StorageClass (a static volume cannot be expanded)'
+      : storageClass === undefined ? `its StorageClass ${className} does not exist`
+        : `its StorageClass ${className} does not allow volume expansion (allowVolumeExpansion is not true)`;
+    throw new OperatorError('storage', `${Message.growClaim(claim.name, to)}: ${why}; nothing was changed`, { reason: Reason.VolumeExpansionNotAllowed });
+  }
+}
+
+/** Raises the request of each StatefulSet data claim to grow; the resizer and the kubelet do the rest. */
+export async function growClaims(gaim: Gaim, grow: readonly ClaimToGrow[], deps: { client: KubeClient; events: EventRecorder }, context: ReconcileContext): Promise<void> {
+  for (const { claim, to, patch, lower } of grow) {
+    if (patch) {
+      try {
+        await deps.client.mergePatch(Resources.persistentVolumeClaim, claim.name, gaim.metadata.namespace, { spec: { resources: { requests: { storage: to } } } }, context.signal);
+      } catch (error: unknown) {
+        throw new OperatorError('storage', `${Message.growClaim(claim.name, to)}: ${errorMessage(error)}`, { cause: error, reason: Reason.VolumeResizeFailed });
+      }
+    }
+    context.log.info({ claim: claim.name, from: claim.request, to }, lower === true ? 'backing out a volume expansion' : 'growing volume');
+    deps.events.record(gaim, 'Normal', Reason.VolumeExpansionRequested, 'Resize',
+      `claim ${claim.name}: requested ${to} (was ${claim.request ?? '?'}${lower === true ? `; an expansion backed out, the volume has ${claim.capacity ?? '?'}` : ''})`);
+  }
+}

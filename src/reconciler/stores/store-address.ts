@@ -1,0 +1,42 @@
+import { readFile, stat } from 'node:fs/promises';
+import type { Gaim } from '../../api/v1alpha1/gaim.js';
+import type { Settings } from '../../config/settings.js';
+import { errorMessage, OperatorError } from '../../errors.js';
+import { Message } from '../../messages.js';
+import { serviceHost } from '../../resources/connections.js';
+import { objectNames } from '../../resources/meta.js';
+import { MONGODB_PORT } from '../../resources/mongodb.js';
+import { REDIS_PORT } from '../../resources/redis.js';
+
+/** The address map, re-read only when the file changes (the local stack rewrites it as pods come and go). */
+let cached: { path: string; mtimeMs: number; map: Readonly<Record<string, string>> } | undefined;
+
+async function addressMap(path: string): Promise<Readonly<Record<string, string>>> {
+  const { mtimeMs } = await stat(path);
+  if (cached?.path === path && cached.mtimeMs === mtimeMs) return cached.map;
+  const map = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
+  cached = { path, mtimeMs, map };
+  return map;
+}
+
+/**
+ * host:port where the operator reaches a Gaim's store. In a cluster: its Service. Out of cluster:
+ * the address map (GAIM_STORE_ADDRESS_MAP: each Service's address to where its store listens, one
+ * store per pod, as in a cluster), or an address override that sends every Gaim to one shared server.
+ */
+export async function storeAddress(gaim: Gaim, store: 'mongodb' | 'redis', overrides: Settings['overrides']): Promise<string> {
+  const names = objectNames(gaim);
+  const service = store === 'mongodb' ? `${serviceHost(gaim, names.mongodb)}:${MONGODB_PORT}` : `${serviceHost(gaim, names.redis)}:${REDIS_PORT}`;
+  const override = overrides[store];
+  if (override !== undefined) return override;
+  if (overrides.addressMap === undefined) return service;
+  let map;
+  try {
+    map = await addressMap(overrides.addressMap);
+  } catch (error: unknown) {
+    throw new OperatorError(store, `${Message.resolveStore(service)}: cannot read GAIM_STORE_ADDRESS_MAP ${overrides.addressMap}: ${errorMessage(error)}`, { cause: error });
+  }
+  const address = map[service];
+  if (address === undefined) throw new OperatorError(store, `${Message.resolveStore(service)}: it is not in GAIM_STORE_ADDRESS_MAP (no pod of it is running)`);
+  return address;
+}
