@@ -27,11 +27,11 @@ dev: tools deps ## Run the main job locally: stack + operator + a sample Gaim re
 
 .PHONY: env
 env: tools deps ## Start the local stack in the background and write .run/env.sh.
-	$(TSX) test/stack/cli.ts up --detach
+	$(TSX) stack/cli.ts up --detach
 
 .PHONY: env-down
 env-down: deps ## Stop the background local stack; leaves no process running.
-	$(TSX) test/stack/cli.ts down
+	$(TSX) stack/cli.ts down
 
 .PHONY: test
 test: tools deps ## Run all tests: lint, typecheck, unit, then integration against a fresh local stack.

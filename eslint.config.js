@@ -129,6 +129,14 @@ export default tseslint.config(
       'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**'], message: 'unit tests import nothing from test/: their fakes live in src/testing/' }] }],
     },
   },
+  {
+    // The stack is the development cluster (`make dev`, `make bench` and the tests run it): it stands
+    // below the test suite, so it imports nothing from test/; nor do `make dev` and `make bench`.
+    files: ['stack/**/*.ts', 'stack/**/*.mjs', 'hack/dev.ts', 'hack/bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/test/**'], message: 'the stack, make dev and make bench import nothing from test/: they run without the tests' }] }],
+    },
+  },
   ...layerConfigs(),
   {
     files: ['**/*.js', '**/*.mjs'],

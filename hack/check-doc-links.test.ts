@@ -9,12 +9,14 @@ describe('the docs\' links', () => {
     expect(brokenLinks()).toEqual([]);
   });
 
-  it('finds a missing file and a missing heading (GitHub\'s slugs)', () => {
+  it('finds a missing file and a missing heading (GitHub\'s slugs), in a folder\'s README too', () => {
     const root = mkdtempSync(join(tmpdir(), 'links-'));
     mkdirSync(join(root, 'docs'));
     writeFileSync(join(root, 'README.md'), '# Title\n\n[a](docs/a.md#day-two-operations) [b](docs/b.md) [c](#title) [d](docs/a.md#nope)\n');
     writeFileSync(join(root, 'docs', 'a.md'), '## Day-two operations\n');
-    expect(brokenLinks(root)).toEqual(['README.md: docs/b.md (no such file)', 'README.md: docs/a.md#nope (no such heading)']);
+    mkdirSync(join(root, 'stack'));
+    writeFileSync(join(root, 'stack', 'README.md'), '[a](../docs/a.md) [gone](../docs/gone.md)\n');
+    expect(brokenLinks(root)).toEqual(['README.md: docs/b.md (no such file)', 'README.md: docs/a.md#nope (no such heading)', 'stack/README.md: ../docs/gone.md (no such file)']);
     expect(slug('Sync status: the Gaim and Firestore')).toBe('sync-status-the-gaim-and-firestore');
   });
 });

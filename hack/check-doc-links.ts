@@ -1,5 +1,6 @@
-// Every relative link in README.md and docs/ points at a file that exists and, with an anchor, at a
-// heading of that file (GitHub's slugs). Run by its unit test; `node --import tsx hack/check-doc-links.ts` prints the broken ones.
+// Every relative link in README.md, docs/ and the README.md of each top-level folder (stack/, crds/)
+// points at a file that exists and, with an anchor, at a heading of that file (GitHub's slugs). Run
+// by its unit test; `node --import tsx hack/check-doc-links.ts` prints the broken ones.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +21,11 @@ function markdownFiles(dir: string): string[] {
 
 /** `file: link` for each link that leads nowhere. */
 export function brokenLinks(root = repoRoot): string[] {
-  const files = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs'))];
+  const folderReadmes = readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && entry.name !== 'node_modules' && entry.name !== 'docs')
+    .map((entry) => join(root, entry.name, 'README.md'))
+    .filter((file) => existsSync(file));
+  const files = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs')), ...folderReadmes];
   const anchors = (file: string) => new Set(readFileSync(file, 'utf8').split('\n').flatMap((line) => {
     const m = /^#{1,6} (.*)$/.exec(line);
     return m?.[1] === undefined ? [] : [slug(m[1])];

@@ -17,7 +17,7 @@ import { KubeClient } from '../src/kube/client.js';
 import { isConflict } from '../src/kube/errors.js';
 import type { KubeObject } from '../src/kube/objects.js';
 import { Resources } from '../src/kube/resources.js';
-import { operatorEnvFor, repoRoot, Stack } from '../test/stack/stack.js';
+import { operatorEnvFor, repoRoot, Stack } from '../stack/stack.js';
 
 const run = promisify(execFile);
 const say = (message: string) => console.log(`[dev] ${message}`);

@@ -3,7 +3,7 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeClient } from '../../src/kube/client.js';
-import type { Stack } from '../../test/stack/stack.js';
+import type { Stack } from '../../stack/stack.js';
 
 /** A service account token and the cluster CA in a directory: the operator's in-cluster path. */
 export async function podCredentials(client: KubeClient, stack: Stack, dir: string, name: string): Promise<Record<string, string>> {

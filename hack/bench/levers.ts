@@ -22,9 +22,9 @@ import { promisify } from 'node:util';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { metricValue } from '../../test/support/operator-process.js';
-import { freePort } from '../../test/stack/ports.js';
-import { operatorEnvFor, repoRoot, Stack } from '../../test/stack/stack.js';
+import { metricValue } from '../../stack/metrics.js';
+import { freePort } from '../../stack/ports.js';
+import { operatorEnvFor, repoRoot, Stack } from '../../stack/stack.js';
 import { podCredentials } from './credentials.js';
 import { chartNodeOptions, imageNodeArgs } from './node-flags.js';
 import { binaryResidentBytes, pool } from './observe.js';
@@ -77,7 +77,7 @@ try {
     const out = openSync(join(runDir, 'operator.log'), 'a');
     // NODE_ARGS: V8 flags that NODE_OPTIONS refuses (--optimize-for-size), for the image's entry point.
     const { NODE_ARGS: nodeArgs = '', ...childEnv } = env;
-    const child = spawn(join(repoRoot, 'test', 'stack', 'tether.sh'), [String(process.pid), join(repoRoot, 'bin', 'node'), ...nodeArgs.split(' ').filter(Boolean), join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
+    const child = spawn(join(repoRoot, 'stack', 'tether.sh'), [String(process.pid), join(repoRoot, 'bin', 'node'), ...nodeArgs.split(' ').filter(Boolean), join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
       cwd: repoRoot, stdio: ['ignore', out, out],
       env: { PATH: process.env['PATH'], HOME: process.env['HOME'], ...operatorEnvFor(stack.env), ...serviceAccount, POD_NAMESPACE: 'gaim-system',
         GAIM_LEADER_ELECT: 'false', GAIM_WORKERS: '4', GAIM_RESYNC_SECONDS: '600', GAIM_BIND_ADDRESS: '127.0.0.1',

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { repoRoot } from '../../test/stack/stack.js';
+import { repoRoot } from '../../stack/stack.js';
 
 export async function chartNodeOptions(): Promise<string> {
   const values = parseYaml(await readFile(join(repoRoot, 'helm', 'gaim-operator', 'values.yaml'), 'utf8')) as { operator?: { nodeOptions?: string } };

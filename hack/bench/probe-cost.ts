@@ -11,8 +11,8 @@ import { promisify } from 'node:util';
 import { pingScript } from '../../src/resources/mongodb-probe.js';
 import { BUILT_IN_TIERS } from '../../src/resources/tiers.js';
 import { parseQuantity } from '../../src/resources/quantity.js';
-import { repoRoot } from '../../test/stack/stack.js';
-import { redisAnswers, StoreRuntimes, type StoreSpec } from '../../test/stack/store-runtime.js';
+import { repoRoot } from '../../stack/stack.js';
+import { redisAnswers, StoreRuntimes, type StoreSpec } from '../../stack/store-runtime.js';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env['BENCH_PROBE_RUNS'] ?? '40');

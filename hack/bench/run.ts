@@ -14,9 +14,9 @@ import { Firestore } from '@google-cloud/firestore';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { metricValue } from '../../test/support/operator-process.js';
-import { freePort } from '../../test/stack/ports.js';
-import { operatorEnvFor, repoRoot, Stack, type StackEnv } from '../../test/stack/stack.js';
+import { metricValue } from '../../stack/metrics.js';
+import { freePort } from '../../stack/ports.js';
+import { operatorEnvFor, repoRoot, Stack, type StackEnv } from '../../stack/stack.js';
 import { BASELINE_MANAGER, baselineGaim, convergeBare, type BaselineContext } from './baseline.js';
 import { apiServerWrites, binaryResidentBytes, diffCounts, eventWritersSince, firestoreUpdateTimes, percentile, pool, processMemory, Watch } from './observe.js';
 import { writeReport, type BenchResult } from './report.js';
@@ -87,7 +87,7 @@ try {
     const [metricsPort, healthPort] = [await freePort(), await freePort()];
     const out = openSync(logFile, 'a');
     // Under the stack's tether, so the operator dies with this process even when it is killed.
-    const child = spawn(join(repoRoot, 'test', 'stack', 'tether.sh'), [String(process.pid), join(repoRoot, 'bin', 'node'), ...NODE_ARGS, join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
+    const child = spawn(join(repoRoot, 'stack', 'tether.sh'), [String(process.pid), join(repoRoot, 'bin', 'node'), ...NODE_ARGS, join(repoRoot, 'dist', 'src', 'main.js'), 'run'], {
       cwd: repoRoot, stdio: ['ignore', out, out],
       env: {
         PATH: process.env['PATH'], HOME: process.env['HOME'], ...operatorEnvFor(env), ...serviceAccount, POD_NAMESPACE: 'gaim-system', NODE_OPTIONS,

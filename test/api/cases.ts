@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { repoRoot } from '../stack/stack.js';
+import { repoRoot } from '../../stack/stack.js';
 
 export type Manifest = Record<string, unknown> & { metadata: { name: string }; spec: Record<string, unknown> };
 

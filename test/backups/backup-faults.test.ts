@@ -13,7 +13,7 @@ import { Metrics } from '../../src/observability/metrics.js';
 import { FIELD_MANAGER } from '../../src/operator.js';
 import { BackupReconciler } from '../../src/reconciler/backups/backup-reconciler.js';
 import { InstanceLocks } from '../../src/reconciler/backups/instance-locks.js';
-import { UNRESPONSIVE_SNAPSHOT_CLASS } from '../stack/snapshot-classes.js';
+import { UNRESPONSIVE_SNAPSHOT_CLASS } from '../../stack/snapshot-classes.js';
 import { backupObject, waitForBackup, waitForRecord, type Backup } from '../support/backups.js';
 import { kubectl } from '../support/crd.js';
 import { createGaim } from '../support/gaims.js';

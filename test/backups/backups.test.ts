@@ -1,5 +1,5 @@
 // Backups and restore on the stack's real snapshot-controller (external-snapshotter), with the
-// stack's stand-in for the CSI drivers' snapshot side (test/stack/snapshotter.ts, GKE's rules):
+// stack's stand-in for the CSI drivers' snapshot side (stack/snapshotter.ts, GKE's rules):
 // every sample Gaim — all on Filestore multishare — is backed up and restored with its data and its
 // credentials; the shares of one Filestore instance are backed up one at a time; a restore refuses a
 // backup of another gaimId; a schedule keeps `keep` backups. When things go wrong (a final backup, a
@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { SELECTED_NODE } from '../stack/provisioner.js';
-import { STACK_NODE } from '../stack/stack.js';
+import { SELECTED_NODE } from '../../stack/provisioner.js';
+import { STACK_NODE } from '../../stack/stack.js';
 import { backupObject, expectData, kubectlGaim, sample, waitForBackup, waitForRecord, writeData, type Backup } from '../support/backups.js';
 import { createGaim } from '../support/gaims.js';
 import { condition, isSynced, waitForGaim } from '../support/operator.js';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { RETRY_NOW } from '../../src/status/retry-ledger.js';
-import { repoRoot } from '../stack/stack.js';
+import { repoRoot } from '../../stack/stack.js';
 import { createGaim } from '../support/gaims.js';
 import { condition, isSynced, settlesQuietly, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';

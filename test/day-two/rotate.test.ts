@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { redisAnswers } from '../stack/store-runtime.js';
+import { redisAnswers } from '../../stack/store-runtime.js';
 import { createGaim } from '../support/gaims.js';
 import { isSynced, recordGaim, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, eventually, partitionStores, stackEnv } from '../support/stack.js';

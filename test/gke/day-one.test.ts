@@ -12,7 +12,7 @@ import { createGaim, createGaimOnBlockedShare, gaimStores } from '../support/gai
 import { condition, isSynced, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
-import { stackVolumePath } from '../stack/provisioner.js';
+import { stackVolumePath } from '../../stack/provisioner.js';
 
 type Claim = KubeObject & { spec: { volumeName?: string }; status?: { phase?: string; capacity?: Record<string, string> } };
 type Volume = KubeObject & { spec: { hostPath?: { path: string }; csi?: { volumeAttributes?: Record<string, string> }; nfs?: { server: string; path: string } } };

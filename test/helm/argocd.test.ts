@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../stack/stack.js';
+import { repoRoot } from '../../stack/stack.js';
 
 describe('Argo CD health check', () => {
   it('maps every status to Healthy, Progressing, Degraded or Suspended', async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../stack/stack.js';
+import { repoRoot } from '../../stack/stack.js';
 import { startOperator } from '../support/operator.js';
 import { metricValue, type OperatorProcess } from '../support/operator-process.js';
 import { createNamespace, eventually } from '../support/stack.js';

@@ -11,7 +11,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, STACK_OPERATOR_IMAGE, STACK_STORE_REPOSITORIES } from '../stack/stack.js';
+import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, STACK_OPERATOR_IMAGE, STACK_STORE_REPOSITORIES } from '../../stack/stack.js';
 import { kubectl } from '../support/crd.js';
 import { createGaim, createGaimOnBlockedShare } from '../support/gaims.js';
 import { condition, isSynced, waitForGaim } from '../support/operator.js';

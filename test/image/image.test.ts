@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../stack/stack.js';
+import { repoRoot } from '../../stack/stack.js';
 import { buildImageFilesystem, type BuiltImage } from './dockerfile.js';
 
 const run = promisify(execFile);

@@ -10,12 +10,12 @@ import { KubeApiError } from '../../src/kube/errors.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { type Resource, Resources } from '../../src/kube/resources.js';
 import { expectNoLeaks, Witness } from '../faults/witness.js';
-import { installOperatorAccount } from '../stack/operator-account.js';
+import { installOperatorAccount } from '../support/operator-account.js';
 import { createGaim, gaimStores } from '../support/gaims.js';
 import { condition, isSynced, reconcileCount, waitForGaim } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv, testStack } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
-import { stackVolumePath } from '../stack/provisioner.js';
+import { stackVolumePath } from '../../stack/provisioner.js';
 
 type Claim = KubeObject & { spec: { volumeName?: string }; status?: { phase?: string } };
 type Volume = KubeObject & { spec: { persistentVolumeReclaimPolicy?: string; hostPath?: { path: string }; csi?: { volumeAttributes?: Record<string, string> } }; status?: { phase?: string } };

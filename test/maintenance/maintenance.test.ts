@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { EMBEDDING_DIMENSIONS } from '../../src/datamodel.js';
-import { stackVolumePath } from '../stack/provisioner.js';
+import { stackVolumePath } from '../../stack/provisioner.js';
 import { metricValue } from '../support/operator-process.js';
 import { createGaim } from '../support/gaims.js';
 import { isSynced, waitForGaim, type GaimObject } from '../support/operator.js';

@@ -11,8 +11,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runQueueActions, sampleQueues, type QueueSample } from '../../src/seeders/redis-queues.js';
 import type { RedisTarget } from '../../src/seeders/redis.js';
-import { freePort } from '../stack/ports.js';
-import { repoRoot } from '../stack/stack.js';
+import { freePort } from '../../stack/ports.js';
+import { repoRoot } from '../../stack/stack.js';
 import { eventually } from '../support/stack.js';
 
 const STREAM = 'gaim:tasks:stage';

@@ -11,7 +11,7 @@ import { parse } from 'yaml';
 import type { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { repoRoot, type StackEnv } from '../stack/stack.js';
+import { repoRoot, type StackEnv } from '../../stack/stack.js';
 import { claimDirectory, gaimStores } from './gaims.js';
 import { eventually, stackEnv } from './stack.js';
 

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ApiextensionsV1Api } from '@kubernetes/client-node';
-import { repoRoot } from '../stack/stack.js';
+import { repoRoot } from '../../stack/stack.js';
 import { adminKubeConfig, eventually, stackEnv } from './stack.js';
 
 const run = promisify(execFile);

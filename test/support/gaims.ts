@@ -6,8 +6,8 @@ import { MongoClient } from 'mongodb';
 import { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
-import { stackVolumePath } from '../stack/provisioner.js';
-import type { StackEnv } from '../stack/stack.js';
+import { stackVolumePath } from '../../stack/provisioner.js';
+import type { StackEnv } from '../../stack/stack.js';
 import { adminKubeConfig, stackEnv } from './stack.js';
 
 /** A real client on the admin kubeconfig, for tests that create and change objects. */

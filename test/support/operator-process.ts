@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { freePort } from '../stack/ports.js';
-import { repoRoot } from '../stack/stack.js';
+import { freePort } from '../../stack/ports.js';
+import { repoRoot } from '../../stack/stack.js';
 import { stackEnv } from './stack.js';
+
+// Tests read an operator's metrics with the reader the benchmarks use too (stack/: make bench needs nothing from test/).
+export { metricValue } from '../../stack/metrics.js';
 
 export interface Record {
   readonly event: string;
@@ -103,16 +106,4 @@ export class OperatorProcess {
     await this.exited;
     clearTimeout(timer);
   }
-}
-
-/** The value of a Prometheus series in /metrics text, summed over label sets matching `labels`. */
-export function metricValue(text: string, name: string, labels: Partial<{ [label: string]: string }> = {}): number | undefined {
-  let total: number | undefined;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v ?? ''}"`))) continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    total = (total ?? 0) + value;
-  }
-  return total;
 }

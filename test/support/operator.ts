@@ -2,7 +2,7 @@ import type { KubeClient } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { metricValue, OperatorProcess } from './operator-process.js';
-import { operatorEnvFor } from '../stack/stack.js';
+import { operatorEnvFor } from '../../stack/stack.js';
 import { eventually, stackEnv, testStack } from './stack.js';
 
 /**

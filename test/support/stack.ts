@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject, type RunnerTestCase, TestRunner } from 'vitest';
-import type { TestStack } from '../stack/global-setup.js';
-import type { StackEnv } from '../stack/stack.js';
+import type { TestStack } from './global-setup.js';
+import type { StackEnv } from '../../stack/stack.js';
 
 /**
  * This file's stack: the global setup starts one per worker, and vitest numbers the workers that run

@@ -3,15 +3,15 @@ import { promisify } from 'node:util';
 import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startControlServer } from './control.js';
+import { startControlServer } from './stack-control.js';
 import { installOperatorAccount, type OperatorAccount } from './operator-account.js';
-import { repoRoot, Stack, type StackEnv } from './stack.js';
+import { repoRoot, Stack, type StackEnv } from '../../stack/stack.js';
 import { testStackCount } from './test-stacks.js';
 
 /** One local stack as the tests reach it. */
 export interface TestStack {
   env: StackEnv;
-  /** Base URL of the stack's control API (test/stack/control.ts). */
+  /** Base URL of the stack's control API (stack-control.ts). */
   control: string;
   /** How the operator runs in the tests: as the chart's ServiceAccount, as in a cluster. */
   operatorAccount: OperatorAccount;

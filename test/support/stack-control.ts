@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { Component, Stack } from './stack.js';
+import type { Component, Stack } from '../../stack/stack.js';
 
 /**
  * A small HTTP API in the process that owns the stack, so tests in worker processes can stop and

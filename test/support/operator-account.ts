@@ -6,7 +6,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
-import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, STACK_OPERATOR_IMAGE, STACK_STORE_REPOSITORIES, type StackEnv } from './stack.js';
+import { repoRoot, STACK_NFS_PATH_TEMPLATE, STACK_NFS_SERVERS, STACK_OPERATOR_IMAGE, STACK_STORE_REPOSITORIES, type StackEnv } from '../../stack/stack.js';
 
 const run = promisify(execFile);
 

@@ -37,12 +37,12 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { Informer } from '../../src/controller/informer.js';
-import type { KubeClient } from '../../src/kube/client.js';
-import { isNotFound } from '../../src/kube/errors.js';
-import type { KubeObject } from '../../src/kube/objects.js';
-import { Resources } from '../../src/kube/resources.js';
-import { parseQuantity } from '../../src/resources/quantity.js';
+import { Informer } from '../src/controller/informer.js';
+import type { KubeClient } from '../src/kube/client.js';
+import { isNotFound } from '../src/kube/errors.js';
+import type { KubeObject } from '../src/kube/objects.js';
+import { Resources } from '../src/kube/resources.js';
+import { parseQuantity } from '../src/resources/quantity.js';
 import { multishareInstance, recordEvent, STACK_DRIVERS, STACK_PATH_ATTRIBUTE } from './provisioner.js';
 import { NEVER_ANSWERS } from './snapshot-classes.js';
 

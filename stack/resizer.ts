@@ -14,11 +14,11 @@
 // PersistentVolumeClaimResize admission plugin), and one below the capacity (validation).
 // hostPath volumes have no size of their own: only the recorded sizes change.
 import { pino } from 'pino';
-import { Informer } from '../../src/controller/informer.js';
-import type { KubeClient } from '../../src/kube/client.js';
-import type { KubeObject } from '../../src/kube/objects.js';
-import { Resources } from '../../src/kube/resources.js';
-import { parseQuantity } from '../../src/resources/quantity.js';
+import { Informer } from '../src/controller/informer.js';
+import type { KubeClient } from '../src/kube/client.js';
+import type { KubeObject } from '../src/kube/objects.js';
+import { Resources } from '../src/kube/resources.js';
+import { parseQuantity } from '../src/resources/quantity.js';
 import { recordEvent, stackClass } from './provisioner.js';
 import { bytesToQuantity } from './storage-classes.js';
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pingScript } from '../../src/resources/mongodb-probe.js';
+import { pingScript } from '../src/resources/mongodb-probe.js';
 import { repoRoot } from './stack.js';
 import { redisAnswers, StoreRuntimes, type StoreSpec } from './store-runtime.js';
 

@@ -1,7 +1,7 @@
 // Runs the Firestore emulator (@firestore-emulator/server, Firestore's gRPC API in-process) as its
 // own process of the stack, so tests can stop and restart it like any other store.
 //
-//   node --import tsx test/stack/firestore-emulator.ts <port> [<stack run dir>]
+//   node --import tsx stack/firestore-emulator.ts <port> [<stack run dir>]
 //
 // The run directory only names the process (its command line), so checks for leftover processes
 // of a stack find the emulator as they find every other component.

@@ -14,9 +14,9 @@ import { adminKubeconfig, generateCertificates, type Certificates } from './cert
 import { StackError } from './errors.js';
 import { freePort } from './ports.js';
 import { ManagedProcess } from './process.js';
-import { KubeClient } from '../../src/kube/client.js';
-import type { KubeObject } from '../../src/kube/objects.js';
-import { Resources, type Resource } from '../../src/kube/resources.js';
+import { KubeClient } from '../src/kube/client.js';
+import type { KubeObject } from '../src/kube/objects.js';
+import { Resources, type Resource } from '../src/kube/resources.js';
 import { StackKubelet } from './kubelet.js';
 import { HostPathProvisioner } from './provisioner.js';
 import { StackResizer } from './resizer.js';
@@ -27,7 +27,7 @@ import { waitUntilReady } from './readiness.js';
 import { GKE_STORAGE_CLASSES, storageClassObject } from './storage-classes.js';
 import { StoreRuntimes } from './store-runtime.js';
 
-export const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const repoRoot = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
 /** What a client of the stack needs, as environment variables (also written to env.sh). */
 export interface StackEnv {
@@ -530,7 +530,7 @@ export class Stack {
       volumesDir: this.env.STACK_VOLUMES,
       podsDir: join(this.env.STACK_NODE_ROOT, 'pods'),
       image: await buildOperatorImage(repoRoot, join(this.env.STACK_NODE_ROOT, 'image'), this.options.seedEntry ?? 'source'),
-      entryScript: join(repoRoot, 'test', 'stack', 'container-entry.mjs'),
+      entryScript: join(repoRoot, 'stack', 'container-entry.mjs'),
       nodeBinary: join(this.#bin, 'node'),
       ...(this.#stores === undefined ? {} : { stores: this.#stores }),
       log: (message) => this.#log(message),
@@ -638,7 +638,7 @@ export class Stack {
   async #startFirestore(): Promise<void> {
     this.#spawn('firestore-emulator', join(this.#bin, 'node'), [
       '--import', 'tsx',
-      join(repoRoot, 'test', 'stack', 'firestore-emulator.ts'),
+      join(repoRoot, 'stack', 'firestore-emulator.ts'),
       String(this.ports.firestore),
       this.runDir,
     ]);
