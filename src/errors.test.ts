@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asOperatorError, ERROR_TYPES, ErrorReason, OperatorError } from './errors.js';
+import { asOperatorError, ERROR_TYPES, ErrorReason, OperatorError, wrap } from './errors.js';
 import { Reason } from './status/reasons.js';
 
 describe('errors', () => {
@@ -8,6 +8,15 @@ describe('errors', () => {
       expect(Object.values(Reason), type).toContain(ErrorReason[type]);
       expect(new OperatorError(type, 'x').reason).toBe(ErrorReason[type]);
     }
+  });
+
+  it('wraps a cause as "<doing>: <cause>" with its category and reason, the cause kept', () => {
+    const cause = new Error('connection refused');
+    const wrapped = wrap(cause, 'cannot apply statefulset marvin-redis', { reason: 'ApplyFailed' });
+    expect(wrapped).toMatchObject({ errorType: 'kubernetes', reason: 'ApplyFailed', terminal: false, message: 'cannot apply statefulset marvin-redis: connection refused' });
+    expect(wrapped.cause).toBe(cause);
+    expect(wrap('gone', 'cannot read secret s', { type: 'validation' })).toMatchObject({ errorType: 'validation', reason: 'InvalidSpec', terminal: true, message: 'cannot read secret s: gone' });
+    expect(wrap(cause, 'x', { type: 'storage', terminal: true }).terminal).toBe(true);
   });
 
   it('keeps a specific reason, and makes validation and conflict terminal', () => {

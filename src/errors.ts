@@ -58,6 +58,25 @@ export class ValidationError extends OperatorError {
   }
 }
 
+/** How a wrapped failure is reported: its category (default `kubernetes`) and its condition reason. */
+export interface WrapOptions {
+  readonly type?: ErrorType;
+  readonly reason?: string;
+  readonly terminal?: boolean;
+}
+
+/**
+ * The operator's one way to say what failed: `<doing>: <cause>` as an OperatorError with a category
+ * and a reason, the cause kept — Crossplane's `errors.Wrap(err, errObserve)`. `doing` is a Message
+ * ("cannot apply statefulset marvin-redis"); report() turns the error into the condition, the event
+ * and Firestore's error_type in one place.
+ */
+export function wrap(cause: unknown, doing: string, options: WrapOptions = {}): OperatorError {
+  return new OperatorError(options.type ?? 'kubernetes', `${doing}: ${errorMessage(cause)}`, {
+    cause, ...(options.reason === undefined ? {} : { reason: options.reason }), ...(options.terminal === undefined ? {} : { terminal: options.terminal }),
+  });
+}
+
 /** The message of anything thrown: an Error's message, or the value as text. */
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -1,4 +1,4 @@
-import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
+import { abortedByDeadline, errorMessage, OperatorError, wrap } from '../errors.js';
 
 /**
  * The gRPC status codes (grpc/status.proto; the SDK's GrpcStatus has the same numbers), written out
@@ -50,9 +50,9 @@ export const isPreconditionFailure = (error: unknown): boolean => {
 export function classifyFirestoreError(error: unknown, what: string, signal?: AbortSignal): OperatorError {
   if (error instanceof OperatorError) return error;
   if (signal !== undefined && abortedByDeadline(signal)) {
-    return new OperatorError('timeout', `${what}: ${errorMessage(error)}`, { cause: error });
+    return wrap(error, what, { type: 'timeout' });
   }
   const code = grpcCode(error);
   if (code === undefined || UNAVAILABLE_CODES.has(code)) return new FirestoreUnavailableError(`${what}: ${errorMessage(error)}`, { cause: error });
-  return new OperatorError('firestore', `${what}: ${errorMessage(error)}`, { cause: error });
+  return wrap(error, what, { type: 'firestore' });
 }

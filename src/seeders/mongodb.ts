@@ -3,7 +3,7 @@
 import type { Db, MongoClient } from 'mongodb';
 import type { Environment } from '../api/v1alpha1/gaim.js';
 import { databaseName, MONGO_COLLECTIONS } from '../datamodel.js';
-import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
+import { abortedByDeadline, wrap } from '../errors.js';
 import { Message } from '../messages.js';
 import { setFcvCommand } from '../resources/feature-compatibility.js';
 import { mongoUserCommands, type RotationState } from '../resources/rotation.js';
@@ -141,7 +141,7 @@ async function withMongo(target: MongoTarget, what: string, signal: AbortSignal 
     await work(client);
   } catch (error: unknown) {
     const timedOut = (error instanceof Error && error.name === 'MongoNetworkTimeoutError') || noAnswer(error) || (signal !== undefined && abortedByDeadline(signal));
-    throw new OperatorError(timedOut ? 'timeout' : 'mongodb', `${what}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'MongoDBTimeout' : 'MongoDBSeedFailed' });
+    throw wrap(error, what, { type: timedOut ? 'timeout' : 'mongodb', reason: timedOut ? 'MongoDBTimeout' : 'MongoDBSeedFailed' });
   } finally {
     signal?.removeEventListener('abort', abort);
     await client.close();

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Environment } from '../api/v1alpha1/gaim.js';
 import { consumerGroup, deadLetterStream, taskStream } from '../datamodel.js';
-import { abortedByDeadline, errorMessage, OperatorError } from '../errors.js';
+import { abortedByDeadline, errorMessage, wrap } from '../errors.js';
 import { Message } from '../messages.js';
 import { redisAclCommand } from '../resources/rotation.js';
 
@@ -128,7 +128,7 @@ export async function withRedis(target: RedisTarget, what: string, signal: Abort
     await work(redis);
   } catch (error: unknown) {
     const timedOut = isTimeout(error) || (signal !== undefined && abortedByDeadline(signal));
-    throw new OperatorError(timedOut ? 'timeout' : 'redis', `${what}: ${errorMessage(error)}`, { cause: error, reason: timedOut ? 'RedisTimeout' : 'RedisSeedFailed' });
+    throw wrap(error, what, { type: timedOut ? 'timeout' : 'redis', reason: timedOut ? 'RedisTimeout' : 'RedisSeedFailed' });
   } finally {
     signal?.removeEventListener('abort', abort);
     redis.disconnect();

@@ -5,7 +5,7 @@ import { constants } from 'node:fs';
 import { access, chmod, chown, lstat, mkdir } from 'node:fs/promises';
 import type { Environment } from '../api/v1alpha1/gaim.js';
 import { lancePaths } from '../datamodel.js';
-import { errorMessage, OperatorError } from '../errors.js';
+import { OperatorError, wrap } from '../errors.js';
 
 const AS_PREPARER = 'root with only CHOWN and FOWNER';
 
@@ -87,5 +87,5 @@ export function shareError(error: unknown, path: string, who = currentIdentity()
     return new OperatorError('storage', `cannot write ${at} as ${who}: permission denied (${code}); the share must be writable by the storage uid/gid — `
       + 'turn on the preparation step (GAIM_PREPARE_SHARES) or give the directory to them', { cause: error, reason: 'SharePermissionDenied' });
   }
-  return new OperatorError('storage', `cannot prepare ${path}: ${errorMessage(error)}`, { cause: error });
+  return wrap(error, `cannot prepare ${path}`, { type: 'storage' });
 }

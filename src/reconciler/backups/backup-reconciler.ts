@@ -14,7 +14,7 @@ import { parseGaim } from '../../api/v1alpha1/validate.js';
 import type { Settings } from '../../config/settings.js';
 import type { Caches } from '../../controller/caches.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/result.js';
-import { asOperatorError, errorMessage, OperatorError } from '../../errors.js';
+import { asOperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
@@ -164,7 +164,7 @@ export class BackupReconciler implements Reconciler {
     const copy = decode(await this.deps.client.get(Resources.secret, copyName, ns, context.signal));
     const secrets = { mongodb: pick(copy, 'mongodb.'), redis: pick(copy, 'redis.') };
     await this.deps.client.create(Resources.secret, recordCredentials(record, this.deps.operatorNamespace, secrets), context.signal).catch((error: unknown) => {
-      if (!isConflict(error)) throw new OperatorError('kubernetes', `${Message.copyCredentials(record.spec.credentialsSecret)}: ${errorMessage(error)}`, { cause: error });
+      if (!isConflict(error)) throw wrap(error, Message.copyCredentials(record.spec.credentialsSecret));
     });
     const claims = backup.status?.claims ?? [];
     await completeRecord(record, await recordEntries(ns, claims, () => ({}), this.deps, context.signal), backup.status?.message ?? '', this.deps, context.signal);
@@ -182,7 +182,7 @@ export class BackupReconciler implements Reconciler {
     for (const claim of claims) {
       if (claim.readyToUse || claim.volumeSnapshot !== snapshotName(backup.metadata.name, claim.store)) continue;
       await this.deps.client.delete(Resources.volumeSnapshot, claim.volumeSnapshot, backup.metadata.namespace, { signal: context.signal }).catch((error: unknown) => {
-        if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.deleteObject('VolumeSnapshot', claim.volumeSnapshot ?? '')}: ${errorMessage(error)}`, { cause: error });
+        if (!isNotFound(error)) throw wrap(error, Message.deleteObject('VolumeSnapshot', claim.volumeSnapshot ?? ''));
       });
     }
   }
@@ -212,7 +212,7 @@ export class BackupReconciler implements Reconciler {
       }, { fieldManager: this.deps.fieldManager, signal: context.signal });
     } catch (error: unknown) {
       if (isNotFound(error)) return;
-      throw new OperatorError('kubernetes', `${Message.updateBackupFinalizer(object.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error });
+      throw wrap(error, Message.updateBackupFinalizer(object.metadata?.name ?? ''));
     }
   }
 
@@ -251,7 +251,7 @@ export class BackupReconciler implements Reconciler {
         context.log.debug({ resourceVersion }, 'backup changed since it was cached; reconciling the newer version');
         return 'stale';
       }
-      throw asOperatorError(new Error(`${Message.writeBackupStatus}: ${errorMessage(error)}`), 'kubernetes');
+      throw wrap(error, Message.writeBackupStatus);
     }
   }
 }

@@ -6,7 +6,7 @@ import type { BackupClaim } from '../../api/v1alpha1/gaim-backup.js';
 import { GaimBackupRecordSchema, type GaimBackupRecord, type RecordSnapshot } from '../../api/v1alpha1/gaim-backup-record.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -22,7 +22,7 @@ export interface RecordDeps {
   readonly client: KubeClient;
 }
 
-const kubeError = (what: string, error: unknown) => new OperatorError('kubernetes', `${what}: ${errorMessage(error)}`, { cause: error });
+const kubeError = (what: string, error: unknown) => wrap(error, what);
 
 /** The record by name: the cache's, else the one just created (the cache may not show it yet). */
 export async function ensureRecord(object: KubeObject, deps: RecordDeps, signal: AbortSignal): Promise<GaimBackupRecord> {

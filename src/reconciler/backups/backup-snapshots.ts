@@ -9,7 +9,7 @@ import type { GaimBackupRecord } from '../../api/v1alpha1/gaim-backup-record.js'
 import type { Settings } from '../../config/settings.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { errorMessage, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -55,7 +55,7 @@ export type SnapshotView = KubeObject & {
   status?: { readyToUse?: boolean; restoreSize?: string; error?: { message?: string }; boundVolumeSnapshotContentName?: string };
 };
 
-const kube = (what: string) => (error: unknown) => { throw new OperatorError('kubernetes', `${what}: ${errorMessage(error)}`, { cause: error }); };
+const kube = (what: string) => (error: unknown) => { throw wrap(error, what); };
 
 /** The instance of a Filestore multishare volume, from its handle (multishare_controller.go's format). */
 export function multishareInstance(handle: string | undefined): string | undefined {

@@ -11,7 +11,7 @@ import { BACKUP_API_VERSION, BACKUP_KIND, type GaimBackupStatus } from '../../ap
 import { nextSlot, previousSlot, schedulePeriodMs } from '../../cron.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import { Labels, MANAGED_BY } from '../../kube/labels.js';
@@ -131,7 +131,7 @@ export async function createBackup(gaim: Pick<Gaim, 'metadata'>, name: string, t
     context.log.info({ backup: name, trigger }, 'took a backup');
   } catch (error: unknown) {
     if (isConflict(error)) return; // taken already (this slot, by this operator before a restart, or another)
-    throw new OperatorError('kubernetes', `${Message.createBackup(name)}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.createBackup(name));
   }
 }
 
@@ -142,6 +142,6 @@ async function deleteBackup(backup: BackupView, client: KubeClient, context: Rec
     context.log.info({ backup: name, phase: backup.status?.phase }, 'deleted a backup beyond the retention');
   } catch (error: unknown) {
     if (isNotFound(error) || isConflict(error)) return;
-    throw new OperatorError('kubernetes', `${Message.deleteBackup(name)}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.deleteBackup(name));
   }
 }

@@ -11,7 +11,7 @@ import { GaimBackupRecordSchema, type GaimBackupRecord, type RecordSnapshot } fr
 import type { Settings } from '../../config/settings.js';
 import type { Caches } from '../../controller/caches.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/result.js';
-import { asOperatorError, errorMessage, OperatorError } from '../../errors.js';
+import { asOperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
@@ -56,7 +56,7 @@ const BEING_DELETED = 'snapshot.storage.kubernetes.io/volumesnapshot-being-delet
 /** How often a final backup in progress looks again (its objects' changes also wake it). */
 const RECHECK_MS = 5_000;
 
-const kubeError = (what: string, error: unknown) => new OperatorError('kubernetes', `${what}: ${errorMessage(error)}`, { cause: error });
+const kubeError = (what: string, error: unknown) => wrap(error, what);
 const ignoreNotFound = (what: string) => (error: unknown) => { if (!isNotFound(error)) throw kubeError(what, error); };
 
 export class RecordReconciler implements Reconciler {

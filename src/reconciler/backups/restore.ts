@@ -13,7 +13,7 @@ import type { BackupStore } from '../../api/v1alpha1/gaim-backup.js';
 import { recordName, type GaimBackupRecord, type RecordSnapshot } from '../../api/v1alpha1/gaim-backup-record.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
@@ -147,7 +147,7 @@ async function lancedbClass(gaim: Gaim, snapshot: RecordSnapshot, deps: RestoreD
   const wanted = gaim.spec.lancedb.storage.storageClassName;
   if (wanted === undefined) return undefined;
   const storageClass = await deps.client.get<StorageClassView>(Resources.storageClass, wanted, undefined, context.signal)
-    .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw new OperatorError('kubernetes', `${Message.readStorageClass(wanted)}: ${errorMessage(error)}`, { cause: error }); });
+    .catch((error: unknown) => { if (isNotFound(error)) return undefined; throw wrap(error, Message.readStorageClass(wanted)); });
   return storageClass?.parameters?.['multishare'] === 'true' && snapshot.driver === storageClass.provisioner ? deps.lancedbRestoreClass : wanted;
 }
 
@@ -158,7 +158,7 @@ async function restoreCredentials(gaim: Gaim, label: string, record: GaimBackupR
     copy = decode(await deps.client.get(Resources.secret, name, deps.operatorNamespace, context.signal));
   } catch (error: unknown) {
     if (isNotFound(error)) throw notReady(label, `its credentials copy, Secret ${deps.operatorNamespace}/${name}, does not exist (import it with the record)`);
-    throw new OperatorError('kubernetes', `${Message.readSecret(name)}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.readSecret(name));
   }
   for (const store of ['mongodb', 'redis'] as const) {
     if (!gaim.spec[store].enabled || !Object.keys(copy).some((k) => k.startsWith(`${store}.`))) continue;
@@ -199,7 +199,7 @@ async function removeBinding(gaim: Gaim, deps: RestoreDeps, context: ReconcileCo
     if (restored?.status?.phase !== 'Bound') continue;
     for (const [resource, objectName, namespace] of [[Resources.volumeSnapshot, name, gaim.metadata.namespace], [Resources.volumeSnapshotContent, restoreContentName(gaim, store), undefined]] as const) {
       await deps.client.delete(resource, objectName, namespace, { signal: context.signal }).catch((error: unknown) => {
-        if (!isNotFound(error)) throw new OperatorError('kubernetes', `cannot delete ${resource.kind.toLowerCase()} ${objectName}: ${errorMessage(error)}`, { cause: error });
+        if (!isNotFound(error)) throw wrap(error, Message.deleteObject(resource.kind, objectName));
       });
     }
   }
@@ -210,6 +210,6 @@ async function create(client: KubeClient, resource: Resource, object: KubeObject
     await client.create(resource, object, context.signal);
   } catch (error: unknown) {
     if (isConflict(error)) return;
-    throw new OperatorError('kubernetes', `${Message.restoreFrom(label)}: cannot create ${resource.kind.toLowerCase()} ${object.metadata?.name ?? ''}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, `${Message.restoreFrom(label)}: cannot create ${resource.kind.toLowerCase()} ${object.metadata?.name ?? ''}`);
   }
 }

@@ -2,7 +2,7 @@
 // objects whose desired form differs from the cached one, so an unchanged Gaim makes no API call.
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import { objectKey, type KubeObject } from '../../kube/objects.js';
@@ -64,7 +64,7 @@ async function createSecret(secret: KubeObject, deps: ApplyDeps, context: Reconc
     return true;
   } catch (error: unknown) {
     if (isConflict(error)) return false; // someone created it a moment ago: theirs stays; the next reconcile reads it
-    throw new OperatorError('kubernetes', `${Message.createSecret(name)}: ${errorMessage(error)}`, { cause: error, reason: Reason.SecretFailed });
+    throw wrap(error, Message.createSecret(name), { reason: Reason.SecretFailed });
   }
 }
 
@@ -74,7 +74,7 @@ async function completeSecret({ name, namespace, add }: SecretCompletion, deps: 
     await deps.client.mergePatch(Resources.secret, name, namespace, { stringData: add }, context.signal);
     context.log.info({ secret: name, added: Object.keys(add) }, 'completed credentials');
   } catch (error: unknown) {
-    throw new OperatorError('kubernetes', `${Message.updateSecret(name)}: ${errorMessage(error)}`, { cause: error, reason: Reason.SecretFailed });
+    throw wrap(error, Message.updateSecret(name), { reason: Reason.SecretFailed });
   }
 }
 
@@ -110,7 +110,7 @@ async function applyObject(wanted: KubeObject, deps: ApplyDeps, context: Reconci
     return undefined;
   } catch (error: unknown) {
     rollouts?.release(key);
-    throw new OperatorError('kubernetes', `${Message.applyObject(desired.kind ?? '', desired.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error, reason: Reason.ApplyFailed });
+    throw wrap(error, Message.applyObject(desired.kind ?? '', desired.metadata?.name ?? ''), { reason: Reason.ApplyFailed });
   }
 }
 
@@ -119,6 +119,6 @@ export async function deleteObject(resource: Resource, name: string, namespace: 
   try {
     await client.delete(resource, name, namespace, { propagationPolicy: 'Background', signal });
   } catch (error: unknown) {
-    if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.deleteObject(resource.kind, name)}: ${errorMessage(error)}`, { cause: error, reason: Reason.DeleteFailed });
+    if (!isNotFound(error)) throw wrap(error, Message.deleteObject(resource.kind, name), { reason: Reason.DeleteFailed });
   }
 }

@@ -3,7 +3,7 @@
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -52,7 +52,7 @@ export async function applyFinalizer(client: KubeClient, gaim: KubeObject, prese
       metadata: { name: gaim.metadata?.name, namespace: gaim.metadata?.namespace, finalizers: present ? [FINALIZER] : [] },
     }, { fieldManager, signal });
   } catch (error: unknown) {
-    throw new OperatorError('kubernetes', `${Message.updateFinalizer}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.updateFinalizer);
   }
 }
 
@@ -158,7 +158,7 @@ async function keepFinalBackup(gaim: Gaim, deps: FinalizeDeps, context: Reconcil
   const credentials = await readCredentials(gaim, deps.client, context.signal);
   const names = objectNames(gaim);
   await deps.client.create(Resources.secret, recordCredentials(record, deps.operatorNamespace, { mongodb: credentials.get(names.mongodbSecret), redis: credentials.get(names.redisSecret) }), context.signal)
-    .catch((error: unknown) => { if (!isConflict(error)) throw new OperatorError('kubernetes', `${Message.copyCredentials(record.spec.credentialsSecret)}: ${errorMessage(error)}`, { cause: error }); });
+    .catch((error: unknown) => { if (!isConflict(error)) throw wrap(error, Message.copyCredentials(record.spec.credentialsSecret)); });
   deps.events.record(gaim, 'Normal', Reason.FinalBackupPending, 'Backup',
     `the namespace is being deleted: the final backup is taken outside it, from the kept volumes (${volumes.map((v) => `${v.store} ${v.persistentVolume}`).join(', ') || 'none'}): GaimBackupRecord ${record.metadata.name}`);
 }
@@ -180,7 +180,7 @@ async function release(resource: Resource, name: string, namespace: string, clie
   try {
     await client.mergePatch(resource, name, namespace, { metadata: { ownerReferences: null } }, signal);
   } catch (error: unknown) {
-    if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.releaseObject(resource.kind, name)}: ${errorMessage(error)}`, { cause: error });
+    if (!isNotFound(error)) throw wrap(error, Message.releaseObject(resource.kind, name));
   }
 }
 

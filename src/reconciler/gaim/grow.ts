@@ -6,7 +6,7 @@
 // message that does not say which Gaim field asked for it.
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import { isNotFound } from '../../kube/errors.js';
@@ -74,7 +74,7 @@ export async function checkExpandable(grow: readonly ClaimToGrow[], client: Kube
     if (!verdicts.has(className)) {
       verdicts.set(className, className === '' ? undefined : await client.get<StorageClass>(Resources.storageClass, className, undefined, signal).catch((error: unknown) => {
         if (isNotFound(error)) return undefined;
-        throw new OperatorError('kubernetes', `${Message.growClaim(claim.name, to)}: ${errorMessage(error)}`, { cause: error });
+        throw wrap(error, Message.growClaim(claim.name, to));
       }));
     }
     const storageClass = verdicts.get(className);
@@ -93,7 +93,7 @@ export async function growClaims(gaim: Gaim, grow: readonly ClaimToGrow[], deps:
       try {
         await deps.client.mergePatch(Resources.persistentVolumeClaim, claim.name, gaim.metadata.namespace, { spec: { resources: { requests: { storage: to } } } }, context.signal);
       } catch (error: unknown) {
-        throw new OperatorError('storage', `${Message.growClaim(claim.name, to)}: ${errorMessage(error)}`, { cause: error, reason: Reason.VolumeResizeFailed });
+        throw wrap(error, Message.growClaim(claim.name, to), { type: 'storage', reason: Reason.VolumeResizeFailed });
       }
     }
     context.log.info({ claim: claim.name, from: claim.request, to }, lower === true ? 'backing out a volume expansion' : 'growing volume');

@@ -10,7 +10,7 @@
 // If the operator stops between the two steps, the next one creates the StatefulSet from its desired
 // form: the pods roll at once, outside the slots — the one case where they do.
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
 import { objectKey, type KubeObject } from '../../kube/objects.js';
@@ -55,7 +55,7 @@ export class Recreations {
     } catch (error: unknown) {
       if (isNotFound(error)) return;
       this.#templates.delete(objectKey(observed));
-      throw new OperatorError('kubernetes', `${Message.recreateStatefulSet(name)} (to change ${field}): ${errorMessage(error)}`, { cause: error, reason: Reason.ApplyFailed });
+      throw wrap(error, `${Message.recreateStatefulSet(name)} (to change ${field})`, { reason: Reason.ApplyFailed });
     }
   }
 

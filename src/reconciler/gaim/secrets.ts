@@ -2,7 +2,7 @@
 // its token must not read every tenant's), so it asks for exactly the two it owns, each reconcile —
 // which is also how it notices a deleted one.
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -33,7 +33,7 @@ async function readSecret(gaim: Gaim, name: string, client: KubeClient, signal: 
     return await client.get<Secret>(Resources.secret, name, gaim.metadata.namespace, signal);
   } catch (error: unknown) {
     if (isNotFound(error)) return undefined;
-    throw new OperatorError('kubernetes', `${Message.readSecret(name)}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.readSecret(name));
   }
 }
 
@@ -49,7 +49,7 @@ export async function guardSecrets(gaim: Gaim, credentials: Credentials, finaliz
     if (finalizers.includes(finalizer) === wanted) continue;
     const next = wanted ? [...finalizers, finalizer] : finalizers.filter((f) => f !== finalizer);
     await client.mergePatch(Resources.secret, name, gaim.metadata.namespace, { metadata: { finalizers: next } }, signal).catch((error: unknown) => {
-      if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.updateSecret(name)}: ${errorMessage(error)}`, { cause: error });
+      if (!isNotFound(error)) throw wrap(error, Message.updateSecret(name));
     });
   }
 }

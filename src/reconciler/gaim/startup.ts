@@ -11,7 +11,7 @@
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { latestEvent } from '../../kube/event-reader.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -99,7 +99,7 @@ export class StartupWatch {
     try {
       pods = (await deps.client.list<PodView>(Resources.pod, { namespace, labelSelector: `statefulset.kubernetes.io/pod-name=${podName}`, signal: context.signal })).items;
     } catch (error: unknown) {
-      throw new OperatorError('kubernetes', `${Message.listStorePod(podName)}: ${errorMessage(error)}`, { cause: error });
+      throw wrap(error, Message.listStorePod(podName));
     }
     const pod = pods[0];
     if (pod === undefined) {

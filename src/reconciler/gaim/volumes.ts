@@ -8,7 +8,7 @@
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isNotFound } from '../../kube/errors.js';
 import { Labels } from '../../kube/labels.js';
@@ -67,7 +67,7 @@ async function patchVolume(name: string, patch: Record<string, unknown>, client:
   try {
     await client.mergePatch(Resources.persistentVolume, name, undefined, patch, signal);
   } catch (error: unknown) {
-    if (!isNotFound(error)) throw new OperatorError('kubernetes', `${Message.retainVolume(name)}: ${errorMessage(error)}`, { cause: error });
+    if (!isNotFound(error)) throw wrap(error, Message.retainVolume(name));
   }
 }
 

@@ -7,7 +7,7 @@ import type { Settings } from '../../config/settings.js';
 import { nextSlot, previousSlot } from '../../cron.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { isConflict } from '../../kube/errors.js';
 import { Labels } from '../../kube/labels.js';
@@ -75,7 +75,7 @@ async function createJob(job: KubeObject, client: KubeClient, context: Reconcile
     context.log.info({ job: job.metadata?.name }, 'started lancedb maintenance');
   } catch (error: unknown) {
     if (isConflict(error)) return; // this slot's Job exists already
-    throw new OperatorError('kubernetes', `${Message.applyObject('Job', job.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.applyObject('Job', job.metadata?.name ?? ''));
   }
 }
 
@@ -85,7 +85,7 @@ async function reportRun(gaim: Gaim, job: JobView, deps: MaintenanceDeps, contex
   const end = ended(job);
   const completedAt = job.status?.completionTime ?? end?.lastTransitionTime ?? new Date().toISOString();
   const pods = await deps.client.list<PodView>(Resources.pod, { namespace: gaim.metadata.namespace, labelSelector: `job-name=${name}`, signal: context.signal })
-    .catch((error: unknown) => { throw new OperatorError('kubernetes', `${Message.listPods(name)}: ${errorMessage(error)}`, { cause: error }); });
+    .catch((error: unknown) => { throw wrap(error, Message.listPods(name)); });
   const terminated = pods.items.flatMap((p) => p.status?.containerStatuses ?? []).find((c) => c.name === 'maintain-storage')?.state?.terminated;
   const succeeded = end?.type === 'Complete' && (terminated?.exitCode ?? 0) === 0;
   const lastRun = { job: name, completedAt: completedAt.replace(/\.\d{3}Z$/, 'Z'), succeeded, ...(succeeded ? {} : { message: (terminated?.message ?? end?.message ?? 'no reason given').slice(0, 4000) }) };

@@ -6,7 +6,7 @@
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { Settings } from '../../config/settings.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
 import type { KubeObject } from '../../kube/objects.js';
@@ -99,7 +99,7 @@ async function rotateStore(gaim: Gaim, store: Store, requested: string | undefin
   const name = secretName(gaim, store);
   const namespace = gaim.metadata.namespace;
   let secret = await deps.client.get<Secret>(Resources.secret, name, namespace, context.signal).catch((error: unknown) => {
-    throw new OperatorError('kubernetes', `${Message.readSecret(name)}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.readSecret(name));
   });
   const event = (type: 'Normal' | 'Warning', reason: string, note: string) => { deps.events.record(gaim, type, reason, 'RotateCredentials', note); };
   const patch = async (data: Record<string, string | null>, annotations: Record<string, string | null>) => {
@@ -109,7 +109,7 @@ async function rotateStore(gaim: Gaim, store: Store, requested: string | undefin
         data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v === null ? null : Buffer.from(v).toString('base64')])),
       }, context.signal);
     } catch (error: unknown) {
-      throw new OperatorError('kubernetes', `${Message.updateSecret(name)}: ${errorMessage(error)}`, { cause: error, reason: Reason.SecretFailed });
+      throw wrap(error, Message.updateSecret(name), { reason: Reason.SecretFailed });
     }
   };
   const target = await storeTarget(gaim, store, decode(secret), deps, context.signal);

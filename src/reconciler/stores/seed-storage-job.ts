@@ -6,7 +6,7 @@ import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { SeedJobSettings } from '../../config/settings.js';
 import type { Caches } from '../../controller/caches.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import { latestEvent } from '../../kube/event-reader.js';
 import { Labels } from '../../kube/labels.js';
@@ -102,7 +102,7 @@ async function start(gaim: Gaim, fingerprint: string, attempt: number, deps: See
     await deps.client.apply(Resources.job, desired, { fieldManager: deps.fieldManager, signal: context.signal });
   } catch (error: unknown) {
     deps.seedSlots?.release(job);
-    throw new OperatorError('kubernetes', `${Message.applyObject('Job', desired.metadata?.name ?? '')}: ${errorMessage(error)}`, { cause: error, reason: 'ApplyFailed' });
+    throw wrap(error, Message.applyObject('Job', desired.metadata?.name ?? ''), { reason: 'ApplyFailed' });
   }
   context.log.info({ job: desired.metadata?.name, attempt }, 'started the seed-storage job');
   return { state: 'running', ...(attempt > 1 ? { retry: true } : {}) };
@@ -133,7 +133,7 @@ async function classifyFailure(job: JobLike, client: KubeClient, signal: AbortSi
   try {
     pods = await client.list<PodLike>(Resources.pod, { namespace: job.metadata?.namespace ?? '', labelSelector: `job-name=${name}`, signal });
   } catch (error: unknown) {
-    throw new OperatorError('kubernetes', `${Message.listPods(name)}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, Message.listPods(name));
   }
   for (const pod of pods.items.reverse()) {
     const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];

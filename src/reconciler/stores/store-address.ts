@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { Settings } from '../../config/settings.js';
-import { errorMessage, OperatorError } from '../../errors.js';
+import { OperatorError, wrap } from '../../errors.js';
 import { Message } from '../../messages.js';
 import { serviceHost } from '../../resources/connections.js';
 import { objectNames } from '../../resources/meta.js';
@@ -34,7 +34,7 @@ export async function storeAddress(gaim: Gaim, store: 'mongodb' | 'redis', overr
   try {
     map = await addressMap(overrides.addressMap);
   } catch (error: unknown) {
-    throw new OperatorError(store, `${Message.resolveStore(service)}: cannot read GAIM_STORE_ADDRESS_MAP ${overrides.addressMap}: ${errorMessage(error)}`, { cause: error });
+    throw wrap(error, `${Message.resolveStore(service)}: cannot read GAIM_STORE_ADDRESS_MAP ${overrides.addressMap}`, { type: store });
   }
   const address = map[service];
   if (address === undefined) throw new OperatorError(store, `${Message.resolveStore(service)}: it is not in GAIM_STORE_ADDRESS_MAP (no pod of it is running)`);
