@@ -60,4 +60,8 @@ export class StatusExpectations {
   forget(key: string): void {
     this.#pending.delete(key);
   }
+
+  get size(): number {
+    return this.#pending.size;
+  }
 }

@@ -12,7 +12,7 @@ import { asOperatorError, OperatorError } from '../../errors.js';
 import type { PlatformFirestore } from '../../firestore/client.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
-import type { KubeObject } from '../../kube/objects.js';
+import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { Message } from '../../messages.js';
 import { Reason } from '../../status/reasons.js';
@@ -29,10 +29,6 @@ import { ledgerOf, report, type Outcome } from './report.js';
 import { seedRecheckMs, seedStores } from '../stores/seed.js';
 import { rotateCredentials } from '../stores/rotate.js';
 import { guardSecrets, readCredentials } from './secrets.js';
-import { RolloutSlots } from './rollouts.js';
-import { SeedSlots } from '../stores/seed-slots.js';
-import { Recreations } from './recreate.js';
-import { StartupWatch } from './startup.js';
 import { tendFeatureCompatibility } from '../stores/feature-compatibility.js';
 import { tendBackups } from '../backups/backups.js';
 import { restore } from '../backups/restore.js';
@@ -42,8 +38,8 @@ import { statusWorthWriting } from '../../resources/queue-health.js';
 import { BUILT_IN_TIERS, keepRunning } from '../../resources/tiers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { rebindStaticVolume, retainVolumes } from './volumes.js';
-import { StatusExpectations } from './expectations.js';
 import { FirestoreWriteBack } from './write-back.js';
+import { GaimMemory } from './memory.js';
 
 export interface GaimReconcilerDeps {
   readonly caches: Caches;
@@ -74,47 +70,37 @@ const RESTORE_RECHECK_MS = 2_000;
 const CACHE_LAG_RETRY_MS = 250;
 
 export class GaimReconciler implements Reconciler {
-  readonly #writeBack: FirestoreWriteBack;
-  readonly #expectations = new StatusExpectations();
-  /** Volumes set to Retain whose change the (label-selected) volume cache has not shown yet. */
-  readonly #retained = new Set<string>();
-  readonly #rollouts: RolloutSlots;
-  readonly #seedSlots: SeedSlots;
-  readonly #recreations = new Recreations();
-  readonly #startup = new StartupWatch();
+  /** All the reconciler remembers between reconciles, per Gaim. */
+  readonly memory: GaimMemory;
 
   constructor(private readonly deps: GaimReconcilerDeps) {
-    this.#writeBack = new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch);
-    this.#rollouts = new RolloutSlots(deps.settings.maxConcurrentRollouts, deps.caches);
-    this.#seedSlots = new SeedSlots(deps.settings.maxConcurrentSeeds, deps.caches);
+    this.memory = new GaimMemory({
+      caches: deps.caches, metrics: deps.metrics,
+      writeBack: new FirestoreWriteBack(deps.firestore, deps.backoff, deps.clusterName, deps.leaderEpoch),
+      maxConcurrentRollouts: deps.settings.maxConcurrentRollouts, maxConcurrentSeeds: deps.settings.maxConcurrentSeeds,
+    });
   }
 
   wakeFor(change: CacheChange): readonly string[] {
-    return this.#seedSlots.wakeFor(change);
+    return this.memory.seedSlots.wakeFor(change);
   }
 
   observedUpdate(key: string, resourceVersion: string | undefined): boolean {
-    return this.#expectations.observed(key, resourceVersion);
+    return this.memory.expectations.observed(key, resourceVersion);
   }
 
   async reconcile(key: string, context: ReconcileContext): Promise<ReconcileResult> {
     const object = this.deps.caches.get<KubeObject>(Resources.gaim, key);
     if (object === undefined) {
-      this.#writeBack.forget(key);
-      this.#seedSlots.forget(key);
-      this.#expectations.forget(key);
-      this.#startup.forget(key.split('/')[0] ?? '');
-      const [namespace = '', gaim = ''] = key.split('/');
-      this.deps.metrics.backupLastSuccess.remove({ namespace, gaim });
-      this.deps.metrics.backedUp.remove({ namespace, gaim });
+      this.memory.forget(key);
       return done(); // deleted and finalized; nothing left to converge
     }
-    const reporting = { ...this.deps, writeBack: this.#writeBack, expectations: this.#expectations, degradedAfterFailures: this.deps.settings.degradedAfterFailures };
+    const reporting = { ...this.deps, writeBack: this.memory.writeBack, expectations: this.memory.expectations, degradedAfterFailures: this.deps.settings.degradedAfterFailures };
 
     const parsed = parseGaim(object);
     // A Gaim in line for a seed slot that no longer seeds leaves it, rather than be woken for a slot it
     // would not take (it joins again at the back when it seeds again).
-    if (!parsed.ok || parsed.gaim.metadata.deletionTimestamp !== undefined || parsed.gaim.spec.suspend) this.#seedSlots.forget(key);
+    if (!parsed.ok || parsed.gaim.metadata.deletionTimestamp !== undefined || parsed.gaim.spec.suspend) this.memory.seedSlots.forget(key);
     if (!parsed.ok) {
       if (object.metadata?.deletionTimestamp !== undefined && hasFinalizer(object)) {
         // An invalid Gaim being deleted: there is no valid spec to clean up by, so keep everything.
@@ -136,7 +122,7 @@ export class GaimReconciler implements Reconciler {
 
     // The retry ledger lives in status: honour nextRetryAt across restarts, unless the spec changed
     // or someone asked for a retry now. First make sure the cache shows the status this operator wrote.
-    if (!this.#expectations.satisfied(key, gaim.metadata.resourceVersion)) return requeueAfter(CACHE_LAG_RETRY_MS);
+    if (!this.memory.expectations.satisfied(key, gaim.metadata.resourceVersion)) return requeueAfter(CACHE_LAG_RETRY_MS);
     const retryNow = gaim.metadata.annotations?.[RETRY_NOW];
     const retryNowRequested = retryNow !== undefined && retryNow !== gaim.status?.retryNowHandled;
     const wait = holdOff(ledgerOf(gaim), gaim.status?.observedGeneration !== gaim.metadata.generation, retryNowRequested, new Date());
@@ -180,16 +166,16 @@ export class GaimReconciler implements Reconciler {
     await checkExpandable(grow, this.deps.client, context.signal);
     const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds, operatorPods: this.deps.settings.operatorPodLabels };
     const { created, waiting, recreating } = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
-      { ...this.deps, rollouts: this.#rollouts, recreations: this.#recreations }, context);
+      { ...this.deps, rollouts: this.memory.rollouts, recreations: this.memory.recreations }, context);
     await growClaims(gaim, grow, this.deps, context);
-    await retainVolumes(gaim, observed, this.deps.client, context, this.#retained);
-    const startup = await this.#startup.check(gaim, observed, this.deps, context);
+    await retainVolumes(gaim, observed, this.deps.client, context, this.memory.retained(objectKey(gaim)));
+    const startup = await this.memory.startup.check(gaim, observed, this.deps, context);
 
     const current = new Map([...credentials, ...created]);
     // A store still on its previous form (its rollout waits, or it is being recreated) is not seeded or
     // rotated with what the new form brings (the Redis operator user, say): those wait for it.
     const onCurrentForm = waitingFor(startup.stores, [...waiting.map((w) => w.name), ...recreating], gaim);
-    const seeding = await seedStores(gaim, onCurrentForm, current, { ...this.deps, seedSlots: this.#seedSlots }, context);
+    const seeding = await seedStores(gaim, onCurrentForm, current, { ...this.deps, seedSlots: this.memory.seedSlots }, context);
     const rotation = await rotateCredentials(gaim, onCurrentForm, current, this.deps, context);
     const versions = await tendFeatureCompatibility(gaim, onCurrentForm, current, this.deps, context)
       .catch((error: unknown) => ({ error: asOperatorError(error, 'mongodb', context.signal) }));

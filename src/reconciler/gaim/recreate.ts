@@ -68,6 +68,15 @@ export class Recreations {
     return { ...desired, metadata: { ...desired.metadata, annotations }, spec: { ...(desired['spec'] as object), template: kept.template } };
   }
 
+  /** A deleted Gaim's StatefulSets (one Gaim per namespace). */
+  forget(namespace: string): void {
+    for (const key of this.#templates.keys()) if (key.startsWith(`${namespace}/`)) this.#templates.delete(key);
+  }
+
+  get size(): number {
+    return this.#templates.size;
+  }
+
   /** It exists again. */
   created(desired: KubeObject): void {
     this.#templates.delete(objectKey(desired));

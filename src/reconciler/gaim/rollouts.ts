@@ -63,6 +63,15 @@ export class RolloutSlots {
     this.#granted.set(key, generation);
   }
 
+  /** A deleted Gaim's StatefulSets (one Gaim per namespace): their slots are free. */
+  forget(namespace: string): void {
+    for (const key of this.#granted.keys()) if (key.startsWith(`${namespace}/`)) this.#granted.delete(key);
+  }
+
+  get size(): number {
+    return this.#granted.size;
+  }
+
   /** The change was not applied: give the slot back. */
   release(key: string): void {
     this.#granted.delete(key);

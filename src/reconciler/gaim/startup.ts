@@ -85,6 +85,10 @@ export class StartupWatch {
     return { stores, errors, ...(Number.isFinite(recheckAfterMs) ? { recheckAfterMs } : {}) };
   }
 
+  get size(): number {
+    return this.#notReadySince.size;
+  }
+
   /** Forgets a deleted Gaim's StatefulSets. */
   forget(namespace: string): void {
     for (const key of this.#notReadySince.keys()) if (key.startsWith(`${namespace}/`)) this.#notReadySince.delete(key);

@@ -70,6 +70,10 @@ export class FirestoreWriteBack {
     return this.#written.has(objectKey(gaim));
   }
 
+  get size(): number {
+    return this.#written.size + this.#failures.size;
+  }
+
   /** The Gaim is gone: nothing to remember. */
   forget(key: string): void {
     this.#written.delete(key);

@@ -81,6 +81,11 @@ export class SeedSlots {
     this.#waiting.delete(gaim);
   }
 
+  /** Gaims in line and seed Jobs this process started. */
+  get size(): number {
+    return this.#waiting.size + this.#granted.size;
+  }
+
   /** The Gaims to wake for a change: when a seed Job ended or went, the first in line, as many as slots are free. */
   wakeFor({ event, resource, object, old }: CacheChange): string[] {
     if (resource !== Resources.job || !isSeedJob(object) || this.#waiting.size === 0) return [];
