@@ -22,6 +22,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import { BACKUP_SLOT_ANNOTATION, BACKUP_TRIGGER_LABEL, scheduledBackupName, type BackupTrigger } from '../../resources/backup.js';
 import type { ConditionUpdate } from '../../status/conditions.js';
 import { Reason } from '../../status/reasons.js';
+import type { StepResult } from '../gaim/step.js';
 
 export interface BackupsDeps {
   readonly caches: Caches;
@@ -29,7 +30,7 @@ export interface BackupsDeps {
   readonly metrics: Pick<Metrics, 'backupLastSuccess' | 'backedUp'>;
 }
 
-export interface BackupsOutcome {
+export interface BackupsOutcome extends StepResult {
   readonly lastBackup?: NonNullable<GaimStatus['lastBackup']>;
   readonly lastScheduleTime?: string;
   /** BackedUp; 'remove' when the Gaim has no schedule. */

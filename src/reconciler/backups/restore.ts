@@ -45,7 +45,10 @@ type SnapshotView = KubeObject & { status?: { readyToUse?: boolean; error?: { me
 type StorageClassView = KubeObject & { provisioner?: string; parameters?: Record<string, string> };
 
 /** What a restore achieved: done (the backup restored from), or waiting for its snapshots to bind. */
-export type RestoreProgress = { readonly restoredFrom: string } | { readonly waiting: string } | undefined;
+export type RestoreProgress = { readonly restoredFrom: string } | { readonly waiting: string; readonly recheckAfterMs: number } | undefined;
+
+/** How soon a restore waiting for its snapshots to bind looks again (their changes also wake it). */
+const RESTORE_RECHECK_MS = 2_000;
 
 const mismatch = (backup: string, why: string, reason: string = Reason.RestoreSourceMismatch) => new OperatorError('validation', `${Message.restoreFrom(backup)}: ${why}`, { reason });
 const notReady = (backup: string, why: string) => new OperatorError('storage', `${Message.restoreFrom(backup)}: ${why}`, { reason: Reason.RestoreSourceNotReady });
@@ -128,7 +131,7 @@ export async function restore(gaim: Gaim, sizes: TierSizes, deps: RestoreDeps, c
     const className = store === 'lancedb' ? await lancedbClass(gaim, snapshot, deps, context) : undefined;
     await create(deps.client, Resources.persistentVolumeClaim, restoredClaim(gaim, store, claim, snapshot, sizes, from.label, className), from.label, context);
   }
-  if (waiting.length > 0) return { waiting: `restoring from ${from.label}: ${waiting.join('; ')}` };
+  if (waiting.length > 0) return { waiting: `restoring from ${from.label}: ${waiting.join('; ')}`, recheckAfterMs: RESTORE_RECHECK_MS };
 
   const empty = plan.filter((p) => p.snapshot === undefined).map((p) => p.store);
   deps.events.record(gaim, empty.length === 0 ? 'Normal' : 'Warning', empty.length === 0 ? Reason.Restored : Reason.RestoreIncomplete, 'Restore',

@@ -14,6 +14,7 @@ import type { Plan, SecretCompletion } from './plan.js';
 import { immutableChange, type Recreations } from './recreate.js';
 import { changesTemplate, type RolloutSlots } from './rollouts.js';
 import { decode, type Credentials } from './secrets.js';
+import type { StepResult } from './step.js';
 
 export interface ApplyDeps {
   readonly caches: Caches;
@@ -25,7 +26,12 @@ export interface ApplyDeps {
   readonly recreations?: Recreations;
 }
 
-export interface Applied {
+/** How often a rollout waiting for a slot asks again (a slot frees with no event on this Gaim). */
+const ROLLOUT_RECHECK_MS = 5_000;
+/** How soon to look again at a StatefulSet being recreated (its deletion waits for the garbage collector). */
+const RECREATE_RECHECK_MS = 2_000;
+
+export interface Applied extends StepResult {
   /** The credentials it created or completed, by Secret name (seeding needs their values). */
   readonly created: Credentials;
   /** StatefulSets whose changed template waits for a rollout slot: they keep their running form. */
@@ -52,7 +58,8 @@ export async function applyPlan(plan: Plan, deps: ApplyDeps, context: ReconcileC
     else if (held !== undefined) waiting.push(held);
   }
   for (const { resource, name, namespace } of plan.remove) await deleteObject(resource, name, namespace, deps.client, context.signal);
-  return { created, waiting, recreating };
+  const recheckAfterMs = Math.min(waiting.length > 0 ? ROLLOUT_RECHECK_MS : Infinity, recreating.length > 0 ? RECREATE_RECHECK_MS : Infinity);
+  return { created, waiting, recreating, ...(Number.isFinite(recheckAfterMs) ? { recheckAfterMs } : {}) };
 }
 
 /** Credentials are created once; an existing Secret is never changed. True when this call created it. */

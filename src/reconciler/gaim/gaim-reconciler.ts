@@ -8,7 +8,7 @@ import type { Settings } from '../../config/settings.js';
 import type { BackoffPolicy } from '../../controller/backoff.js';
 import type { CacheChange, Caches } from '../../controller/caches.js';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult, type Reconciler } from '../../controller/result.js';
-import { asOperatorError, OperatorError } from '../../errors.js';
+import { asOperatorError } from '../../errors.js';
 import type { PlatformFirestore } from '../../firestore/client.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
@@ -26,11 +26,11 @@ import { checkExpandable, growClaims, planGrowth } from './grow.js';
 import { claimSizes, observe } from './observe.js';
 import { admit, credentialsProblem, plan } from './plan.js';
 import { ledgerOf, report, type Outcome } from './report.js';
-import { seedRecheckMs, seedStores } from '../stores/seed.js';
+import { seedStores } from '../stores/seed.js';
 import { rotateCredentials } from '../stores/rotate.js';
 import { guardSecrets, readCredentials } from './secrets.js';
 import { tendFeatureCompatibility } from '../stores/feature-compatibility.js';
-import { tendBackups } from '../backups/backups.js';
+import { tendBackups, type BackupsOutcome } from '../backups/backups.js';
 import { restore } from '../backups/restore.js';
 import { tendMaintenance } from '../probes/maintenance.js';
 import type { QueueSamples } from '../probes/queue-prober.js';
@@ -40,6 +40,7 @@ import type { Metrics } from '../../observability/metrics.js';
 import { rebindStaticVolume, retainVolumes } from './volumes.js';
 import { FirestoreWriteBack } from './write-back.js';
 import { GaimMemory } from './memory.js';
+import { joinedErrors, settled, soonest } from './step.js';
 
 export interface GaimReconcilerDeps {
   readonly caches: Caches;
@@ -60,12 +61,6 @@ export interface GaimReconcilerDeps {
   readonly queues?: QueueSamples;
 }
 
-/** How often a rollout waiting for a slot asks again (a slot frees with no event on this Gaim). */
-const ROLLOUT_RECHECK_MS = 5_000;
-/** How soon to look again at a StatefulSet being recreated (its deletion waits for the garbage collector). */
-const RECREATE_RECHECK_MS = 2_000;
-/** How soon a restore waiting for its snapshots to bind looks again (their changes also wake it). */
-const RESTORE_RECHECK_MS = 2_000;
 /** How soon to look again when the cache has not caught up with the operator's own status write. */
 const CACHE_LAG_RETRY_MS = 250;
 
@@ -137,7 +132,10 @@ export class GaimReconciler implements Reconciler {
     return report(gaim, outcome, reporting, context, { toFirestore: true });
   }
 
-  /** Everything the Gaim asks for, up to seeding. Throws an OperatorError for what stops it. */
+  /**
+   * Everything the Gaim asks for. Converging steps throw an OperatorError for what stops the reconcile;
+   * tending steps return their errors and the rest still run (step.ts).
+   */
   async #converge(gaim: Gaim, object: KubeObject, context: ReconcileContext): Promise<Outcome> {
     if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
     if (gaim.spec.suspend) return { suspended: true };
@@ -154,7 +152,7 @@ export class GaimReconciler implements Reconciler {
     const restoring = await restore(gaim, sizes, { ...this.deps, lancedbRestoreClass: this.deps.settings.backups.lancedbRestoreClass }, context);
     if (restoring !== undefined && 'waiting' in restoring) {
       const waiting = { ready: false, reason: Reason.Restoring, message: restoring.waiting };
-      return { stores: { mongodb: waiting, redis: waiting, storage: waiting }, recheckAfterMs: RESTORE_RECHECK_MS };
+      return { stores: { mongodb: waiting, redis: waiting, storage: waiting }, recheckAfterMs: restoring.recheckAfterMs };
     }
     const restoredFrom = restoring?.restoredFrom;
     const credentials = await readCredentials(gaim, this.deps.client, context.signal);
@@ -165,32 +163,28 @@ export class GaimReconciler implements Reconciler {
     const grow = planGrowth(gaim, observed, sizes);
     await checkExpandable(grow, this.deps.client, context.signal);
     const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds, operatorPods: this.deps.settings.operatorPodLabels };
-    const { created, waiting, recreating } = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
+    const applied = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
       { ...this.deps, rollouts: this.memory.rollouts, recreations: this.memory.recreations }, context);
+    const { created, waiting, recreating } = applied;
     await growClaims(gaim, grow, this.deps, context);
     await retainVolumes(gaim, observed, this.deps.client, context, this.memory.retained(objectKey(gaim)));
-    const startup = await this.memory.startup.check(gaim, observed, this.deps, context);
 
+    // Tending: each step returns its errors and the others still run (step.ts).
+    const { signal } = context;
+    const startup = await this.memory.startup.check(gaim, observed, this.deps, context);
     const current = new Map([...credentials, ...created]);
     // A store still on its previous form (its rollout waits, or it is being recreated) is not seeded or
     // rotated with what the new form brings (the Redis operator user, say): those wait for it.
     const onCurrentForm = waitingFor(startup.stores, [...waiting.map((w) => w.name), ...recreating], gaim);
     const seeding = await seedStores(gaim, onCurrentForm, current, { ...this.deps, seedSlots: this.memory.seedSlots }, context);
-    const rotation = await rotateCredentials(gaim, onCurrentForm, current, this.deps, context);
-    const versions = await tendFeatureCompatibility(gaim, onCurrentForm, current, this.deps, context)
-      .catch((error: unknown) => ({ error: asOperatorError(error, 'mongodb', context.signal) }));
-    const backups = await tendBackups(gaim, this.deps, context).catch((error: unknown) => ({ error: asOperatorError(error, 'kubernetes', context.signal) }));
+    const rotation = await settled(() => rotateCredentials(gaim, onCurrentForm, current, this.deps, context), { waiting: [] }, 'kubernetes', signal);
+    const version = await settled(() => tendFeatureCompatibility(gaim, onCurrentForm, current, this.deps, context), {}, 'mongodb', signal);
+    const backups = await settled<Partial<BackupsOutcome>>(() => tendBackups(gaim, this.deps, context), {}, 'kubernetes', signal);
     const storageSeeded = observed.stores.storage.ready && seeding.seeded.storage !== undefined && !seeding.pending.includes('storage');
-    const maintenance = await tendMaintenance(gaim, storageSeeded, this.deps, context).catch((error: unknown) => ({ error: asOperatorError(error, 'kubernetes', context.signal) }));
-    const errors = [...startup.errors, ...seeding.errors, ...('error' in versions ? [versions.error] : []), ...('error' in backups ? [backups.error] : []),
-      ...('error' in maintenance ? [maintenance.error] : [])];
-    const version = 'error' in versions ? {} : versions;
-    const first = errors[0];
-    const recheckAfterMs = Math.min(
-      seedRecheckMs(observed.stores.storage.reason === 'ClaimPending', seeding),
-      rotation.recheckAfterMs ?? Infinity, waiting.length > 0 ? ROLLOUT_RECHECK_MS : Infinity,
-      recreating.length > 0 ? RECREATE_RECHECK_MS : Infinity, startup.recheckAfterMs ?? Infinity, version.recheckAfterMs ?? Infinity,
-      'error' in backups ? Infinity : backups.recheckAfterMs ?? Infinity, 'error' in maintenance ? Infinity : maintenance.recheckAfterMs ?? Infinity);
+    const maintenance = await settled(() => tendMaintenance(gaim, storageSeeded, this.deps, context), {}, 'kubernetes', signal);
+    const steps = [applied, startup, seeding, rotation, version, backups, maintenance];
+    const error = joinedErrors(steps);
+    const recheckAfterMs = soonest(steps);
     // A share without what LanceDB's commits need (hard links, atomic renames) is the volume's fault,
     // not the seed's: StorageReady says so, naming the operation (the seed Job's preflight found it).
     const unsupported = seeding.errors.find((e) => e.reason === Reason.FilesystemUnsupported);
@@ -200,10 +194,10 @@ export class GaimReconciler implements Reconciler {
       stores,
       claims: claimSizes(observed.claims),
       ...(version.record === undefined ? {} : { mongodbVersion: version.record }),
-      ...('error' in backups ? {} : { backups }),
+      ...(backups.condition === undefined ? {} : { backups: { ...backups, condition: backups.condition } }),
       ...(restoredFrom === undefined ? {} : { restoredFrom }),
       ...queueStatus(gaim, this.deps.queues),
-      ...('error' in maintenance || maintenance.status === undefined ? {} : { maintenance: maintenance.status }),
+      ...(maintenance.status === undefined ? {} : { maintenance: maintenance.status }),
       rolloutsWaiting: waiting.map((w) => Message.rolloutWaits(w.name, w.inFlight, this.deps.settings.maxConcurrentRollouts)),
       rotation: { ...(rotation.handled === undefined ? {} : { handled: rotation.handled }), ...(rotation.rotatedAt === undefined ? {} : { rotatedAt: rotation.rotatedAt }) },
       seeding: {
@@ -213,10 +207,8 @@ export class GaimReconciler implements Reconciler {
       ...(seeding.retrying ? { retrying: true } : {}),
       // A Pending claim and a seed Job without a pod change only in their events, and a grace period
       // ends with no event at all: look again.
-      ...(recheckAfterMs === Infinity ? {} : { recheckAfterMs }),
-      ...(first === undefined ? {} : {
-        error: new OperatorError(first.errorType, errors.map((e) => e.message).join('; '), { cause: first, reason: first.reason }),
-      }),
+      ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }),
+      ...(error === undefined ? {} : { error }),
     };
   }
 }

@@ -23,6 +23,7 @@ import { duration, READINESS_ALLOWANCE_SECONDS, startupVerdict, type PodView } f
 import type { StoresReadiness } from '../../status/gaim-status.js';
 import { Reason } from '../../status/reasons.js';
 import type { Observed } from './observe.js';
+import type { StepResult } from './step.js';
 
 export interface StartupDeps {
   readonly caches: Caches;
@@ -30,7 +31,7 @@ export interface StartupDeps {
   readonly settings: { readonly storeStartupBaseSeconds: number };
 }
 
-export interface StartupCheck {
+export interface StartupCheck extends StepResult {
   /** The stores' readiness, with a store out of its budget failed. */
   readonly stores: StoresReadiness;
   /** One per store out of its budget. */

@@ -19,6 +19,7 @@ import type { StoresReadiness } from '../../status/gaim-status.js';
 import { Reason } from '../../status/reasons.js';
 import { secretValues, type Credentials } from '../gaim/secrets.js';
 import { storeAddress } from './store-address.js';
+import type { StepResult } from '../gaim/step.js';
 
 export interface FeatureCompatibilityDeps {
   readonly caches: Caches;
@@ -26,7 +27,7 @@ export interface FeatureCompatibilityDeps {
   readonly settings: Pick<Settings, 'overrides' | 'mongodbFcvBurnInSeconds'>;
 }
 
-export interface FeatureCompatibilityOutcome {
+export interface FeatureCompatibilityOutcome extends StepResult {
   /** status.mongodbVersion; undefined keeps the previous. */
   readonly record?: VersionRecord;
   /** When the burn-in ends. */

@@ -25,6 +25,7 @@ import type { StoresReadiness } from '../../status/gaim-status.js';
 import { Reason } from '../../status/reasons.js';
 import { decode, type Credentials } from '../gaim/secrets.js';
 import { storeAddress } from './store-address.js';
+import type { StepResult } from '../gaim/step.js';
 
 export interface RotateDeps {
   readonly client: KubeClient;
@@ -32,7 +33,7 @@ export interface RotateDeps {
   readonly settings: Pick<Settings, 'overrides' | 'rotationGraceSeconds'>;
 }
 
-export interface RotationOutcome {
+export interface RotationOutcome extends StepResult {
   /** The request every enabled store has switched for (status.rotateCredentialsHandled). */
   readonly handled?: string;
   /** When the newest of the current credentials became current. */

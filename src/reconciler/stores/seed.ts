@@ -21,6 +21,7 @@ import { SLOT_RECHECK_MS, type SeedSlots } from './seed-slots.js';
 import { runSeedJob } from './seed-storage-job.js';
 import { secretValues, type Credentials } from '../gaim/secrets.js';
 import { storeAddress } from './store-address.js';
+import type { StepResult } from '../gaim/step.js';
 
 export type Seeded = NonNullable<GaimStatus['seeded']>;
 type Store = keyof Seeded;
@@ -35,7 +36,7 @@ export interface SeedDeps {
   readonly seedSlots?: SeedSlots;
 }
 
-export interface SeedOutcome {
+export interface SeedOutcome extends StepResult {
   /** Fingerprints now seeded (carried into status.seeded). */
   readonly seeded: Seeded;
   /** Stores seeded in this reconcile. */
@@ -140,7 +141,8 @@ export async function seedStores(gaim: Gaim, stores: StoresReadiness, credential
     const { detail, retry, queued } = progress;
     return { done: false, ...(detail === undefined ? {} : { detail }), ...(retry === true ? { retry } : {}), ...(queued === true ? { queued } : {}) };
   });
-  return outcome;
+  const recheckAfterMs = seedRecheckMs(stores.storage.reason === 'ClaimPending', outcome);
+  return Number.isFinite(recheckAfterMs) ? { ...outcome, recheckAfterMs } : outcome;
 }
 
 async function seedMongo(gaim: Gaim, credentials: Credentials, deps: SeedDeps, context: ReconcileContext): Promise<Attempt> {
