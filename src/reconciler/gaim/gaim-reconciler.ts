@@ -24,7 +24,8 @@ import { applyFinalizer, finalize, FINALIZER, hasFinalizer } from './finalizer.j
 import { explainPending } from './explain.js';
 import { checkExpandable, growClaims, planGrowth } from './grow.js';
 import { claimSizes, observe } from './observe.js';
-import { admit, credentialsProblem, plan } from './plan.js';
+import { plan } from './plan.js';
+import { refusal } from './refusals.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from '../stores/seed.js';
 import { rotateCredentials } from '../stores/rotate.js';
@@ -141,8 +142,10 @@ export class GaimReconciler implements Reconciler {
     if (gaim.spec.suspend) return { suspended: true };
 
     const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
-    const refusal = admit(gaim, observed, this.deps.settings.nfs, this.deps.settings.storeRepositories);
-    if (refusal !== undefined) throw refusal;
+    const policy = { gaim, observed, nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories };
+    // The chain before anything is read or written, and again once credentials and sizes are known.
+    const admitted = refusal(policy);
+    if (admitted !== undefined) throw admitted;
     const registered = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
       throw asOperatorError(error, 'firestore', context.signal);
     });
@@ -156,8 +159,8 @@ export class GaimReconciler implements Reconciler {
     }
     const restoredFrom = restoring?.restoredFrom;
     const credentials = await readCredentials(gaim, this.deps.client, context.signal);
-    const drifted = credentialsProblem(gaim, observed, credentials);
-    if (drifted !== undefined) throw drifted;
+    const refused = refusal({ ...policy, credentials, sizes });
+    if (refused !== undefined) throw refused;
     await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
     await rebindStaticVolume(gaim, this.deps.caches, this.deps.client, context);
     const grow = planGrowth(gaim, observed, sizes);

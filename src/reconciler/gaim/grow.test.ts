@@ -8,6 +8,7 @@ import { type Resource, Resources } from '../../kube/resources.js';
 import { BUILT_IN_TIERS } from '../../resources/tiers.js';
 import { checkExpandable, planGrowth } from './grow.js';
 import { observe } from './observe.js';
+import { refusal } from './refusals.js';
 import { testGaim } from '../../testing/gaims.js';
 
 const gaim = (spec: Record<string, unknown> = {}): Gaim => testGaim(spec, { metadata: { uid: 'u', generation: 2 } });
@@ -16,7 +17,13 @@ const claim = (name: string, request: string, status: Record<string, unknown> = 
 const claims = (mongodb = '10Gi', redis = '2Gi', lancedb = '100Gi') => [
   claim('data-marvin-mongodb-0', mongodb), claim('data-marvin-redis-0', redis), claim('marvin-lancedb', lancedb, {}, 'enterprise-multishare-rwx'),
 ];
-const plan = (g: Gaim, entries = claims()) => planGrowth(g, observe(g, cachesOf(entries)), BUILT_IN_TIERS.small);
+/** As the reconcile does: the refusal chain first (a shrink, a refused resize), then the growth. */
+const plan = (g: Gaim, entries = claims()) => {
+  const observed = observe(g, cachesOf(entries));
+  const refused = refusal({ gaim: g, observed, nfs: { servers: [], pathTemplate: '' }, sizes: BUILT_IN_TIERS.small });
+  if (refused !== undefined) throw refused;
+  return planGrowth(g, observed, BUILT_IN_TIERS.small);
+};
 
 describe('planGrowth', () => {
   it.each([

@@ -13,7 +13,7 @@ import { isNotFound } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { Message } from '../../messages.js';
-import { claimGrowth } from '../../resources/claim-growth.js';
+import { claimGrowth, type Growth } from '../../resources/claim-growth.js';
 import type { TierSizes } from '../../resources/tiers.js';
 import { Reason } from '../../status/reasons.js';
 import type { ClaimState, Observed } from './observe.js';
@@ -39,29 +39,23 @@ function wantedSizes(gaim: Gaim, sizes: TierSizes): Partial<Record<ClaimState['s
   };
 }
 
+/** Each observed claim with what the spec's size means for it (claimGrowth decides). */
+export function claimGrowths(gaim: Gaim, observed: Observed, sizes: TierSizes): { readonly claim: ClaimState; readonly growth: Growth }[] {
+  const wanted = wantedSizes(gaim, sizes);
+  return observed.claims.map((claim) => {
+    const want = wanted[claim.store];
+    return { claim, growth: want === undefined ? { action: 'none' } : claimGrowth(claim.request, claim.capacity, want.size, want.explicit) };
+  });
+}
+
 /**
  * The claims the spec asks to grow, or to back out of an expansion to a size still above their
- * capacity. Throws (terminally, as an invalid spec) for an explicit size below a claim's capacity,
- * which the CRD cannot see when the size was the tier's default before; and (errorType storage) for a
- * claim whose resize failed while the spec still asks for it.
+ * capacity. A size below a claim's capacity, and a size the driver refused, are refusals
+ * (refusals.ts: volumesOnlyGrow, resizeNotRefused), checked before this runs.
  */
 export function planGrowth(gaim: Gaim, observed: Observed, sizes: TierSizes): ClaimToGrow[] {
-  const wanted = wantedSizes(gaim, sizes);
-  const grow: ClaimToGrow[] = [];
-  for (const claim of observed.claims) {
-    const want = wanted[claim.store];
-    const growth = want === undefined ? { action: 'none' as const } : claimGrowth(claim.request, claim.capacity, want.size, want.explicit);
-    if (growth.action === 'refuse') {
-      throw new OperatorError('validation', `${Message.shrinkClaim(claim.name, growth.to)}: its volume has ${growth.from}, and volumes only grow`, { reason: Reason.VolumeShrinkRefused });
-    }
-    if (growth.action === 'grow' || growth.action === 'lower') {
-      grow.push({ claim, to: growth.to, patch: claim.store !== 'lancedb', ...(growth.action === 'lower' ? { lower: true } : {}) });
-    } else if (claim.resize.state === 'ResizeFailed') {
-      throw new OperatorError('storage', `${claim.resize.message}; set the size back to ${claim.capacity ?? 'the capacity'} (or to any size the driver accepts above it) to back out`,
-        { reason: Reason.VolumeResizeFailed });
-    }
-  }
-  return grow;
+  return claimGrowths(gaim, observed, sizes).flatMap(({ claim, growth }) => (growth.action === 'grow' || growth.action === 'lower'
+    ? [{ claim, to: growth.to, patch: claim.store !== 'lancedb', ...(growth.action === 'lower' ? { lower: true } : {}) }] : []));
 }
 
 type StorageClass = KubeObject & { allowVolumeExpansion?: boolean };

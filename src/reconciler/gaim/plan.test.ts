@@ -4,7 +4,7 @@ import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import { Resources } from '../../kube/resources.js';
 import { BUILT_IN_TIERS } from '../../resources/tiers.js';
 import type { Observed } from './observe.js';
-import { admit, credentialsProblem, plan } from './plan.js';
+import { plan } from './plan.js';
 import type { Credentials } from './secrets.js';
 
 function gaim(storage: Record<string, unknown> = { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' }, spec: Record<string, unknown> = {}): Gaim {
@@ -18,25 +18,6 @@ function gaim(storage: Record<string, unknown> = { storageClassName: 'enterprise
 const observed = (over: Partial<Observed> = {}): Observed => ({
   namespaceOwner: 'marvin', shareOwner: undefined, sizes: {}, claims: [], disabledWorkloads: [], running: {},
   stores: { mongodb: 'disabled', redis: 'disabled', storage: { ready: false, reason: 'Creating', message: '' } }, ...over,
-});
-
-describe('admit', () => {
-  const nfs = { nfs: { server: '10.0.0.2', path: '/vol1/gaims/team' } };
-  it.each([
-    ['the namespace\'s owner, with its own share', gaim(nfs), observed(), undefined],
-    ['a second Gaim in the namespace', gaim(), observed({ namespaceOwner: 'first' }), 'NamespaceConflict'],
-    ['a share another Gaim uses', gaim(nfs), observed({ shareOwner: 'other/owner' }), 'ShareConflict'],
-    ['a dynamic claim ignores share owners', gaim(), observed({ shareOwner: 'other/owner' }), undefined],
-    ['a share outside the allow-list, before anything else', gaim({ nfs: { server: '10.0.0.2', path: '/vol1' } }), observed({ namespaceOwner: 'first' }), 'ShareNotAllowed'],
-    ['an image of an allowed repository, by tag or digest', gaim(undefined, { mongodb: { image: 'mongo:8.0' }, redis: { image: 'redis@sha256:abc' } }), observed(), undefined],
-    ['an image of another repository', gaim(undefined, { redis: { image: 'evil.example/redis:7.2' } }), observed(), 'ImageNotAllowed'],
-    ['a repository whose name only begins like an allowed one', gaim(undefined, { mongodb: { image: 'mongodb-evil:1' } }), observed(), 'ImageNotAllowed'],
-  ] as const)('%s', (_name, g, o, reason) => {
-    const refusal = admit(g, o, { servers: ['10.0.0.2'], pathTemplate: '/vol1/gaims/{namespace}' }, ['mongo', 'redis']);
-    expect(refusal?.reason).toBe(reason);
-    // Terminal: retrying cannot help; a share or image not allowed is the spec's fault, a taken one another Gaim's.
-    if (refusal !== undefined) expect(refusal).toMatchObject({ errorType: ['ShareNotAllowed', 'ImageNotAllowed'].includes(reason ?? '') ? 'validation' : 'conflict', terminal: true });
-  });
 });
 
 describe('plan', () => {
@@ -77,28 +58,4 @@ describe('plan', () => {
 
 const mongoKeys: Record<string, string> = { 'root-username': 'root', 'root-password': 'r', 'app-username': 'app', 'app-password': 'a' };
 const redisKeys: Record<string, string> = { password: 'p' };
-const claim = (store: 'mongodb' | 'redis'): Observed['claims'][number] => ({
-  store, name: `data-marvin-${store}-0`, phase: 'Bound', volumeName: 'pv', reclaimPolicy: undefined,
-  storageClassName: 'standard-rwo', request: '10Gi', capacity: '10Gi', resize: { state: 'steady' },
-});
 
-describe('credentialsProblem', () => {
-  it.each<[string, Credentials, Observed['claims'], string | undefined]>([
-    ['a new Gaim: no Secrets, no data: generate them', new Map(), [], undefined],
-    ['Secrets complete, data there', new Map([['marvin-mongodb-credentials', mongoKeys], ['marvin-redis-credentials', redisKeys]]), [claim('mongodb'), claim('redis')], undefined],
-    ['a Secret deleted while its data stays: refuse, name the Secret and the claim', new Map([['marvin-redis-credentials', redisKeys]]), [claim('mongodb')],
-      'marvin-mongodb-credentials: it does not exist, but the data claim data-marvin-mongodb-0 does'],
-    ['a Secret missing a key', new Map([['marvin-mongodb-credentials', { ...mongoKeys, 'root-password': '' }], ['marvin-redis-credentials', redisKeys]]), [],
-      'it has no root-password'],
-    ['the Redis Secret gone with its data there', new Map([['marvin-mongodb-credentials', mongoKeys]]), [claim('redis')], 'marvin-redis-credentials: it does not exist'],
-  ])('%s', (_name, credentials, claims, problem) => {
-    const error = credentialsProblem(gaim(), observed({ claims }), credentials);
-    if (problem === undefined) {
-      expect(error).toBeUndefined();
-    } else {
-      expect(error).toMatchObject({ errorType: 'kubernetes', reason: 'CredentialsMissing', terminal: false });
-      expect(error?.message).toContain(problem);
-      expect(error?.message).toContain('docs/runbooks/credentials-missing.md');
-    }
-  });
-});

@@ -1,0 +1,135 @@
+// Why the operator will not act on a Gaim, as one chain of policies in order (cert-manager's
+// certificate-request policy chain): each looks at what was observed and returns a refusal or
+// nothing; the first refusal fails the Gaim, and the reconcile changes nothing. A refusal the spec
+// causes is terminal (validation); one another object causes waits for it to change (conflict);
+// missing credentials and a driver's refusal are retried (kubernetes, storage).
+//
+// Not here, and why: a StorageClass that does not allow expansion (grow.ts checkExpandable) needs a
+// read the caches do not hold; a restore's source is judged by restorePlan (backups/restore.ts),
+// where the backup record it reads is.
+import type { Gaim } from '../../api/v1alpha1/gaim.js';
+import { DEFAULT_STORE_REPOSITORIES, fromRepositories } from '../../config/images.js';
+import type { NfsAllowList } from '../../config/settings.js';
+import { OperatorError, type ErrorType } from '../../errors.js';
+import { Message } from '../../messages.js';
+import { objectNames } from '../../resources/meta.js';
+import { MongoSecretKeys } from '../../resources/mongodb.js';
+import { RedisSecretKeys } from '../../resources/redis.js';
+import type { TierSizes } from '../../resources/tiers.js';
+import { Reason } from '../../status/reasons.js';
+import { claimGrowths } from './grow.js';
+import type { Observed } from './observe.js';
+import type { Credentials } from './secrets.js';
+import { shareRefusal } from './share-policy.js';
+
+export interface Refusal {
+  readonly type: ErrorType;
+  readonly reason: string;
+  readonly message: string;
+}
+
+export interface RefusalInput {
+  readonly gaim: Gaim;
+  readonly observed: Observed;
+  readonly nfs: NfsAllowList;
+  readonly storeRepositories?: readonly string[];
+  /** The credentials Secrets as read (the operator may not cache Secrets); unknown before the read. */
+  readonly credentials?: Credentials;
+  /** The tier's sizes (Firestore's registry); unknown before they are read. */
+  readonly sizes?: TierSizes;
+}
+
+/** A policy: a refusal, or undefined to let the Gaim through (also when what it needs is not known yet). */
+export type Policy = (input: RefusalInput) => Refusal | undefined;
+
+/** The keys a credentials Secret must hold: without one of them the data cannot be reached. */
+const SECRET_KEYS = {
+  mongodb: [MongoSecretKeys.rootUsername, MongoSecretKeys.rootPassword, MongoSecretKeys.appUsername, MongoSecretKeys.appPassword],
+  redis: [RedisSecretKeys.password],
+} as const;
+
+/** A static NFS share the platform did not allow (GAIM_NFS_SERVERS, GAIM_NFS_PATH_TEMPLATE). */
+export const shareAllowed: Policy = ({ gaim, nfs }) => {
+  const refused = shareRefusal(gaim, nfs);
+  return refused === undefined ? undefined : { type: 'validation', reason: Reason.ShareNotAllowed, message: `${Message.useShare}: ${refused}` };
+};
+
+/** A store image from a repository the platform did not allow (the chart's admission policy would refuse its StatefulSet anyway). */
+export const imageAllowed: Policy = ({ gaim, storeRepositories = DEFAULT_STORE_REPOSITORIES }) => {
+  for (const store of ['mongodb', 'redis'] as const) {
+    const image = gaim.spec[store].image;
+    if (gaim.spec[store].enabled && image !== undefined && !fromRepositories(image, storeRepositories)) {
+      return { type: 'validation', reason: Reason.ImageNotAllowed,
+        message: `${Message.useImage(image)}: spec.${store}.image is not from an allowed repository (GAIM_STORE_IMAGE_REPOSITORIES: ${storeRepositories.join(', ')})` };
+    }
+  }
+  return undefined;
+};
+
+/** One Gaim per namespace: the oldest owns it. */
+export const namespaceOwned: Policy = ({ gaim, observed }) => (observed.namespaceOwner === gaim.metadata.name ? undefined
+  : { type: 'conflict', reason: Reason.NamespaceConflict, message: Message.namespaceTaken(gaim.metadata.namespace, observed.namespaceOwner) });
+
+/** One Gaim per NFS share. */
+export const shareFree: Policy = ({ gaim, observed }) => {
+  const share = gaim.spec.lancedb.storage.nfs;
+  return share === undefined || observed.shareOwner === undefined ? undefined
+    : { type: 'conflict', reason: Reason.ShareConflict, message: Message.shareTaken(`${share.server}:${share.path}`, observed.shareOwner) };
+};
+
+/**
+ * Credentials never drift from the data: a store's Secret is generated only while its data claim
+ * does not exist. A Secret missing (or missing a key) while the data exists is not regenerated — the
+ * data holds the old passwords — and the Gaim fails until the Secret is restored (the runbook says how).
+ */
+export const credentialsIntact: Policy = ({ gaim, observed, credentials }) => {
+  if (credentials === undefined) return undefined;
+  for (const store of ['mongodb', 'redis'] as const) {
+    if (!gaim.spec[store].enabled) continue;
+    const secret = store === 'mongodb' ? objectNames(gaim).mongodbSecret : objectNames(gaim).redisSecret;
+    const data = credentials.get(secret);
+    const claim = observed.claims.find((c) => c.store === store);
+    const missingKeys = data === undefined ? [] : SECRET_KEYS[store].filter((key) => data[key] === undefined || data[key] === '');
+    if (data !== undefined && missingKeys.length === 0) continue;
+    if (data === undefined && claim === undefined) continue; // a new store: its credentials are generated now
+    const what = data === undefined ? `it does not exist, but the data claim ${claim?.name ?? ''} does (its data holds the passwords)` : `it has no ${missingKeys.join(', ')}`;
+    return { type: 'kubernetes', reason: Reason.CredentialsMissing,
+      message: `${Message.useCredentials(secret)}: ${what}; restore it as docs/runbooks/credentials-missing.md says — nothing is regenerated over existing data` };
+  }
+  return undefined;
+};
+
+/** An explicit size below a claim's capacity (the CRD cannot see it when the size was the tier's default before). */
+export const volumesOnlyGrow: Policy = ({ gaim, observed, sizes }) => {
+  if (sizes === undefined) return undefined;
+  for (const { claim, growth } of claimGrowths(gaim, observed, sizes)) {
+    if (growth.action === 'refuse') {
+      return { type: 'validation', reason: Reason.VolumeShrinkRefused, message: `${Message.shrinkClaim(claim.name, growth.to)}: its volume has ${growth.from}, and volumes only grow` };
+    }
+  }
+  return undefined;
+};
+
+/** A claim whose resize the driver refused, while the spec still asks for that size: say how to back out. */
+export const resizeNotRefused: Policy = ({ gaim, observed, sizes }) => {
+  if (sizes === undefined) return undefined;
+  for (const { claim, growth } of claimGrowths(gaim, observed, sizes)) {
+    if (growth.action === 'none' && claim.resize.state === 'ResizeFailed') {
+      return { type: 'storage', reason: Reason.VolumeResizeFailed,
+        message: `${claim.resize.message}; set the size back to ${claim.capacity ?? 'the capacity'} (or to any size the driver accepts above it) to back out` };
+    }
+  }
+  return undefined;
+};
+
+/** The chain, in order: the platform's allow-lists, then ownership, then the data's safety. */
+export const POLICIES: readonly Policy[] = [shareAllowed, imageAllowed, namespaceOwned, shareFree, credentialsIntact, volumesOnlyGrow, resizeNotRefused];
+
+/** The first refusal of the chain, as the error the Gaim fails with; undefined lets it through. */
+export function refusal(input: RefusalInput, policies: readonly Policy[] = POLICIES): OperatorError | undefined {
+  for (const policy of policies) {
+    const refused = policy(input);
+    if (refused !== undefined) return new OperatorError(refused.type, refused.message, { reason: refused.reason });
+  }
+  return undefined;
+}
