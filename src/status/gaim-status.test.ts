@@ -63,6 +63,14 @@ describe('buildStatus', () => {
     expect(third).not.toHaveProperty('seedWarnings');
   });
 
+  it('says Deleting while the finalizer runs, keeping what it does not decide (ledger, claims, seeded, endpoints)', () => {
+    const running = buildStatus(input({ stores: { mongodb: up, redis: up, storage: bound }, seeding: seededAll, endpoints: { mongodb: 'm' }, claims: [{ name: 'c', store: 'mongodb', requested: '10Gi', capacity: '10Gi' }], ledger: { retryCount: 2, lastRetryAt: 'x' } }));
+    const deleting = buildStatus({ gaim: gaim(running), now, deleting: { reason: 'FinalBackupPending', message: 'deleting: waiting for the final backup' } });
+    expect(deleting).toMatchObject({ syncStatus: 'Progressing', message: 'deleting: waiting for the final backup', retryCount: 2, lastRetryAt: 'x', seeded: running.seeded, endpoints: running.endpoints, claims: running.claims });
+    expect(conditions(deleting)).toMatchObject({ Ready: 'False/FinalBackupPending', MongoDBReady: 'True/Ready', Seeded: 'True/Seeded' });
+    expect(sameStatus(deleting, buildStatus({ gaim: gaim(deleting), now, deleting: { reason: 'FinalBackupPending', message: 'deleting: waiting for the final backup' } }))).toBe(true);
+  });
+
   it('keeps the previous sync status while suspended, and says so', () => {
     const status = buildStatus(input({ gaim: gaim({ syncStatus: 'Synced' }), suspended: true }));
     expect(status).toMatchObject({ syncStatus: 'Synced', message: 'suspended: spec.suspend is true, no changes are made' });

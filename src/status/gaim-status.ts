@@ -34,6 +34,8 @@ export interface StatusInput {
   readonly error?: { readonly type: ErrorType; readonly message: string; readonly reason: string; readonly terminal?: boolean } | undefined;
   readonly stores?: StoresReadiness | undefined;
   readonly suspended?: boolean;
+  /** The finalizer runs: Ready=False with this reason (Deleting, FinalBackupPending); the rest is kept. */
+  readonly deleting?: { readonly reason: string; readonly message: string } | undefined;
   readonly endpoints?: GaimStatus['endpoints'];
   /** Each claim's requested and actual size, as observed; undefined keeps the previous. */
   readonly claims?: readonly ClaimSize[] | undefined;
@@ -106,7 +108,11 @@ export function buildStatus(input: StatusInput): GaimStatus {
   const kubernetesSeeding = seedingLeft.filter((store) => store !== 'firestore');
   const seeded = conditions.find((c) => c.type === 'Seeded');
 
-  if (input.error !== undefined) {
+  if (input.deleting !== undefined) {
+    syncStatus = 'Progressing';
+    message = input.deleting.message;
+    set({ type: 'Ready', status: 'False', reason: input.deleting.reason, message });
+  } else if (input.error !== undefined) {
     syncStatus = 'Failed';
     message = input.error.message;
     set({ type: 'Ready', status: 'False', reason: input.error.reason, message: input.error.message });

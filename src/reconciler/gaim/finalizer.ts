@@ -12,7 +12,7 @@ import type { KubeObject } from '../../kube/objects.js';
 import { Resources, type Resource } from '../../kube/resources.js';
 import { Message } from '../../messages.js';
 import { objectNames } from '../../resources/meta.js';
-import { setCondition } from '../../status/conditions.js';
+import { buildStatus } from '../../status/gaim-status.js';
 import { Reason } from '../../status/reasons.js';
 import { deleteObject } from './apply.js';
 import { releaseVolumes } from './volumes.js';
@@ -190,9 +190,8 @@ async function markDeleting(gaim: Gaim, deps: FinalizeDeps, context: ReconcileCo
   const keeps = gaim.spec.deletionPolicy === 'Retain' ? 'keeps claims, volumes and Secrets' : gaim.spec.deletionPolicy === 'Snapshot' ? 'kept its final backup and removes claims, volumes and Secrets' : 'removes claims, volumes and Secrets';
   const { reason, message } = state ?? { reason: Reason.Deleting, message: `deleting: deletionPolicy ${gaim.spec.deletionPolicy} ${keeps}` };
   if (ready?.reason === reason && ready.message === message) return;
-  const conditions = setCondition(gaim.status?.conditions ?? [], { type: 'Ready', status: 'False', reason, message }, gaim.metadata.generation ?? 0, new Date());
   try {
-    await writeStatus(gaim, { ...gaim.status, syncStatus: 'Progressing', message, conditions }, deps, context.signal, context);
+    await writeStatus(gaim, buildStatus({ gaim, now: new Date(), deleting: { reason, message } }), deps, context.signal, context);
   } catch (error: unknown) {
     // The status only informs; the deletion itself must go on.
     context.log.warn({ err: error }, Message.writeStatus);
