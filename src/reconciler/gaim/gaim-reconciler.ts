@@ -35,7 +35,6 @@ import { tendBackups, type BackupsOutcome } from '../backups/backups.js';
 import { restore } from '../backups/restore.js';
 import { tendMaintenance } from '../probes/maintenance.js';
 import type { QueueSamples } from '../probes/queue-prober.js';
-import { statusWorthWriting } from '../../resources/queue-health.js';
 import { BUILT_IN_TIERS, keepRunning } from '../../resources/tiers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { rebindStaticVolume, retainVolumes } from './volumes.js';
@@ -216,13 +215,10 @@ export class GaimReconciler implements Reconciler {
   }
 }
 
-/** The prober's latest figures and QueuesHealthy, when they are worth a status write. */
+/** The prober's latest figures and QueuesHealthy, when they are worth a status write (the prober's one decision). */
 function queueStatus(gaim: Gaim, samples: QueueSamples | undefined): Pick<Outcome, 'queues'> {
-  const latest = samples?.latest(`${gaim.metadata.namespace}/${gaim.metadata.name}`);
-  if (latest === undefined) return {};
-  const previousReason = gaim.status?.conditions?.find((c) => c.type === 'QueuesHealthy')?.reason;
-  return statusWorthWriting(gaim.status?.queues, previousReason, latest.entries, latest.condition.reason, new Date())
-    ? { queues: { entries: latest.entries, condition: latest.condition } } : {};
+  const update = samples?.statusUpdate(gaim, new Date());
+  return update === undefined ? {} : { queues: { entries: update.entries, condition: update.condition } };
 }
 
 /** The stores' readiness for seeding and rotation: a store whose rollout waits is not on its current form. */

@@ -62,6 +62,18 @@ export class QueueSamples {
     return this.#latest.get(key);
   }
 
+  /**
+   * The latest figures and QueuesHealthy when they are worth a status write against what the Gaim's
+   * status holds (queue-health.ts statusWorthWriting): the one decision, made by the prober to ask for a
+   * reconcile and by the reconcile to write them.
+   */
+  statusUpdate(gaim: Pick<Gaim, 'metadata' | 'status'>, now: Date): { readonly entries: QueueEntry[]; readonly condition: QueueCondition } | undefined {
+    const latest = this.#latest.get(`${gaim.metadata.namespace}/${gaim.metadata.name}`);
+    if (latest === undefined) return undefined;
+    const previousReason = gaim.status?.conditions?.find((c) => c.type === 'QueuesHealthy')?.reason;
+    return statusWorthWriting(gaim.status?.queues, previousReason, latest.entries, latest.condition.reason, now) ? latest : undefined;
+  }
+
   forget(key: string): void {
     this.#latest.delete(key);
     for (const id of this.#dlq.keys()) if (id.startsWith(`${key}|`)) this.#dlq.delete(id);
@@ -216,11 +228,7 @@ export class QueueProber {
   }
 
   #maybeWrite(gaim: Gaim, enqueue: (key: string) => void): void {
-    const key = `${gaim.metadata.namespace}/${gaim.metadata.name}`;
-    const latest = this.samples.latest(key);
-    if (latest === undefined) return;
-    const previousReason = gaim.status?.conditions?.find((c) => c.type === 'QueuesHealthy')?.reason;
-    if (statusWorthWriting(gaim.status?.queues, previousReason, latest.entries, latest.condition.reason, new Date())) enqueue(key);
+    if (this.samples.statusUpdate(gaim, new Date()) !== undefined) enqueue(`${gaim.metadata.namespace}/${gaim.metadata.name}`);
   }
 
   async #password(gaim: Gaim, signal: AbortSignal): Promise<string> {
