@@ -72,6 +72,12 @@ describe('restorePlan', () => {
     expect((caught as { reason?: string } | undefined)?.reason).toBe(reason);
   });
 
+  it('refuses claims in the way first, even before the record exists: their data is kept', () => {
+    let caught: unknown;
+    try { restorePlan(gaim(), 'b', undefined, ['data-marvin-mongodb-0']); } catch (error: unknown) { caught = error; }
+    expect(caught).toMatchObject({ errorType: 'validation', reason: 'RestoreSourceMismatch', message: expect.stringContaining('claim data-marvin-mongodb-0 already exists') as string });
+  });
+
   it('checks the gaimId before anything else: a record of another Gaim says so, not that it is unfinished', () => {
     let caught: unknown;
     try { restorePlan(gaim(), 'b', record({ gaimId: '770e8400-e29b-41d4-a716-446655440002', phase: 'Pending' })); } catch (error: unknown) { caught = error; }

@@ -25,6 +25,7 @@ import { restoreContent, restoreContentName, restoredSecret, restoreRequest, res
 import { labels, ownedMeta } from '../../resources/meta.js';
 import type { TierSizes } from '../../resources/tiers.js';
 import { Reason } from '../../status/reasons.js';
+import { firstRefusal, type Policy, type Refusal } from '../gaim/refusals.js';
 import { decode } from '../gaim/secrets.js';
 
 /** On a claim the restore created: the backup it came from. */
@@ -50,7 +51,6 @@ export type RestoreProgress = { readonly restoredFrom: string } | { readonly wai
 /** How soon a restore waiting for its snapshots to bind looks again (their changes also wake it). */
 const RESTORE_RECHECK_MS = 2_000;
 
-const mismatch = (backup: string, why: string, reason: string = Reason.RestoreSourceMismatch) => new OperatorError('validation', `${Message.restoreFrom(backup)}: ${why}`, { reason });
 const notReady = (backup: string, why: string) => new OperatorError('storage', `${Message.restoreFrom(backup)}: ${why}`, { reason: Reason.RestoreSourceNotReady });
 
 /** The restore's source: its name as the spec gives it, and the record to read. */
@@ -69,34 +69,62 @@ export interface RestoreStep {
   readonly snapshot: RecordSnapshot | undefined;
 }
 
+/** What a restore's refusals look at: the Gaim, the record its spec names (if the catalog has it), claims in the way. */
+export interface RestoreInput {
+  readonly gaim: Pick<Gaim, 'metadata' | 'spec'>;
+  /** The backup as the spec names it. */
+  readonly label: string;
+  readonly record: Pick<GaimBackupRecord, 'metadata' | 'spec' | 'status'> | undefined;
+  /** Claims of the Gaim that exist and were not made by this restore. */
+  readonly foreign: readonly string[];
+}
+
+const refuse = (label: string, why: string, reason: string = Reason.RestoreSourceMismatch): Refusal => ({ type: 'validation', reason, message: `${Message.restoreFrom(label)}: ${why}` });
+const wait = (label: string, why: string): Refusal => ({ type: 'storage', reason: Reason.RestoreSourceNotReady, message: `${Message.restoreFrom(label)}: ${why}` });
+const snapshotsOf = (input: RestoreInput) => input.record?.spec.snapshots ?? [];
+
 /**
- * The refusals of a restore, in order (each is terminal: validation), then what each store is
- * restored from. A record still being taken, or failed, waits (RestoreSourceNotReady).
+ * A restore's refusals, in order (refusals.ts has the form): a mismatch is terminal (validation); a
+ * record missing, still being taken or failed waits (RestoreSourceNotReady).
  */
-export function restorePlan(gaim: Pick<Gaim, 'metadata' | 'spec'>, label: string, record: Pick<GaimBackupRecord, 'metadata' | 'spec' | 'status'> | undefined): RestoreStep[] {
-  if (record === undefined) throw notReady(label, `the backup catalog has no record ${restoreSource(gaim)?.record ?? label} (kubectl gaim backups -A lists it; import one from another cluster with kubectl gaim backup import)`);
-  const { source } = record.spec;
-  if (source.gaimId !== gaim.spec.gaimId) {
-    throw mismatch(label, `it is a backup of gaimId ${source.gaimId} (Gaim ${source.namespace}/${source.gaim}), and this Gaim's gaimId is ${gaim.spec.gaimId}; a Gaim restores only its own backups`);
-  }
-  const ns = gaim.metadata.namespace;
-  if (source.namespace !== ns && !(record.spec.allowedNamespaces ?? []).includes(ns)) {
-    throw mismatch(label, `it was taken in namespace ${source.namespace}, and namespace ${ns} is not in its spec.allowedNamespaces (a platform administrator allows it: kubectl gaim backup allow ${record.metadata.name} --namespace ${ns})`, Reason.RestoreNotAllowed);
-  }
-  if (record.status?.phase !== 'Completed') throw notReady(label, `it is ${record.status?.phase ?? 'Pending'}, not Completed`);
-  const snapshots = record.spec.snapshots ?? [];
-  const targets = backupTargets(gaim);
-  const extra = snapshots.filter((s) => !targets.some((t) => t.store === s.store));
-  if (extra.length > 0) throw mismatch(label, `it holds ${extra.map((e) => e.store).join(', ')}, which this Gaim does not enable`);
-  return targets.map(({ store, claim }) => {
-    const snapshot = snapshots.find((s) => s.store === store);
-    const skipped = (record.spec.notBackedUp ?? []).some((n) => n.store === store);
-    if (snapshot === undefined && !skipped) throw mismatch(label, `it holds no ${store} snapshot, and this Gaim enables ${store}`);
-    if (snapshot !== undefined && store === 'lancedb' && gaim.spec.lancedb.storage.nfs !== undefined) {
-      throw mismatch(label, 'a snapshot cannot be restored into a static NFS share (spec.lancedb.storage.nfs): use storageClassName');
+export const RESTORE_POLICIES: readonly Policy<RestoreInput>[] = [
+  ({ label, foreign }) => (foreign.length === 0 ? undefined
+    : refuse(label, `claim ${foreign.join(', ')} already exists; a restore only creates claims that do not (their data is kept)`)),
+  ({ gaim, label, record }) => (record !== undefined ? undefined
+    : wait(label, `the backup catalog has no record ${restoreSource(gaim)?.record ?? label} (kubectl gaim backups -A lists it; import one from another cluster with kubectl gaim backup import)`)),
+  ({ gaim, label, record }) => {
+    const source = record?.spec.source;
+    return source === undefined || source.gaimId === gaim.spec.gaimId ? undefined
+      : refuse(label, `it is a backup of gaimId ${source.gaimId} (Gaim ${source.namespace}/${source.gaim}), and this Gaim's gaimId is ${gaim.spec.gaimId}; a Gaim restores only its own backups`);
+  },
+  ({ gaim, label, record }) => {
+    const ns = gaim.metadata.namespace;
+    return record === undefined || record.spec.source.namespace === ns || (record.spec.allowedNamespaces ?? []).includes(ns) ? undefined
+      : refuse(label, `it was taken in namespace ${record.spec.source.namespace}, and namespace ${ns} is not in its spec.allowedNamespaces (a platform administrator allows it: kubectl gaim backup allow ${record.metadata.name} --namespace ${ns})`, Reason.RestoreNotAllowed);
+  },
+  ({ label, record }) => (record === undefined || record.status?.phase === 'Completed' ? undefined : wait(label, `it is ${record.status?.phase ?? 'Pending'}, not Completed`)),
+  (input) => {
+    const targets = backupTargets(input.gaim);
+    const extra = snapshotsOf(input).filter((s) => !targets.some((t) => t.store === s.store));
+    return extra.length === 0 ? undefined : refuse(input.label, `it holds ${extra.map((e) => e.store).join(', ')}, which this Gaim does not enable`);
+  },
+  (input) => {
+    for (const { store } of backupTargets(input.gaim)) {
+      const held = snapshotsOf(input).some((s) => s.store === store) || (input.record?.spec.notBackedUp ?? []).some((n) => n.store === store);
+      if (input.record !== undefined && !held) return refuse(input.label, `it holds no ${store} snapshot, and this Gaim enables ${store}`);
     }
-    return { store, claim, snapshot };
-  });
+    return undefined;
+  },
+  (input) => (input.gaim.spec.lancedb.storage.nfs !== undefined && snapshotsOf(input).some((s) => s.store === 'lancedb')
+    ? refuse(input.label, 'a snapshot cannot be restored into a static NFS share (spec.lancedb.storage.nfs): use storageClassName') : undefined),
+];
+
+/** What each store is restored from, once RESTORE_POLICIES let the restore through (throws the first refusal). */
+export function restorePlan(gaim: Pick<Gaim, 'metadata' | 'spec'>, label: string, record: Pick<GaimBackupRecord, 'metadata' | 'spec' | 'status'> | undefined, foreign: readonly string[] = []): RestoreStep[] {
+  const refused = firstRefusal({ gaim, label, record, foreign }, RESTORE_POLICIES);
+  if (refused !== undefined) throw refused;
+  const snapshots = record?.spec.snapshots ?? [];
+  return backupTargets(gaim).map(({ store, claim }) => ({ store, claim, snapshot: snapshots.find((s) => s.store === store) }));
 }
 
 /** Creates what the restore needs, step by step; done once every claim exists. */
@@ -109,12 +137,9 @@ export async function restore(gaim: Gaim, sizes: TierSizes, deps: RestoreDeps, c
   }
   const ns = gaim.metadata.namespace;
   const existing = backupTargets(gaim).map((t) => deps.caches.get<ClaimView>(Resources.persistentVolumeClaim, `${ns}/${t.claim}`)).filter((c) => c !== undefined);
-  const foreign = existing.filter((c) => c.metadata?.annotations?.[RESTORED_FROM] !== from.label);
-  if (foreign.length > 0) {
-    throw mismatch(from.label, `claim ${foreign.map((c) => c.metadata?.name ?? '').join(', ')} already exists; a restore only creates claims that do not (their data is kept)`);
-  }
+  const foreign = existing.filter((c) => c.metadata?.annotations?.[RESTORED_FROM] !== from.label).map((c) => c.metadata?.name ?? '');
   const record = deps.caches.get<GaimBackupRecord>(Resources.gaimBackupRecord, from.record);
-  const plan = restorePlan(gaim, from.label, record);
+  const plan = restorePlan(gaim, from.label, record, foreign);
   if (record === undefined) return undefined; // restorePlan refused it already
 
   await restoreCredentials(gaim, from.label, record, deps, context);

@@ -4,9 +4,9 @@
 // causes is terminal (validation); one another object causes waits for it to change (conflict);
 // missing credentials and a driver's refusal are retried (kubernetes, storage).
 //
-// Not here, and why: a StorageClass that does not allow expansion (grow.ts checkExpandable) needs a
-// read the caches do not hold; a restore's source is judged by restorePlan (backups/restore.ts),
-// where the backup record it reads is.
+// A restore's source is judged by a chain of the same form (backups/restore.ts RESTORE_POLICIES),
+// over the backup record it names. Not a policy: a StorageClass that does not allow expansion
+// (grow.ts checkExpandable) needs a read the caches do not hold.
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import { DEFAULT_STORE_REPOSITORIES, fromRepositories } from '../../config/images.js';
 import type { NfsAllowList } from '../../config/settings.js';
@@ -40,7 +40,7 @@ export interface RefusalInput {
 }
 
 /** A policy: a refusal, or undefined to let the Gaim through (also when what it needs is not known yet). */
-export type Policy = (input: RefusalInput) => Refusal | undefined;
+export type Policy<I = RefusalInput> = (input: I) => Refusal | undefined;
 
 /** The keys a credentials Secret must hold: without one of them the data cannot be reached. */
 const SECRET_KEYS = {
@@ -125,8 +125,13 @@ export const resizeNotRefused: Policy = ({ gaim, observed, sizes }) => {
 /** The chain, in order: the platform's allow-lists, then ownership, then the data's safety. */
 export const POLICIES: readonly Policy[] = [shareAllowed, imageAllowed, namespaceOwned, shareFree, credentialsIntact, volumesOnlyGrow, resizeNotRefused];
 
-/** The first refusal of the chain, as the error the Gaim fails with; undefined lets it through. */
-export function refusal(input: RefusalInput, policies: readonly Policy[] = POLICIES): OperatorError | undefined {
+/** The first refusal of the Gaim's chain, as the error the Gaim fails with; undefined lets it through. */
+export function refusal(input: RefusalInput): OperatorError | undefined {
+  return firstRefusal(input, POLICIES);
+}
+
+/** The first refusal of a chain (the Gaim's, a restore's: backups/restore.ts), as an error. */
+export function firstRefusal<I>(input: I, policies: readonly Policy<I>[]): OperatorError | undefined {
   for (const policy of policies) {
     const refused = policy(input);
     if (refused !== undefined) return new OperatorError(refused.type, refused.message, { reason: refused.reason });
