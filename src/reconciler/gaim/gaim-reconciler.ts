@@ -1,7 +1,9 @@
-// The Gaim reconcile, as the design's steps: observe (the caches) → plan (pure) → apply → seed →
-// report; deletion goes through the finalizer. Reads come from the informer caches; the only API
-// calls are writes, and only when something differs, so reconciling an unchanged Gaim makes no API
-// call at all. This module only wires the steps; each lives in its own module.
+// The Gaim reconcile, as the design's steps: observe (caches, the two Secrets, the registry, events,
+// classes) → refuse (one pure chain) → converge (restore, plan, apply, grow) → tend (start-up, seed,
+// rotate, versions, backups, maintenance) → report; deletion goes through the finalizer. Writes go out
+// only when something differs: an unchanged, running Gaim costs two reads (its Secrets, by name) and
+// no write — the provisioning test counts the writes. This module only wires the steps; each lives in
+// its own module.
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import { parseGaim } from '../../api/v1alpha1/validate.js';
 import type { Settings } from '../../config/settings.js';
@@ -16,26 +18,24 @@ import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { Message } from '../../messages.js';
 import { Reason } from '../../status/reasons.js';
-import { objectNames } from '../../resources/meta.js';
-import type { StoresReadiness } from '../../status/gaim-status.js';
 import { holdOff, RETRY_NOW } from '../../status/retry-ledger.js';
 import { applyPlan } from './apply.js';
 import { applyFinalizer, finalize, FINALIZER, hasFinalizer } from './finalizer.js';
-import { explainPending } from './explain.js';
-import { checkExpandable, growClaims, planGrowth } from './grow.js';
-import { claimSizes, observe } from './observe.js';
+import { growClaims, planGrowth } from './grow.js';
+import { claimSizes } from './observe.js';
+import { observeGaim } from './observation.js';
+import { forTending, settleStores } from './readiness.js';
 import { plan } from './plan.js';
 import { refusal } from './refusals.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from '../stores/seed.js';
 import { rotateCredentials } from '../stores/rotate.js';
-import { guardSecrets, readCredentials } from './secrets.js';
+import { guardSecrets, type Credentials } from './secrets.js';
 import { tendFeatureCompatibility } from '../stores/feature-compatibility.js';
 import { tendBackups, type BackupsOutcome } from '../backups/backups.js';
 import { restore } from '../backups/restore.js';
 import { tendMaintenance } from '../probes/maintenance.js';
 import type { QueueSamples } from '../probes/queue-prober.js';
-import { BUILT_IN_TIERS, keepRunning } from '../../resources/tiers.js';
 import type { Metrics } from '../../observability/metrics.js';
 import { rebindStaticVolume, retainVolumes } from './volumes.js';
 import { FirestoreWriteBack } from './write-back.js';
@@ -140,16 +140,10 @@ export class GaimReconciler implements Reconciler {
     if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
     if (gaim.spec.suspend) return { suspended: true };
 
-    const observed = await explainPending(gaim, observe(gaim, this.deps.caches), this.deps.client, context.signal);
-    const policy = { gaim, observed, nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories };
-    // The chain before anything is read or written, and again once credentials and sizes are known.
-    const admitted = refusal(policy);
-    if (admitted !== undefined) throw admitted;
-    const registered = await this.deps.firestore.registry.sizes(gaim.spec.tier, context.signal).catch((error: unknown) => {
-      throw asOperatorError(error, 'firestore', context.signal);
-    });
-    // Unknown (Firestore unreachable since start-up): running stores keep what they have.
-    const sizes = registered ?? keepRunning(BUILT_IN_TIERS[gaim.spec.tier], observed.running);
+    // Observe everything, then decide: the refusal chain runs once on the whole observation.
+    const { observed, credentials: read, sizes, provisioning, storageClasses } = await observeGaim(gaim, this.deps, context.signal);
+    const refused = refusal({ gaim, observed, nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories, credentials: read, sizes, storageClasses });
+    if (refused !== undefined) throw refused;
     // spec.restoreFrom: the claims and credentials come from the backup, before anything could make new ones.
     const restoring = await restore(gaim, sizes, { ...this.deps, lancedbRestoreClass: this.deps.settings.backups.lancedbRestoreClass }, context);
     if (restoring !== undefined && 'waiting' in restoring) {
@@ -157,13 +151,10 @@ export class GaimReconciler implements Reconciler {
       return { stores: { mongodb: waiting, redis: waiting, storage: waiting }, recheckAfterMs: restoring.recheckAfterMs };
     }
     const restoredFrom = restoring?.restoredFrom;
-    const credentials = await readCredentials(gaim, this.deps.client, context.signal);
-    const refused = refusal({ ...policy, credentials, sizes });
-    if (refused !== undefined) throw refused;
+    const credentials = withRestored(read, restoring?.credentials);
     await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
     await rebindStaticVolume(gaim, this.deps.caches, this.deps.client, context);
     const grow = planGrowth(gaim, observed, sizes);
-    await checkExpandable(grow, this.deps.client, context.signal);
     const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds, operatorPods: this.deps.settings.operatorPodLabels };
     const applied = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
       { ...this.deps, rollouts: this.memory.rollouts, recreations: this.memory.recreations }, context);
@@ -175,9 +166,8 @@ export class GaimReconciler implements Reconciler {
     const { signal } = context;
     const startup = await this.memory.startup.check(gaim, observed, this.deps, context);
     const current = new Map([...credentials, ...created]);
-    // A store still on its previous form (its rollout waits, or it is being recreated) is not seeded or
-    // rotated with what the new form brings (the Redis operator user, say): those wait for it.
-    const onCurrentForm = waitingFor(startup.stores, [...waiting.map((w) => w.name), ...recreating], gaim);
+    const verdicts = { provisioning, startup: startup.failed };
+    const onCurrentForm = forTending(settleStores(observed.stores, verdicts), [...waiting.map((w) => w.name), ...recreating], gaim);
     const seeding = await seedStores(gaim, onCurrentForm, current, { ...this.deps, seedSlots: this.memory.seedSlots }, context);
     const rotation = await settled(() => rotateCredentials(gaim, onCurrentForm, current, this.deps, context), { waiting: [] }, 'kubernetes', signal);
     const version = await settled(() => tendFeatureCompatibility(gaim, onCurrentForm, current, this.deps, context), {}, 'mongodb', signal);
@@ -189,9 +179,8 @@ export class GaimReconciler implements Reconciler {
     const recheckAfterMs = soonest(steps);
     // A share without what LanceDB's commits need (hard links, atomic renames) is the volume's fault,
     // not the seed's: StorageReady says so, naming the operation (the seed Job's preflight found it).
-    const unsupported = seeding.errors.find((e) => e.reason === Reason.FilesystemUnsupported);
-    const stores = unsupported === undefined ? startup.stores
-      : { ...startup.stores, storage: { ready: false, reason: Reason.FilesystemUnsupported, message: unsupported.message } };
+    const filesystem = seeding.errors.find((e) => e.reason === Reason.FilesystemUnsupported)?.message;
+    const stores = settleStores(observed.stores, { ...verdicts, filesystem });
     return {
       stores,
       claims: claimSizes(observed.claims),
@@ -221,11 +210,10 @@ function queueStatus(gaim: Gaim, samples: QueueSamples | undefined): Pick<Outcom
   return update === undefined ? {} : { queues: { entries: update.entries, condition: update.condition } };
 }
 
-/** The stores' readiness for seeding and rotation: a store whose rollout waits is not on its current form. */
-function waitingFor(stores: StoresReadiness, waiting: readonly string[], gaim: Gaim): StoresReadiness {
-  if (waiting.length === 0) return stores;
-  const names = objectNames(gaim);
-  const hold = (store: 'mongodb' | 'redis', name: string) => (waiting.includes(name) && stores[store] !== 'disabled'
-    ? { ready: false, reason: 'RolloutWaiting', message: Message.rolloutWaits(name, 0, 0) } : stores[store]);
-  return { ...stores, mongodb: hold('mongodb', names.mongodb), redis: hold('redis', names.redis) };
+/** The credentials as read, with those a restore made meanwhile (observe read before they existed). */
+function withRestored(read: Credentials, restored: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined): Credentials {
+  if (restored === undefined || restored.size === 0) return read;
+  const merged = new Map(read);
+  for (const [name, values] of restored) if (merged.get(name) === undefined) merged.set(name, values);
+  return Object.assign(merged, read.finalizers === undefined ? {} : { finalizers: read.finalizers });
 }

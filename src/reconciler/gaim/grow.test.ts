@@ -6,7 +6,9 @@ import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { type Resource, Resources } from '../../kube/resources.js';
 import { BUILT_IN_TIERS } from '../../resources/tiers.js';
-import { checkExpandable, planGrowth } from './grow.js';
+import type { PlatformFirestore } from '../../firestore/client.js';
+import { planGrowth } from './grow.js';
+import { observeGaim } from './observation.js';
 import { observe } from './observe.js';
 import { refusal } from './refusals.js';
 import { testGaim } from '../../testing/gaims.js';
@@ -85,28 +87,29 @@ describe('planGrowth', () => {
   });
 });
 
-describe('checkExpandable', () => {
+describe('growing only where the class allows expansion', () => {
   const classes: Record<string, KubeObject & { allowVolumeExpansion?: boolean }> = {
     'standard-rwo': { metadata: { name: 'standard-rwo' }, allowVolumeExpansion: true },
     'fixed': { metadata: { name: 'fixed' }, allowVolumeExpansion: false },
   };
   const asked: string[] = [];
   const client = {
-    get: (_resource: Resource, name: string) => {
+    get: (resource: Resource, name: string) => {
+      if (resource !== Resources.storageClass) return Promise.reject(new KubeApiError(404, 'NotFound', `${resource.plural} "${name}" not found`));
       asked.push(name);
       const found = classes[name];
       return found === undefined ? Promise.reject(new KubeApiError(404, 'NotFound', `storageclasses "${name}" not found`)) : Promise.resolve(found);
     },
   } as unknown as KubeClient;
-  const growing = (storageClassName: string | undefined, name = 'data-marvin-mongodb-0') => ({
-    claim: { store: 'mongodb' as const, name, phase: 'Bound', volumeName: 'pv', reclaimPolicy: undefined, storageClassName, request: '10Gi', capacity: '10Gi', resize: { state: 'steady' as const } },
-    to: '20Gi', patch: true,
-  });
+  const registry = { registry: { sizes: () => Promise.resolve(BUILT_IN_TIERS.small) } } as unknown as PlatformFirestore;
+  const observation = (g: Gaim, entries: [Resource, KubeObject][]) => observeGaim(g, { caches: cachesOf(entries), client, firestore: registry }, AbortSignal.timeout(1000));
+  const bigger = { mongodb: { storage: '20Gi' }, redis: { storage: '4Gi' } };
 
-  it('passes claims of classes that allow expansion, asking for each class once', async () => {
+  it('observes the class of each claim to grow, asking for each class once', async () => {
     asked.length = 0;
-    await checkExpandable([growing('standard-rwo'), growing('standard-rwo', 'data-marvin-redis-0')], client, AbortSignal.timeout(1000));
+    const seen = await observation(gaim(bigger), claims());
     expect(asked).toEqual(['standard-rwo']);
+    expect(refusal({ gaim: gaim(bigger), observed: seen.observed, nfs: { servers: [], pathTemplate: '' }, sizes: seen.sizes, storageClasses: seen.storageClasses })).toBeUndefined();
   });
 
   it.each([
@@ -114,7 +117,13 @@ describe('checkExpandable', () => {
     ['a class that does not exist', 'gone', 'its StorageClass gone does not exist'],
     ['no class (a static volume)', undefined, 'it has no StorageClass (a static volume cannot be expanded)'],
   ])('refuses %s with errorType storage, naming it, before anything changes', async (_name, className, why) => {
-    await expect(checkExpandable([growing(className)], client, AbortSignal.timeout(1000))).rejects.toMatchObject({
+    const [resource, mongodb] = claim('data-marvin-mongodb-0', '10Gi', {}, className ?? '');
+    const spec = { ...(mongodb['spec'] as Record<string, unknown>) };
+    if (className === undefined) delete spec['storageClassName'];
+    const entries: [Resource, KubeObject][] = [[resource, { ...mongodb, spec }], claim('data-marvin-redis-0', '2Gi')];
+    const g = gaim({ mongodb: { storage: '20Gi' } });
+    const seen = await observation(g, entries);
+    expect(refusal({ gaim: g, observed: seen.observed, nfs: { servers: [], pathTemplate: '' }, sizes: seen.sizes, storageClasses: seen.storageClasses })).toMatchObject({
       errorType: 'storage', reason: 'VolumeExpansionNotAllowed', message: `cannot grow claim data-marvin-mongodb-0 to 20Gi: ${why}; nothing was changed`,
     });
   });

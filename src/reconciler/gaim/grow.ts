@@ -1,16 +1,12 @@
 // Growing volumes in place. A larger size in the spec raises the existing data claim's request
 // (`data-<statefulset>-0`; the StatefulSet's claim template is immutable and is left as it was) or the
-// LanceDB claim's (applied with the rest). Before anything changes, every claim to grow is checked
-// against its StorageClass: a class without allowVolumeExpansion fails the Gaim (errorType storage,
-// naming the class) and nothing is patched — the API server would refuse the patch anyway, with a
-// message that does not say which Gaim field asked for it.
+// LanceDB claim's (applied with the rest). Before anything changes, the refusal chain has checked
+// every claim to grow against its StorageClass (refusals.ts classAllowsExpansion).
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { ReconcileContext } from '../../controller/result.js';
-import { OperatorError, wrap } from '../../errors.js';
+import { wrap } from '../../errors.js';
 import type { KubeClient } from '../../kube/client.js';
 import type { EventRecorder } from '../../kube/events.js';
-import { isNotFound } from '../../kube/errors.js';
-import type { KubeObject } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { Message } from '../../messages.js';
 import { claimGrowth, type Growth } from '../../resources/claim-growth.js';
@@ -56,28 +52,6 @@ export function claimGrowths(gaim: Gaim, observed: Observed, sizes: TierSizes): 
 export function planGrowth(gaim: Gaim, observed: Observed, sizes: TierSizes): ClaimToGrow[] {
   return claimGrowths(gaim, observed, sizes).flatMap(({ claim, growth }) => (growth.action === 'grow' || growth.action === 'lower'
     ? [{ claim, to: growth.to, patch: claim.store !== 'lancedb', ...(growth.action === 'lower' ? { lower: true } : {}) }] : []));
-}
-
-type StorageClass = KubeObject & { allowVolumeExpansion?: boolean };
-
-/** Refuses (errorType storage) if any claim's StorageClass does not allow expansion. Changes nothing. */
-export async function checkExpandable(grow: readonly ClaimToGrow[], client: KubeClient, signal: AbortSignal): Promise<void> {
-  const verdicts = new Map<string, StorageClass | undefined>();
-  for (const { claim, to } of grow) {
-    const className = claim.storageClassName ?? '';
-    if (!verdicts.has(className)) {
-      verdicts.set(className, className === '' ? undefined : await client.get<StorageClass>(Resources.storageClass, className, undefined, signal).catch((error: unknown) => {
-        if (isNotFound(error)) return undefined;
-        throw wrap(error, Message.growClaim(claim.name, to));
-      }));
-    }
-    const storageClass = verdicts.get(className);
-    if (storageClass?.allowVolumeExpansion === true) continue;
-    const why = className === '' ? 'it has no StorageClass (a static volume cannot be expanded)'
-      : storageClass === undefined ? `its StorageClass ${className} does not exist`
-        : `its StorageClass ${className} does not allow volume expansion (allowVolumeExpansion is not true)`;
-    throw new OperatorError('storage', `${Message.growClaim(claim.name, to)}: ${why}; nothing was changed`, { reason: Reason.VolumeExpansionNotAllowed });
-  }
 }
 
 /** Raises the request of each StatefulSet data claim to grow; the resizer and the kubelet do the rest. */

@@ -33,6 +33,9 @@ describe('the refusal chain', () => {
     ['a Secret gone while its data stays', { credentials: new Map([['marvin-redis-credentials', redisKeys]]) }, 'CredentialsMissing', 'kubernetes'],
     ['a size below the claim\'s capacity', { gaim: gaim(undefined, { mongodb: { storage: '5Gi' } }) }, 'VolumeShrinkRefused', 'validation'],
     ['a size the driver refused, still asked for', { gaim: gaim(undefined, { mongodb: { storage: '40Gi' } }), observed: observed({ claims: [refusedResize] }) }, 'VolumeResizeFailed', 'storage'],
+    ['a claim to grow whose class does not allow expansion', { gaim: gaim(undefined, { mongodb: { storage: '20Gi' } }), storageClasses: new Map([['standard-rwo', { metadata: { name: 'standard-rwo' }, allowVolumeExpansion: false }]]) }, 'VolumeExpansionNotAllowed', 'storage'],
+    ['a claim to grow whose class allows it', { gaim: gaim(undefined, { mongodb: { storage: '20Gi' } }), storageClasses: new Map([['standard-rwo', { metadata: { name: 'standard-rwo' }, allowVolumeExpansion: true }]]) }, undefined, undefined],
+    ['a shrink before a class that cannot expand', { gaim: gaim(undefined, { mongodb: { storage: '5Gi' }, redis: { storage: '4Gi' } }), storageClasses: new Map() }, 'VolumeShrinkRefused', 'validation'],
     // In order: the platform's allow-lists before ownership, ownership before the data's safety.
     ['a share not allowed in a namespace taken', { gaim: gaim({ nfs: { server: '10.0.0.2', path: '/vol1' } }), observed: observed({ namespaceOwner: 'first' }) }, 'ShareNotAllowed', 'validation'],
     ['a taken namespace with a Secret missing', { observed: observed({ namespaceOwner: 'first', claims: [claim('mongodb')] }), credentials: new Map() }, 'NamespaceConflict', 'conflict'],

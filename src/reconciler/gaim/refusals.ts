@@ -4,9 +4,9 @@
 // causes is terminal (validation); one another object causes waits for it to change (conflict);
 // missing credentials and a driver's refusal are retried (kubernetes, storage).
 //
-// A restore's source is judged by a chain of the same form (backups/restore.ts RESTORE_POLICIES),
-// over the backup record it names. Not a policy: a StorageClass that does not allow expansion
-// (grow.ts checkExpandable) needs a read the caches do not hold.
+// It runs once, on the whole observation (observation.ts), before the reconcile's first write. A
+// restore's source is judged by a chain of the same form (backups/restore.ts RESTORE_POLICIES), over
+// the backup record it names.
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import { DEFAULT_STORE_REPOSITORIES, fromRepositories } from '../../config/images.js';
 import type { NfsAllowList } from '../../config/settings.js';
@@ -17,7 +17,8 @@ import { MongoSecretKeys } from '../../resources/mongodb.js';
 import { RedisSecretKeys } from '../../resources/redis.js';
 import type { TierSizes } from '../../resources/tiers.js';
 import { Reason } from '../../status/reasons.js';
-import { claimGrowths } from './grow.js';
+import { claimGrowths, planGrowth } from './grow.js';
+import type { StorageClassView } from './observation.js';
 import type { Observed } from './observe.js';
 import type { Credentials } from './secrets.js';
 import { shareRefusal } from './share-policy.js';
@@ -37,6 +38,8 @@ export interface RefusalInput {
   readonly credentials?: Credentials;
   /** The tier's sizes (Firestore's registry); unknown before they are read. */
   readonly sizes?: TierSizes;
+  /** The StorageClasses of the claims to grow, as read (undefined in the map: the class does not exist). */
+  readonly storageClasses?: ReadonlyMap<string, StorageClassView | undefined>;
 }
 
 /** A policy: a refusal, or undefined to let the Gaim through (also when what it needs is not known yet). */
@@ -122,8 +125,26 @@ export const resizeNotRefused: Policy = ({ gaim, observed, sizes }) => {
   return undefined;
 };
 
+/**
+ * A claim to grow whose StorageClass does not allow expansion (errorType storage, naming the class):
+ * the API server would refuse the patch anyway, with a message that does not say which Gaim field asked.
+ */
+export const classAllowsExpansion: Policy = ({ gaim, observed, sizes, storageClasses }) => {
+  if (sizes === undefined || storageClasses === undefined) return undefined;
+  for (const { claim, to } of planGrowth(gaim, observed, sizes)) {
+    const className = claim.storageClassName ?? '';
+    const storageClass = storageClasses.get(className);
+    if (storageClass?.allowVolumeExpansion === true) continue;
+    const why = className === '' ? 'it has no StorageClass (a static volume cannot be expanded)'
+      : storageClass === undefined ? `its StorageClass ${className} does not exist`
+        : `its StorageClass ${className} does not allow volume expansion (allowVolumeExpansion is not true)`;
+    return { type: 'storage', reason: Reason.VolumeExpansionNotAllowed, message: `${Message.growClaim(claim.name, to)}: ${why}; nothing was changed` };
+  }
+  return undefined;
+};
+
 /** The chain, in order: the platform's allow-lists, then ownership, then the data's safety. */
-export const POLICIES: readonly Policy[] = [shareAllowed, imageAllowed, namespaceOwned, shareFree, credentialsIntact, volumesOnlyGrow, resizeNotRefused];
+export const POLICIES: readonly Policy[] = [shareAllowed, imageAllowed, namespaceOwned, shareFree, credentialsIntact, volumesOnlyGrow, resizeNotRefused, classAllowsExpansion];
 
 /** The first refusal of the Gaim's chain, as the error the Gaim fails with; undefined lets it through. */
 export function refusal(input: RefusalInput): OperatorError | undefined {

@@ -20,7 +20,6 @@ import { Message } from '../../messages.js';
 import { objectNames } from '../../resources/meta.js';
 import { startupBudgetSeconds } from '../../resources/mongodb.js';
 import { duration, READINESS_ALLOWANCE_SECONDS, startupVerdict, type PodView } from '../../resources/pod-startup.js';
-import type { StoresReadiness } from '../../status/gaim-status.js';
 import { Reason } from '../../status/reasons.js';
 import type { Observed } from './observe.js';
 import type { StepResult } from './step.js';
@@ -32,8 +31,8 @@ export interface StartupDeps {
 }
 
 export interface StartupCheck extends StepResult {
-  /** The stores' readiness, with a store out of its budget failed. */
-  readonly stores: StoresReadiness;
+  /** Stores out of their budget, with why (readiness.ts settles their readiness with it). */
+  readonly failed: Partial<Record<'mongodb' | 'redis', string>>;
   /** One per store out of its budget. */
   readonly errors: readonly OperatorError[];
   /** When to look again at a store still within its budget (its pod may never change to say so). */
@@ -50,7 +49,7 @@ export class StartupWatch {
   readonly #notReadySince = new Map<string, { readonly revision: string; readonly since: number }>();
 
   async check(gaim: Gaim, observed: Observed, deps: StartupDeps, context: ReconcileContext, now = new Date()): Promise<StartupCheck> {
-    let stores = observed.stores;
+    const failed: { mongodb?: string; redis?: string } = {};
     const errors: OperatorError[] = [];
     let recheckAfterMs = Infinity;
     for (const store of STORES) {
@@ -80,10 +79,10 @@ export class StartupWatch {
       if (stuck.message === undefined) continue;
       const error = new OperatorError(store, stuck.message, { reason: Reason.StartupBudgetExceeded });
       errors.push(error);
-      stores = { ...stores, [store]: { ready: false, reason: Reason.StartupBudgetExceeded, message: stuck.message } };
+      failed[store] = stuck.message;
       context.log.warn({ store, statefulSet: name }, stuck.message);
     }
-    return { stores, errors, ...(Number.isFinite(recheckAfterMs) ? { recheckAfterMs } : {}) };
+    return { failed, errors, ...(Number.isFinite(recheckAfterMs) ? { recheckAfterMs } : {}) };
   }
 
   get size(): number {

@@ -1,7 +1,7 @@
 // The one shape of what a step of the Gaim reconcile returns — CloudNativePG's sub-reconcilers return
 // (Result, error) and the caller takes the first that is not zero. Here the steps come in two phases:
 //
-// - Converging (refusals, restore, credentials, apply, grow): each either lets the reconcile go on or
+// - Converging (observe, refusals, restore, apply, grow): each either lets the reconcile go on or
 //   stops it by throwing an OperatorError — Go's `return err` — and the reconcile reports that one.
 // - Tending (start-up budgets, seeding, rotation, feature compatibility, backups, maintenance): each
 //   returns what it achieved with the StepResult fields, and the others still run, so a rotation

@@ -1,0 +1,84 @@
+// Step 1 of the reconcile: everything the decisions need, read before any of them is made — the
+// informer caches (observe.ts, pure), the two credentials Secrets (read by name: the operator may not
+// cache Secrets), the tier's sizes (Firestore's registry), a pending claim's latest provisioning
+// event (why it waits, which only events say), and the StorageClasses of claims to grow. After this,
+// the refusal chain and the plan are pure functions of the observation.
+//
+// Reads that stay in their steps, and why: a restore reads its backup's credentials copy and class
+// only while it restores; the start-up watch reads a store's pod only once it is past its budget;
+// the seed Job's pods are listed only while it runs. An unchanged, running Gaim costs these reads:
+// its two Secrets (GETs) and, if Firestore was reached since start-up, nothing else.
+import type { Gaim } from '../../api/v1alpha1/gaim.js';
+import type { Caches } from '../../controller/caches.js';
+import { asOperatorError, wrap } from '../../errors.js';
+import type { PlatformFirestore } from '../../firestore/client.js';
+import type { KubeClient } from '../../kube/client.js';
+import { isNotFound } from '../../kube/errors.js';
+import { latestEvent } from '../../kube/event-reader.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { Resources } from '../../kube/resources.js';
+import { Message } from '../../messages.js';
+import { objectNames } from '../../resources/meta.js';
+import { BUILT_IN_TIERS, keepRunning, type TierSizes } from '../../resources/tiers.js';
+import { planGrowth } from './grow.js';
+import { observe, type Observed } from './observe.js';
+import { readCredentials, type Credentials } from './secrets.js';
+
+/** Events that say how provisioning of a claim goes (the PV controller's and the provisioners'). */
+const PROVISIONING_REASONS = ['ProvisioningFailed', 'ProvisioningSucceeded', 'Provisioning', 'ExternalProvisioning', 'WaitForFirstConsumer', 'WaitForPodScheduled'];
+
+export type StorageClassView = KubeObject & { allowVolumeExpansion?: boolean };
+
+export interface Observation {
+  readonly observed: Observed;
+  readonly credentials: Credentials;
+  /** The tier's sizes; unknown in Firestore (unreachable since start-up): what the running stores have. */
+  readonly sizes: TierSizes;
+  /** Why the LanceDB claim is Pending, from its latest provisioning event (`reason: note`). */
+  readonly provisioning?: string;
+  /** The StorageClass of each claim to grow, by name (undefined: it does not exist). */
+  readonly storageClasses: ReadonlyMap<string, StorageClassView | undefined>;
+}
+
+export interface ObservationDeps {
+  readonly caches: Caches;
+  readonly client: KubeClient;
+  readonly firestore: Pick<PlatformFirestore, 'registry'>;
+}
+
+export async function observeGaim(gaim: Gaim, deps: ObservationDeps, signal: AbortSignal): Promise<Observation> {
+  const observed = observe(gaim, deps.caches);
+  const registered = await deps.firestore.registry.sizes(gaim.spec.tier, signal).catch((error: unknown) => {
+    throw asOperatorError(error, 'firestore', signal);
+  });
+  const sizes = registered ?? keepRunning(BUILT_IN_TIERS[gaim.spec.tier], observed.running);
+  const [credentials, provisioning, storageClasses] = await Promise.all([
+    readCredentials(gaim, deps.client, signal),
+    provisioningOf(gaim, observed, deps.client, signal),
+    classesToGrow(gaim, observed, sizes, deps.client, signal),
+  ]);
+  return { observed, credentials, sizes, ...(provisioning === undefined ? {} : { provisioning }), storageClasses };
+}
+
+async function provisioningOf(gaim: Gaim, observed: Observed, client: KubeClient, signal: AbortSignal): Promise<string | undefined> {
+  if (observed.stores.storage.reason !== 'ClaimPending') return undefined;
+  const claim = objectNames(gaim).lancedbClaim;
+  // Best effort: the condition says Pending either way; a failed read must not fail the Gaim.
+  const event = await latestEvent(client, { kind: 'PersistentVolumeClaim', name: claim, namespace: gaim.metadata.namespace }, signal, PROVISIONING_REASONS)
+    .catch(() => undefined);
+  return event === undefined ? undefined : `${event.reason}: ${event.note}`;
+}
+
+/** Each class of a claim the spec grows, read once: the refusal chain checks it allows expansion. */
+async function classesToGrow(gaim: Gaim, observed: Observed, sizes: TierSizes, client: KubeClient, signal: AbortSignal): Promise<Map<string, StorageClassView | undefined>> {
+  const classes = new Map<string, StorageClassView | undefined>();
+  for (const { claim, to } of planGrowth(gaim, observed, sizes)) {
+    const className = claim.storageClassName ?? '';
+    if (className === '' || classes.has(className)) continue;
+    classes.set(className, await client.get<StorageClassView>(Resources.storageClass, className, undefined, signal).catch((error: unknown) => {
+      if (isNotFound(error)) return undefined;
+      throw wrap(error, Message.growClaim(claim.name, to));
+    }));
+  }
+  return classes;
+}
