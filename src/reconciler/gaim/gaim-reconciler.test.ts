@@ -1,0 +1,85 @@
+// The reconcile's wiring, on fake caches, a recording client and a fake Firestore: which steps run,
+// in what order they write, and how their results make the status — no API server, no store.
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Gaim, GaimStatus } from '../../api/v1alpha1/gaim.js';
+import { parseSettings } from '../../config/settings.js';
+import type { PlatformFirestore } from '../../firestore/client.js';
+import type { KubeClient } from '../../kube/client.js';
+import { KubeApiError } from '../../kube/errors.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { Resources, type Resource } from '../../kube/resources.js';
+import { Metrics } from '../../observability/metrics.js';
+import { desiredObjects } from '../../resources/desired.js';
+import { ROTATE_CREDENTIALS } from '../../resources/rotation.js';
+import { BUILT_IN_TIERS } from '../../resources/tiers.js';
+import { cachesOf } from '../../testing/caches-fake.js';
+import { recordingClient } from '../../testing/client-fake.js';
+import { testGaim } from '../../testing/gaims.js';
+import { seedFingerprints } from '../stores/seed.js';
+import { FINALIZER } from './finalizer.js';
+import { GaimReconciler } from './gaim-reconciler.js';
+
+const settings = parseSettings({});
+const b64 = (text: string) => Buffer.from(text).toString('base64');
+const redisSecret = { metadata: { name: 'marvin-redis-credentials', namespace: 'team' }, data: { password: b64('p'), 'operator-password': b64('o'), 'grace-password': b64('p') } };
+/** The Redis StatefulSet as the operator would apply it, rolled out and ready (so apply leaves it be). */
+function readyRedis(gaim: Gaim): KubeObject {
+  const form = { images: settings.images, startupBaseSeconds: settings.storeStartupBaseSeconds, operatorPods: settings.operatorPodLabels };
+  const desired = desiredObjects(gaim, BUILT_IN_TIERS.small, {}, 'gaim-system', form).find((o) => o.kind === 'StatefulSet' && o.metadata?.name === 'marvin-redis');
+  if (desired === undefined) throw new Error('no Redis StatefulSet in the plan');
+  return { ...desired, metadata: { ...desired.metadata, generation: 1 }, status: { observedGeneration: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1 } };
+}
+const boundClaim = { metadata: { name: 'marvin-lancedb', namespace: 'team' }, spec: { storageClassName: 'enterprise-multishare-rwx', resources: { requests: { storage: '100Gi' } } }, status: { phase: 'Bound', capacity: { storage: '100Gi' } } };
+
+/** A reconciler of one Gaim; `client` may refuse some writes. */
+function reconcilerFor(gaim: Gaim, caches: [Resource, KubeObject][], client: KubeClient) {
+  const seededConfig: string[] = [];
+  const firestore = {
+    registry: { sizes: () => Promise.resolve(BUILT_IN_TIERS.small) },
+    seedConfig: (gaimId: string) => { seededConfig.push(gaimId); return Promise.resolve({ created: [] }); },
+    syncGaim: () => Promise.resolve({ outcome: 'written', known: undefined }),
+    close: () => Promise.resolve(),
+  } as unknown as PlatformFirestore;
+  const reconciler = new GaimReconciler({
+    caches: cachesOf([[Resources.gaim, gaim], ...caches]), client, firestore, settings, backoff: settings.backoff, clusterName: 'c', leaderEpoch: () => 1,
+    events: { record: () => undefined }, fieldManager: 'gaim-operator', operatorNamespace: 'gaim-system', metrics: new Metrics(),
+  });
+  const context = { signal: AbortSignal.timeout(10_000), stop: new AbortController().signal, attempt: 0, log: pino({ level: 'silent' }) };
+  return { reconcile: () => reconciler.reconcile('team/marvin', context), seededConfig };
+}
+const statusWritten = (writes: readonly { verb: string; target: string; body?: unknown }[]) =>
+  (writes.filter((w) => w.target === 'Gaim team/marvin/status').at(-1)?.body as { status?: GaimStatus } | undefined)?.status;
+
+describe('the Gaim reconcile, wired', () => {
+  it('refuses a second Gaim in a namespace before any store object is written', async () => {
+    const first = testGaim({}, { metadata: { name: 'first', uid: 'u-0', creationTimestamp: '2026-01-01T00:00:00Z' } });
+    const gaim = testGaim({}, { metadata: { finalizers: [FINALIZER], creationTimestamp: '2026-02-01T00:00:00Z' } });
+    const { client, writes } = recordingClient();
+    await reconcilerFor(gaim, [[Resources.gaim, first]], client).reconcile();
+    expect(writes.map((w) => `${w.verb} ${w.target}`)).toEqual(['apply Gaim team/marvin/status']);
+    expect(statusWritten(writes)).toMatchObject({ syncStatus: 'Failed', errorType: 'conflict' });
+  });
+
+  it('keeps what seeding did when a later step fails: a rotation that cannot write the Secret still reports the seed', async () => {
+    // Redis and the share are seeded already; Firestore's config is not: this reconcile seeds it.
+    const base = testGaim({ mongodb: { enabled: false } });
+    const { firestore: _notYet, ...seeded } = seedFingerprints(base);
+    const gaim = testGaim({ mongodb: { enabled: false } }, {
+      metadata: { finalizers: [FINALIZER], annotations: { [ROTATE_CREDENTIALS]: 'r1' } },
+      status: { seeded, observedGeneration: 1 },
+    });
+    const { client, writes } = recordingClient({ 'Secret team/marvin-redis-credentials': redisSecret });
+    const refusing = { ...client, mergePatch: (resource: Resource, ...rest: unknown[]) => (resource === Resources.secret
+      ? Promise.reject(new KubeApiError(500, 'InternalError', 'etcd is unavailable'))
+      : (client.mergePatch as (...args: unknown[]) => Promise<unknown>)(resource, ...rest)) } as unknown as KubeClient;
+    const { reconcile, seededConfig } = reconcilerFor(gaim, [[Resources.statefulSet, readyRedis(gaim)], [Resources.persistentVolumeClaim, boundClaim]], refusing);
+
+    await reconcile();
+
+    expect(seededConfig).toEqual([gaim.spec.gaimId]);
+    const status = statusWritten(writes);
+    expect(status).toMatchObject({ syncStatus: 'Failed', seeded: { ...seeded, firestore: seedFingerprints(base).firestore } });
+    expect(status?.message).toContain('marvin-redis-credentials');
+  });
+});
