@@ -12,7 +12,10 @@ export interface Write {
   readonly body?: unknown;
 }
 
-export function recordingClient(objects: Record<string, KubeObject> = {}): { client: KubeClient; writes: Write[]; objects: Record<string, KubeObject> } {
+/** A write the test makes the API server refuse: return the error to answer with, or undefined to accept. */
+export type Refuse = (verb: Write['verb'], resource: Resource) => Error | undefined;
+
+export function recordingClient(objects: Record<string, KubeObject> = {}, refuse: Refuse = () => undefined): { client: KubeClient; writes: Write[]; objects: Record<string, KubeObject> } {
   const writes: Write[] = [];
   const target = (resource: Resource, name: string | undefined, namespace?: string) => `${resource.kind} ${namespace === undefined ? '' : `${namespace}/`}${name ?? ''}`;
   const notFound = (what: string) => new KubeApiError(404, 'NotFound', `${what} not found`);
@@ -32,6 +35,8 @@ export function recordingClient(objects: Record<string, KubeObject> = {}): { cli
       return Promise.resolve(objects[key]);
     },
     mergePatch: (resource: Resource, name: string, namespace: string | undefined, patch: unknown, _signal?: AbortSignal, subresource?: string) => {
+      const refused = refuse('patch', resource);
+      if (refused !== undefined) return Promise.reject(refused);
       const key = target(resource, name, namespace);
       writes.push({ verb: 'patch', target: `${key}${subresource === undefined ? '' : `/${subresource}`}`, body: patch });
       // Merged one level deep (metadata, spec, status), enough for what the steps read back.

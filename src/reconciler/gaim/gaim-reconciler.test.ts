@@ -69,11 +69,9 @@ describe('the Gaim reconcile, wired', () => {
       metadata: { finalizers: [FINALIZER], annotations: { [ROTATE_CREDENTIALS]: 'r1' } },
       status: { seeded, observedGeneration: 1 },
     });
-    const { client, writes } = recordingClient({ 'Secret team/marvin-redis-credentials': redisSecret });
-    const refusing = { ...client, mergePatch: (resource: Resource, ...rest: unknown[]) => (resource === Resources.secret
-      ? Promise.reject(new KubeApiError(500, 'InternalError', 'etcd is unavailable'))
-      : (client.mergePatch as (...args: unknown[]) => Promise<unknown>)(resource, ...rest)) } as unknown as KubeClient;
-    const { reconcile, seededConfig } = reconcilerFor(gaim, [[Resources.statefulSet, readyRedis(gaim)], [Resources.persistentVolumeClaim, boundClaim]], refusing);
+    const { client, writes } = recordingClient({ 'Secret team/marvin-redis-credentials': redisSecret },
+      (verb, resource) => (verb === 'patch' && resource === Resources.secret ? new KubeApiError(500, 'InternalError', 'etcd is unavailable') : undefined));
+    const { reconcile, seededConfig } = reconcilerFor(gaim, [[Resources.statefulSet, readyRedis(gaim)], [Resources.persistentVolumeClaim, boundClaim]], client);
 
     await reconcile();
 
