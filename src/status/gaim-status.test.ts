@@ -63,11 +63,14 @@ describe('buildStatus', () => {
     expect(third).not.toHaveProperty('seedWarnings');
   });
 
-  it('says Deleting while the finalizer runs, keeping what it does not decide (ledger, claims, seeded, endpoints)', () => {
+  it('says Deleting while the finalizer runs, keeping every other field as the last reconcile left it', () => {
     const running = buildStatus(input({ stores: { mongodb: up, redis: up, storage: bound }, seeding: seededAll, endpoints: { mongodb: 'm' }, claims: [{ name: 'c', store: 'mongodb', requested: '10Gi', capacity: '10Gi' }], ledger: { retryCount: 2, lastRetryAt: 'x' } }));
     const deleting = buildStatus({ gaim: gaim(running), now, deleting: { reason: 'FinalBackupPending', message: 'deleting: waiting for the final backup' } });
     expect(deleting).toMatchObject({ syncStatus: 'Progressing', message: 'deleting: waiting for the final backup', retryCount: 2, lastRetryAt: 'x', seeded: running.seeded, endpoints: running.endpoints, claims: running.claims });
     expect(conditions(deleting)).toMatchObject({ Ready: 'False/FinalBackupPending', MongoDBReady: 'True/Ready', Seeded: 'True/Seeded' });
+    const failed = buildStatus(input({ error: { type: 'storage', message: 'm', reason: 'VolumeResizeFailed' } }));
+    const { syncStatus: _s, message: _m, conditions: _c, ...rest } = failed;
+    expect(buildStatus({ gaim: gaim(failed), now, deleting: { reason: 'Deleting', message: 'deleting' } })).toMatchObject({ ...rest, errorType: 'storage', syncStatus: 'Progressing' });
     expect(sameStatus(deleting, buildStatus({ gaim: gaim(deleting), now, deleting: { reason: 'FinalBackupPending', message: 'deleting: waiting for the final backup' } }))).toBe(true);
   });
 

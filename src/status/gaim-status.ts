@@ -34,7 +34,7 @@ export interface StatusInput {
   readonly error?: { readonly type: ErrorType; readonly message: string; readonly reason: string; readonly terminal?: boolean } | undefined;
   readonly stores?: StoresReadiness | undefined;
   readonly suspended?: boolean;
-  /** The finalizer runs: Ready=False with this reason (Deleting, FinalBackupPending); the rest is kept. */
+  /** The finalizer runs: Ready=False with this reason (Deleting, FinalBackupPending), Progressing; every other field as it was. */
   readonly deleting?: { readonly reason: string; readonly message: string } | undefined;
   readonly endpoints?: GaimStatus['endpoints'];
   /** Each claim's requested and actual size, as observed; undefined keeps the previous. */
@@ -135,6 +135,8 @@ export function buildStatus(input: StatusInput): GaimStatus {
     set({ type: 'Ready', status: 'True', reason: Reason.Ready, message });
   }
 
+  // Deleting: the finalizer's word on Ready, and the rest as the last reconcile left it.
+  if (input.deleting !== undefined) return { ...previous, syncStatus, message, conditions };
   const streak = errorStreak(input, previous, conditions);
   return {
     observedGeneration: generation,

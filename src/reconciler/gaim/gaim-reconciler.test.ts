@@ -6,6 +6,7 @@ import type { Gaim, GaimStatus } from '../../api/v1alpha1/gaim.js';
 import { parseSettings } from '../../config/settings.js';
 import type { PlatformFirestore } from '../../firestore/client.js';
 import type { KubeClient } from '../../kube/client.js';
+import { OperatorError } from '../../errors.js';
 import { KubeApiError } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { Resources, type Resource } from '../../kube/resources.js';
@@ -33,10 +34,10 @@ function readyRedis(gaim: Gaim): KubeObject {
 const boundClaim = { metadata: { name: 'marvin-lancedb', namespace: 'team' }, spec: { storageClassName: 'enterprise-multishare-rwx', resources: { requests: { storage: '100Gi' } } }, status: { phase: 'Bound', capacity: { storage: '100Gi' } } };
 
 /** A reconciler of one Gaim; `client` may refuse some writes. */
-function reconcilerFor(gaim: Gaim, caches: [Resource, KubeObject][], client: KubeClient) {
+function reconcilerFor(gaim: Gaim, caches: [Resource, KubeObject][], client: KubeClient, registryDown = false) {
   const seededConfig: string[] = [];
   const firestore = {
-    registry: { sizes: () => Promise.resolve(BUILT_IN_TIERS.small) },
+    registry: { sizes: () => (registryDown ? Promise.reject(new OperatorError('firestore', 'Firestore is unavailable')) : Promise.resolve(BUILT_IN_TIERS.small)) },
     seedConfig: (gaimId: string) => { seededConfig.push(gaimId); return Promise.resolve({ created: [] }); },
     syncGaim: () => Promise.resolve({ outcome: 'written', known: undefined }),
     close: () => Promise.resolve(),
@@ -52,13 +53,23 @@ const statusWritten = (writes: readonly { verb: string; target: string; body?: u
   (writes.filter((w) => w.target === 'Gaim team/marvin/status').at(-1)?.body as { status?: GaimStatus } | undefined)?.status;
 
 describe('the Gaim reconcile, wired', () => {
-  it('refuses a second Gaim in a namespace before any store object is written', async () => {
+  it('refuses a second Gaim in a namespace before any read or store object, even with Firestore down', async () => {
     const first = testGaim({}, { metadata: { name: 'first', uid: 'u-0', creationTimestamp: '2026-01-01T00:00:00Z' } });
     const gaim = testGaim({}, { metadata: { finalizers: [FINALIZER], creationTimestamp: '2026-02-01T00:00:00Z' } });
     const { client, writes } = recordingClient();
-    await reconcilerFor(gaim, [[Resources.gaim, first]], client).reconcile();
+    await reconcilerFor(gaim, [[Resources.gaim, first]], client, true).reconcile();
     expect(writes.map((w) => `${w.verb} ${w.target}`)).toEqual(['apply Gaim team/marvin/status']);
     expect(statusWritten(writes)).toMatchObject({ syncStatus: 'Failed', errorType: 'conflict' });
+  });
+
+  it('guards the Secrets of a Snapshot Gaim before refusing a shrink (a final backup needs them)', async () => {
+    const gaim = testGaim({ mongodb: { enabled: false }, redis: { storage: '1Gi' }, deletionPolicy: 'Snapshot' }, { metadata: { finalizers: [FINALIZER] } });
+    const dataClaim = { metadata: { name: 'data-marvin-redis-0', namespace: 'team' }, spec: { storageClassName: 'standard-rwo', resources: { requests: { storage: '2Gi' } } }, status: { phase: 'Bound', capacity: { storage: '2Gi' } } };
+    const { client, writes } = recordingClient({ 'Secret team/marvin-redis-credentials': redisSecret });
+    await reconcilerFor(gaim, [[Resources.persistentVolumeClaim, dataClaim], [Resources.persistentVolumeClaim, boundClaim]], client).reconcile();
+    expect(writes.map((w) => `${w.verb} ${w.target}`)).toEqual(['patch Secret team/marvin-redis-credentials', 'apply Gaim team/marvin/status']);
+    expect(writes[0]?.body).toEqual({ metadata: { finalizers: [FINALIZER] } });
+    expect(statusWritten(writes)).toMatchObject({ syncStatus: 'Failed', errorType: 'validation' });
   });
 
   it('keeps what seeding did when a later step fails: a rotation that cannot write the Secret still reports the seed', async () => {

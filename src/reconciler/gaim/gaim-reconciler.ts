@@ -1,5 +1,5 @@
-// The Gaim reconcile, as the design's steps: observe (caches, the two Secrets, the registry, events,
-// classes) → refuse (one pure chain) → converge (restore, plan, apply, grow) → tend (start-up, seed,
+// The Gaim reconcile, as the design's steps: observe (caches, then the registry, the two Secrets, a
+// pending claim's events) → refuse (one pure chain, asked as its inputs become known) → converge (restore, plan, apply, grow) → tend (start-up, seed,
 // rotate, versions, backups, maintenance) → report; deletion goes through the finalizer. Writes go out
 // only when something differs: an unchanged, running Gaim costs two reads (its Secrets, by name) and
 // no write — the provisioning test counts the writes. This module only wires the steps; each lives in
@@ -22,11 +22,11 @@ import { holdOff, RETRY_NOW } from '../../status/retry-ledger.js';
 import { applyPlan } from './apply.js';
 import { applyFinalizer, finalize, FINALIZER, hasFinalizer } from './finalizer.js';
 import { growClaims, planGrowth } from './grow.js';
-import { claimSizes } from './observe.js';
-import { observeGaim } from './observation.js';
+import { claimSizes, observe } from './observe.js';
+import { classesToGrow, observeGaim } from './observation.js';
 import { forTending, settleStores } from './readiness.js';
 import { plan } from './plan.js';
-import { refusal } from './refusals.js';
+import { refusal, type RefusalInput } from './refusals.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from '../stores/seed.js';
 import { rotateCredentials } from '../stores/rotate.js';
@@ -140,10 +140,13 @@ export class GaimReconciler implements Reconciler {
     if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
     if (gaim.spec.suspend) return { suspended: true };
 
-    // Observe everything, then decide: the refusal chain runs once on the whole observation.
-    const { observed, credentials: read, sizes, provisioning, storageClasses } = await observeGaim(gaim, this.deps, context.signal);
-    const refused = refusal({ gaim, observed, nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories, credentials: read, sizes, storageClasses });
-    if (refused !== undefined) throw refused;
+    // Observe, then decide. The refusal chain is asked as each input becomes known (refusals.ts): on
+    // the caches before any read; on the credentials once a restore has made its own; on the sizes
+    // before any claim grows; on the classes of the claims to grow, read only then.
+    const observed = observe(gaim, this.deps.caches);
+    const policy = { gaim, observed, nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories };
+    refuse(policy);
+    const { credentials: read, sizes, provisioning } = await observeGaim(gaim, observed, this.deps, context.signal);
     // spec.restoreFrom: the claims and credentials come from the backup, before anything could make new ones.
     const restoring = await restore(gaim, sizes, { ...this.deps, lancedbRestoreClass: this.deps.settings.backups.lancedbRestoreClass }, context);
     if (restoring !== undefined && 'waiting' in restoring) {
@@ -152,9 +155,12 @@ export class GaimReconciler implements Reconciler {
     }
     const restoredFrom = restoring?.restoredFrom;
     const credentials = withRestored(read, restoring?.credentials);
+    refuse({ ...policy, credentials });
     await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
     await rebindStaticVolume(gaim, this.deps.caches, this.deps.client, context);
+    refuse({ ...policy, credentials, sizes });
     const grow = planGrowth(gaim, observed, sizes);
+    refuse({ ...policy, credentials, sizes, storageClasses: await classesToGrow(grow, this.deps.client, context.signal) });
     const form = { images: this.deps.settings.images, startupBaseSeconds: this.deps.settings.storeStartupBaseSeconds, operatorPods: this.deps.settings.operatorPodLabels };
     const applied = await applyPlan(plan(gaim, observed, credentials, sizes, this.deps.operatorNamespace, form),
       { ...this.deps, rollouts: this.memory.rollouts, recreations: this.memory.recreations }, context);
@@ -210,10 +216,21 @@ function queueStatus(gaim: Gaim, samples: QueueSamples | undefined): Pick<Outcom
   return update === undefined ? {} : { queues: { entries: update.entries, condition: update.condition } };
 }
 
-/** The credentials as read, with those a restore made meanwhile (observe read before they existed). */
+/** Throws the chain's first refusal for what is known so far. */
+function refuse(input: RefusalInput): void {
+  const refused = refusal(input);
+  if (refused !== undefined) throw refused;
+}
+
+/** The credentials as read, with those a restore made meanwhile (read before they existed; guarded as new). */
 function withRestored(read: Credentials, restored: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined): Credentials {
   if (restored === undefined || restored.size === 0) return read;
   const merged = new Map(read);
-  for (const [name, values] of restored) if (merged.get(name) === undefined) merged.set(name, values);
-  return Object.assign(merged, read.finalizers === undefined ? {} : { finalizers: read.finalizers });
+  const finalizers = new Map(read.finalizers);
+  for (const [name, values] of restored) {
+    if (merged.get(name) !== undefined) continue;
+    merged.set(name, values);
+    finalizers.set(name, []);
+  }
+  return Object.assign(merged, { finalizers });
 }

@@ -6,9 +6,8 @@ import type { KubeClient } from '../../kube/client.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { type Resource, Resources } from '../../kube/resources.js';
 import { BUILT_IN_TIERS } from '../../resources/tiers.js';
-import type { PlatformFirestore } from '../../firestore/client.js';
 import { planGrowth } from './grow.js';
-import { observeGaim } from './observation.js';
+import { classesToGrow } from './observation.js';
 import { observe } from './observe.js';
 import { refusal } from './refusals.js';
 import { testGaim } from '../../testing/gaims.js';
@@ -101,11 +100,15 @@ describe('growing only where the class allows expansion', () => {
       return found === undefined ? Promise.reject(new KubeApiError(404, 'NotFound', `storageclasses "${name}" not found`)) : Promise.resolve(found);
     },
   } as unknown as KubeClient;
-  const registry = { registry: { sizes: () => Promise.resolve(BUILT_IN_TIERS.small) } } as unknown as PlatformFirestore;
-  const observation = (g: Gaim, entries: [Resource, KubeObject][]) => observeGaim(g, { caches: cachesOf(entries), client, firestore: registry }, AbortSignal.timeout(1000));
+  /** What the reconcile knows once it reads the classes: the claims to grow and their classes. */
+  const observation = async (g: Gaim, entries: [Resource, KubeObject][]) => {
+    const observed = observe(g, cachesOf(entries));
+    const storageClasses = await classesToGrow(planGrowth(g, observed, BUILT_IN_TIERS.small), client, AbortSignal.timeout(1000));
+    return { observed, sizes: BUILT_IN_TIERS.small, storageClasses };
+  };
   const bigger = { mongodb: { storage: '20Gi' }, redis: { storage: '4Gi' } };
 
-  it('observes the class of each claim to grow, asking for each class once', async () => {
+  it('reads the class of each claim to grow, asking for each class once', async () => {
     asked.length = 0;
     const seen = await observation(gaim(bigger), claims());
     expect(asked).toEqual(['standard-rwo']);

@@ -47,7 +47,7 @@ export function claimGrowths(gaim: Gaim, observed: Observed, sizes: TierSizes): 
 /**
  * The claims the spec asks to grow, or to back out of an expansion to a size still above their
  * capacity. A size below a claim's capacity, and a size the driver refused, are refusals
- * (refusals.ts: volumesOnlyGrow, resizeNotRefused), checked before this runs.
+ * (refusals.ts: claimsMayGrow), checked before this runs.
  */
 export function planGrowth(gaim: Gaim, observed: Observed, sizes: TierSizes): ClaimToGrow[] {
   return claimGrowths(gaim, observed, sizes).flatMap(({ claim, growth }) => (growth.action === 'grow' || growth.action === 'lower'

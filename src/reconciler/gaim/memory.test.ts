@@ -24,6 +24,8 @@ describe('GaimMemory', () => {
       metrics.backedUp.set({ namespace, gaim: 'g' }, 1);
       metrics.backupLastSuccess.set({ namespace, gaim: 'g' }, 1);
     }
+    // A refused sibling Gaim of namespace a goes: the owner's StatefulSets keep their slots.
+    memory.forget('a/sibling');
     const both = memory.sizes();
     expect(both).toMatchObject({ expectations: 2, rollouts: 2, seedSlots: 2, retained: 2 });
 

@@ -4,6 +4,7 @@
 // its own small class with its own job; this only holds them and forgets a Gaim in all of them.
 import type { Caches } from '../../controller/caches.js';
 import type { Metrics } from '../../observability/metrics.js';
+import { objectNames } from '../../resources/meta.js';
 import { SeedSlots } from '../stores/seed-slots.js';
 import { StatusExpectations } from './expectations.js';
 import { Recreations } from './recreate.js';
@@ -55,9 +56,11 @@ export class GaimMemory {
     this.writeBack.forget(key);
     this.expectations.forget(key);
     this.seedSlots.forget(key);
-    // One Gaim per namespace: the StatefulSets of the namespace are the Gaim's.
-    this.rollouts.forget(namespace);
-    this.recreations.forget(namespace);
+    // Its own StatefulSets only: a refused sibling's deletion must not touch the namespace owner's.
+    const names = objectNames({ metadata: { name: gaim, namespace } });
+    const statefulSets = [`${namespace}/${names.mongodb}`, `${namespace}/${names.redis}`];
+    this.rollouts.forget(statefulSets);
+    this.recreations.forget(statefulSets);
     this.startup.forget(namespace);
     this.#retained.delete(key);
     this.deps.metrics.backupLastSuccess.remove({ namespace, gaim });

@@ -1,13 +1,14 @@
-// Step 1 of the reconcile: everything the decisions need, read before any of them is made — the
-// informer caches (observe.ts, pure), the two credentials Secrets (read by name: the operator may not
-// cache Secrets), the tier's sizes (Firestore's registry), a pending claim's latest provisioning
-// event (why it waits, which only events say), and the StorageClasses of claims to grow. After this,
-// the refusal chain and the plan are pure functions of the observation.
+// Step 1 of the reconcile, after the caches (observe.ts, pure, on which the admission refusals run
+// first so that no failed read can hide them): what the decisions need beyond the caches, read before
+// any of them is made — the tier's sizes (Firestore's registry), the two credentials Secrets (read by
+// name: the operator may not cache Secrets), a pending claim's latest provisioning event (why it
+// waits, which only events say). The StorageClasses of claims to grow are read here too, but only once
+// the refusals before classAllowsExpansion passed.
 //
 // Reads that stay in their steps, and why: a restore reads its backup's credentials copy and class
 // only while it restores; the start-up watch reads a store's pod only once it is past its budget;
-// the seed Job's pods are listed only while it runs. An unchanged, running Gaim costs these reads:
-// its two Secrets (GETs) and, if Firestore was reached since start-up, nothing else.
+// the seed Job's pods are listed only while it runs. An unchanged, running Gaim costs two reads (its
+// Secrets, GETs) beyond Firestore's registry, which is cached.
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import type { Caches } from '../../controller/caches.js';
 import { asOperatorError, wrap } from '../../errors.js';
@@ -20,8 +21,8 @@ import { Resources } from '../../kube/resources.js';
 import { Message } from '../../messages.js';
 import { objectNames } from '../../resources/meta.js';
 import { BUILT_IN_TIERS, keepRunning, type TierSizes } from '../../resources/tiers.js';
-import { planGrowth } from './grow.js';
-import { observe, type Observed } from './observe.js';
+import type { ClaimToGrow } from './grow.js';
+import type { Observed } from './observe.js';
 import { readCredentials, type Credentials } from './secrets.js';
 
 /** Events that say how provisioning of a claim goes (the PV controller's and the provisioners'). */
@@ -36,8 +37,6 @@ export interface Observation {
   readonly sizes: TierSizes;
   /** Why the LanceDB claim is Pending, from its latest provisioning event (`reason: note`). */
   readonly provisioning?: string;
-  /** The StorageClass of each claim to grow, by name (undefined: it does not exist). */
-  readonly storageClasses: ReadonlyMap<string, StorageClassView | undefined>;
 }
 
 export interface ObservationDeps {
@@ -46,18 +45,15 @@ export interface ObservationDeps {
   readonly firestore: Pick<PlatformFirestore, 'registry'>;
 }
 
-export async function observeGaim(gaim: Gaim, deps: ObservationDeps, signal: AbortSignal): Promise<Observation> {
-  const observed = observe(gaim, deps.caches);
+/** The reads, after the caches' `observed` (on which the admission refusals already ran). */
+export async function observeGaim(gaim: Gaim, observed: Observed, deps: ObservationDeps, signal: AbortSignal): Promise<Observation> {
   const registered = await deps.firestore.registry.sizes(gaim.spec.tier, signal).catch((error: unknown) => {
     throw asOperatorError(error, 'firestore', signal);
   });
   const sizes = registered ?? keepRunning(BUILT_IN_TIERS[gaim.spec.tier], observed.running);
-  const [credentials, provisioning, storageClasses] = await Promise.all([
-    readCredentials(gaim, deps.client, signal),
-    provisioningOf(gaim, observed, deps.client, signal),
-    classesToGrow(gaim, observed, sizes, deps.client, signal),
-  ]);
-  return { observed, credentials, sizes, ...(provisioning === undefined ? {} : { provisioning }), storageClasses };
+  const credentials = await readCredentials(gaim, deps.client, signal);
+  const provisioning = await provisioningOf(gaim, observed, deps.client, signal);
+  return { observed, credentials, sizes, ...(provisioning === undefined ? {} : { provisioning }) };
 }
 
 async function provisioningOf(gaim: Gaim, observed: Observed, client: KubeClient, signal: AbortSignal): Promise<string | undefined> {
@@ -69,10 +65,13 @@ async function provisioningOf(gaim: Gaim, observed: Observed, client: KubeClient
   return event === undefined ? undefined : `${event.reason}: ${event.note}`;
 }
 
-/** Each class of a claim the spec grows, read once: the refusal chain checks it allows expansion. */
-async function classesToGrow(gaim: Gaim, observed: Observed, sizes: TierSizes, client: KubeClient, signal: AbortSignal): Promise<Map<string, StorageClassView | undefined>> {
+/**
+ * The StorageClass of each claim the spec grows, each read once, for classAllowsExpansion. Read only
+ * once the refusals before it passed (a failed read must not hide a shrink refused before it).
+ */
+export async function classesToGrow(grow: readonly ClaimToGrow[], client: KubeClient, signal: AbortSignal): Promise<Map<string, StorageClassView | undefined>> {
   const classes = new Map<string, StorageClassView | undefined>();
-  for (const { claim, to } of planGrowth(gaim, observed, sizes)) {
+  for (const { claim, to } of grow) {
     const className = claim.storageClassName ?? '';
     if (className === '' || classes.has(className)) continue;
     classes.set(className, await client.get<StorageClassView>(Resources.storageClass, className, undefined, signal).catch((error: unknown) => {

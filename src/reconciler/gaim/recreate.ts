@@ -68,9 +68,9 @@ export class Recreations {
     return { ...desired, metadata: { ...desired.metadata, annotations }, spec: { ...(desired['spec'] as object), template: kept.template } };
   }
 
-  /** A deleted Gaim's StatefulSets (one Gaim per namespace). */
-  forget(namespace: string): void {
-    for (const key of this.#templates.keys()) if (key.startsWith(`${namespace}/`)) this.#templates.delete(key);
+  /** A deleted Gaim's StatefulSets (`namespace/name`): nothing to remember of them. */
+  forget(statefulSets: readonly string[]): void {
+    for (const key of statefulSets) this.#templates.delete(key);
   }
 
   get size(): number {

@@ -33,6 +33,8 @@ describe('the refusal chain', () => {
     ['a Secret gone while its data stays', { credentials: new Map([['marvin-redis-credentials', redisKeys]]) }, 'CredentialsMissing', 'kubernetes'],
     ['a size below the claim\'s capacity', { gaim: gaim(undefined, { mongodb: { storage: '5Gi' } }) }, 'VolumeShrinkRefused', 'validation'],
     ['a size the driver refused, still asked for', { gaim: gaim(undefined, { mongodb: { storage: '40Gi' } }), observed: observed({ claims: [refusedResize] }) }, 'VolumeResizeFailed', 'storage'],
+    ['claim by claim: a refused resize of the first before a shrink of the second', { gaim: gaim(undefined, { mongodb: { storage: '40Gi' }, redis: { storage: '1Gi' } }),
+      observed: observed({ claims: [refusedResize, claim('redis', { request: '2Gi', capacity: '2Gi' })] }) }, 'VolumeResizeFailed', 'storage'],
     ['a claim to grow whose class does not allow expansion', { gaim: gaim(undefined, { mongodb: { storage: '20Gi' } }), storageClasses: new Map([['standard-rwo', { metadata: { name: 'standard-rwo' }, allowVolumeExpansion: false }]]) }, 'VolumeExpansionNotAllowed', 'storage'],
     ['a claim to grow whose class allows it', { gaim: gaim(undefined, { mongodb: { storage: '20Gi' } }), storageClasses: new Map([['standard-rwo', { metadata: { name: 'standard-rwo' }, allowVolumeExpansion: true }]]) }, undefined, undefined],
     ['a shrink before a class that cannot expand', { gaim: gaim(undefined, { mongodb: { storage: '5Gi' }, redis: { storage: '4Gi' } }), storageClasses: new Map() }, 'VolumeShrinkRefused', 'validation'],

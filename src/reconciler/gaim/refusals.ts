@@ -1,11 +1,10 @@
 // Why the operator will not act on a Gaim, as one chain of policies in order (cert-manager's
 // certificate-request policy chain): each looks at what was observed and returns a refusal or
-// nothing; the first refusal fails the Gaim, and the reconcile changes nothing. A refusal the spec
+// nothing; the first refusal fails the Gaim, before the step it guards writes anything. A refusal the spec
 // causes is terminal (validation); one another object causes waits for it to change (conflict);
 // missing credentials and a driver's refusal are retried (kubernetes, storage).
 //
-// It runs once, on the whole observation (observation.ts), before the reconcile's first write. A
-// restore's source is judged by a chain of the same form (backups/restore.ts RESTORE_POLICIES), over
+// A restore's source is judged by a chain of the same form (backups/restore.ts RESTORE_POLICIES), over
 // the backup record it names.
 import type { Gaim } from '../../api/v1alpha1/gaim.js';
 import { DEFAULT_STORE_REPOSITORIES, fromRepositories } from '../../config/images.js';
@@ -102,21 +101,17 @@ export const credentialsIntact: Policy = ({ gaim, observed, credentials }) => {
   return undefined;
 };
 
-/** An explicit size below a claim's capacity (the CRD cannot see it when the size was the tier's default before). */
-export const volumesOnlyGrow: Policy = ({ gaim, observed, sizes }) => {
+/**
+ * Claim by claim: an explicit size below its capacity (the CRD cannot see it when the size was the
+ * tier's default before), or a size the driver refused while the spec still asks for it (say how to
+ * back out).
+ */
+export const claimsMayGrow: Policy = ({ gaim, observed, sizes }) => {
   if (sizes === undefined) return undefined;
   for (const { claim, growth } of claimGrowths(gaim, observed, sizes)) {
     if (growth.action === 'refuse') {
       return { type: 'validation', reason: Reason.VolumeShrinkRefused, message: `${Message.shrinkClaim(claim.name, growth.to)}: its volume has ${growth.from}, and volumes only grow` };
     }
-  }
-  return undefined;
-};
-
-/** A claim whose resize the driver refused, while the spec still asks for that size: say how to back out. */
-export const resizeNotRefused: Policy = ({ gaim, observed, sizes }) => {
-  if (sizes === undefined) return undefined;
-  for (const { claim, growth } of claimGrowths(gaim, observed, sizes)) {
     if (growth.action === 'none' && claim.resize.state === 'ResizeFailed') {
       return { type: 'storage', reason: Reason.VolumeResizeFailed,
         message: `${claim.resize.message}; set the size back to ${claim.capacity ?? 'the capacity'} (or to any size the driver accepts above it) to back out` };
@@ -144,9 +139,14 @@ export const classAllowsExpansion: Policy = ({ gaim, observed, sizes, storageCla
 };
 
 /** The chain, in order: the platform's allow-lists, then ownership, then the data's safety. */
-export const POLICIES: readonly Policy[] = [shareAllowed, imageAllowed, namespaceOwned, shareFree, credentialsIntact, volumesOnlyGrow, resizeNotRefused, classAllowsExpansion];
+export const POLICIES: readonly Policy[] = [shareAllowed, imageAllowed, namespaceOwned, shareFree, credentialsIntact, claimsMayGrow, classAllowsExpansion];
 
-/** The first refusal of the Gaim's chain, as the error the Gaim fails with; undefined lets it through. */
+/**
+ * The first refusal of the Gaim's chain, as the error the Gaim fails with; undefined lets it through.
+ * The reconcile asks as each input becomes known (the caches; the credentials; the sizes; the
+ * classes): a policy whose input is not known yet passes, so every refusal is the first in order
+ * among those that could be judged, and none waits for a read it does not need.
+ */
 export function refusal(input: RefusalInput): OperatorError | undefined {
   return firstRefusal(input, POLICIES);
 }

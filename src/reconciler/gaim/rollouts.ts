@@ -63,9 +63,9 @@ export class RolloutSlots {
     this.#granted.set(key, generation);
   }
 
-  /** A deleted Gaim's StatefulSets (one Gaim per namespace): their slots are free. */
-  forget(namespace: string): void {
-    for (const key of this.#granted.keys()) if (key.startsWith(`${namespace}/`)) this.#granted.delete(key);
+  /** A deleted Gaim's StatefulSets (`namespace/name`): nothing to remember of them. */
+  forget(statefulSets: readonly string[]): void {
+    for (const key of statefulSets) this.#granted.delete(key);
   }
 
   get size(): number {
