@@ -46,11 +46,7 @@ type SnapshotView = KubeObject & { status?: { readyToUse?: boolean; error?: { me
 type StorageClassView = KubeObject & { provisioner?: string; parameters?: Record<string, string> };
 
 /** What a restore achieved: done (the backup restored from), or waiting for its snapshots to bind. */
-export type RestoreProgress = {
-  readonly restoredFrom: string;
-  /** The credentials restored from the backup's copy, by Secret name (the observation may predate them). */
-  readonly credentials?: ReadonlyMap<string, Readonly<Record<string, string>>>;
-} | { readonly waiting: string; readonly recheckAfterMs: number } | undefined;
+export type RestoreProgress = { readonly restoredFrom: string } | { readonly waiting: string; readonly recheckAfterMs: number } | undefined;
 
 /** How soon a restore waiting for its snapshots to bind looks again (their changes also wake it). */
 const RESTORE_RECHECK_MS = 2_000;
@@ -146,7 +142,7 @@ export async function restore(gaim: Gaim, sizes: TierSizes, deps: RestoreDeps, c
   const plan = restorePlan(gaim, from.label, record, foreign);
   if (record === undefined) return undefined; // restorePlan refused it already
 
-  const credentials = await restoreCredentials(gaim, from.label, record, deps, context);
+  await restoreCredentials(gaim, from.label, record, deps, context);
   const waiting: string[] = [];
   for (const { store, claim, snapshot } of plan) {
     if (snapshot === undefined || existing.some((c) => c.metadata?.name === claim)) continue;
@@ -166,7 +162,7 @@ export async function restore(gaim: Gaim, sizes: TierSizes, deps: RestoreDeps, c
   deps.events.record(gaim, empty.length === 0 ? 'Normal' : 'Warning', empty.length === 0 ? Reason.Restored : Reason.RestoreIncomplete, 'Restore',
     `claims created from backup ${from.label} (GaimBackupRecord ${from.record})${empty.length === 0 ? '' : `; ${empty.join(', ')} start empty (the backup does not hold them)`}`);
   context.log.info({ backup: from.label, record: from.record, emptyStores: empty }, 'restored claims from a backup');
-  return { restoredFrom: from.label, credentials };
+  return { restoredFrom: from.label };
 }
 
 /**
@@ -183,8 +179,7 @@ async function lancedbClass(gaim: Gaim, snapshot: RecordSnapshot, deps: RestoreD
   return storageClass?.parameters?.['multishare'] === 'true' && snapshot.driver === storageClass.provisioner ? deps.lancedbRestoreClass : wanted;
 }
 
-async function restoreCredentials(gaim: Gaim, label: string, record: GaimBackupRecord, deps: RestoreDeps, context: ReconcileContext): Promise<Map<string, Record<string, string>>> {
-  const restored = new Map<string, Record<string, string>>();
+async function restoreCredentials(gaim: Gaim, label: string, record: GaimBackupRecord, deps: RestoreDeps, context: ReconcileContext): Promise<void> {
   const name = record.spec.credentialsSecret;
   let copy: Record<string, string>;
   try {
@@ -198,9 +193,7 @@ async function restoreCredentials(gaim: Gaim, label: string, record: GaimBackupR
     const secret = restoredSecret(gaim, store, copy);
     // A Secret that exists (made before an interruption) is kept: credentials are never re-minted or overwritten.
     await create(deps.client, Resources.secret, { ...secret, metadata: { ...ownedMeta(gaim, secret.metadata?.name ?? '', store) } }, label, context);
-    restored.set(secret.metadata?.name ?? '', decode(secret));
   }
-  return restored;
 }
 
 function restoredClaim(gaim: Gaim, store: BackupStore, name: string, snapshot: RecordSnapshot, sizes: TierSizes, label: string, className: string | undefined): KubeObject {

@@ -30,7 +30,7 @@ import { refusal, type RefusalInput } from './refusals.js';
 import { ledgerOf, report, type Outcome } from './report.js';
 import { seedStores } from '../stores/seed.js';
 import { rotateCredentials } from '../stores/rotate.js';
-import { guardSecrets, type Credentials } from './secrets.js';
+import { guardSecrets, readCredentials } from './secrets.js';
 import { tendFeatureCompatibility } from '../stores/feature-compatibility.js';
 import { tendBackups, type BackupsOutcome } from '../backups/backups.js';
 import { restore } from '../backups/restore.js';
@@ -141,12 +141,12 @@ export class GaimReconciler implements Reconciler {
     if (gaim.spec.suspend) return { suspended: true };
 
     // Observe, then decide. The refusal chain is asked as each input becomes known (refusals.ts): on
-    // the caches before any read; on the credentials once a restore has made its own; on the sizes
-    // before any claim grows; on the classes of the claims to grow, read only then.
+    // the caches before any read; on the credentials, read once a restore has made its own; on the
+    // sizes before any claim grows; on the classes of the claims to grow, read only then.
     const observed = observe(gaim, this.deps.caches);
     const policy = { gaim, observed, nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories };
     refuse(policy);
-    const { credentials: read, sizes, provisioning } = await observeGaim(gaim, observed, this.deps, context.signal);
+    const { sizes, provisioning } = await observeGaim(gaim, observed, this.deps, context.signal);
     // spec.restoreFrom: the claims and credentials come from the backup, before anything could make new ones.
     const restoring = await restore(gaim, sizes, { ...this.deps, lancedbRestoreClass: this.deps.settings.backups.lancedbRestoreClass }, context);
     if (restoring !== undefined && 'waiting' in restoring) {
@@ -154,7 +154,7 @@ export class GaimReconciler implements Reconciler {
       return { stores: { mongodb: waiting, redis: waiting, storage: waiting }, recheckAfterMs: restoring.recheckAfterMs };
     }
     const restoredFrom = restoring?.restoredFrom;
-    const credentials = withRestored(read, restoring?.credentials);
+    const credentials = await readCredentials(gaim, this.deps.client, context.signal);
     refuse({ ...policy, credentials });
     await guardSecrets(gaim, credentials, FINALIZER, this.deps.client, context.signal);
     await rebindStaticVolume(gaim, this.deps.caches, this.deps.client, context);
@@ -220,17 +220,4 @@ function queueStatus(gaim: Gaim, samples: QueueSamples | undefined): Pick<Outcom
 function refuse(input: RefusalInput): void {
   const refused = refusal(input);
   if (refused !== undefined) throw refused;
-}
-
-/** The credentials as read, with those a restore made meanwhile (read before they existed; guarded as new). */
-function withRestored(read: Credentials, restored: ReadonlyMap<string, Readonly<Record<string, string>>> | undefined): Credentials {
-  if (restored === undefined || restored.size === 0) return read;
-  const merged = new Map(read);
-  const finalizers = new Map(read.finalizers);
-  for (const [name, values] of restored) {
-    if (merged.get(name) !== undefined) continue;
-    merged.set(name, values);
-    finalizers.set(name, []);
-  }
-  return Object.assign(merged, { finalizers });
 }

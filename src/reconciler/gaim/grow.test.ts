@@ -115,6 +115,16 @@ describe('growing only where the class allows expansion', () => {
     expect(refusal({ gaim: gaim(bigger), observed: seen.observed, nfs: { servers: [], pathTemplate: '' }, sizes: seen.sizes, storageClasses: seen.storageClasses })).toBeUndefined();
   });
 
+  it('stops reading at the first class that refuses, and names that claim (as claim by claim)', async () => {
+    asked.length = 0;
+    const entries: [Resource, KubeObject][] = [claim('data-marvin-mongodb-0', '10Gi', {}, 'fixed'), claim('data-marvin-redis-0', '2Gi', {}, 'unreadable')];
+    const g = gaim(bigger);
+    const seen = await observation(g, entries);
+    expect(asked).toEqual(['fixed']);
+    expect(refusal({ gaim: g, observed: seen.observed, nfs: { servers: [], pathTemplate: '' }, sizes: seen.sizes, storageClasses: seen.storageClasses }))
+      .toMatchObject({ reason: 'VolumeExpansionNotAllowed', message: expect.stringContaining('cannot grow claim data-marvin-mongodb-0') as string });
+  });
+
   it.each([
     ['a class without allowVolumeExpansion', 'fixed', 'its StorageClass fixed does not allow volume expansion (allowVolumeExpansion is not true)'],
     ['a class that does not exist', 'gone', 'its StorageClass gone does not exist'],

@@ -61,7 +61,7 @@ export class GaimMemory {
     const statefulSets = [`${namespace}/${names.mongodb}`, `${namespace}/${names.redis}`];
     this.rollouts.forget(statefulSets);
     this.recreations.forget(statefulSets);
-    this.startup.forget(namespace);
+    this.startup.forget(statefulSets);
     this.#retained.delete(key);
     this.deps.metrics.backupLastSuccess.remove({ namespace, gaim });
     this.deps.metrics.backedUp.remove({ namespace, gaim });

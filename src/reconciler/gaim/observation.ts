@@ -1,9 +1,10 @@
 // Step 1 of the reconcile, after the caches (observe.ts, pure, on which the admission refusals run
-// first so that no failed read can hide them): what the decisions need beyond the caches, read before
-// any of them is made — the tier's sizes (Firestore's registry), the two credentials Secrets (read by
-// name: the operator may not cache Secrets), a pending claim's latest provisioning event (why it
-// waits, which only events say). The StorageClasses of claims to grow are read here too, but only once
-// the refusals before classAllowsExpansion passed.
+// first so that no failed read can hide them): what the decisions need beyond the caches — the tier's
+// sizes (Firestore's registry) and a pending claim's latest provisioning event (why it waits, which
+// only events say) — and the two reads that must wait for a step before them: the credentials
+// Secrets (secrets.ts, by name: the operator may not cache Secrets), read once a restore has made its
+// own, and the StorageClasses of claims to grow, read only once the refusals before
+// classAllowsExpansion passed (`classesToGrow`, which stops at the first class that refuses).
 //
 // Reads that stay in their steps, and why: a restore reads its backup's credentials copy and class
 // only while it restores; the start-up watch reads a store's pod only once it is past its budget;
@@ -23,7 +24,6 @@ import { objectNames } from '../../resources/meta.js';
 import { BUILT_IN_TIERS, keepRunning, type TierSizes } from '../../resources/tiers.js';
 import type { ClaimToGrow } from './grow.js';
 import type { Observed } from './observe.js';
-import { readCredentials, type Credentials } from './secrets.js';
 
 /** Events that say how provisioning of a claim goes (the PV controller's and the provisioners'). */
 const PROVISIONING_REASONS = ['ProvisioningFailed', 'ProvisioningSucceeded', 'Provisioning', 'ExternalProvisioning', 'WaitForFirstConsumer', 'WaitForPodScheduled'];
@@ -32,7 +32,6 @@ export type StorageClassView = KubeObject & { allowVolumeExpansion?: boolean };
 
 export interface Observation {
   readonly observed: Observed;
-  readonly credentials: Credentials;
   /** The tier's sizes; unknown in Firestore (unreachable since start-up): what the running stores have. */
   readonly sizes: TierSizes;
   /** Why the LanceDB claim is Pending, from its latest provisioning event (`reason: note`). */
@@ -51,9 +50,8 @@ export async function observeGaim(gaim: Gaim, observed: Observed, deps: Observat
     throw asOperatorError(error, 'firestore', signal);
   });
   const sizes = registered ?? keepRunning(BUILT_IN_TIERS[gaim.spec.tier], observed.running);
-  const credentials = await readCredentials(gaim, deps.client, signal);
   const provisioning = await provisioningOf(gaim, observed, deps.client, signal);
-  return { observed, credentials, sizes, ...(provisioning === undefined ? {} : { provisioning }) };
+  return { observed, sizes, ...(provisioning === undefined ? {} : { provisioning }) };
 }
 
 async function provisioningOf(gaim: Gaim, observed: Observed, client: KubeClient, signal: AbortSignal): Promise<string | undefined> {
@@ -73,11 +71,15 @@ export async function classesToGrow(grow: readonly ClaimToGrow[], client: KubeCl
   const classes = new Map<string, StorageClassView | undefined>();
   for (const { claim, to } of grow) {
     const className = claim.storageClassName ?? '';
-    if (className === '' || classes.has(className)) continue;
-    classes.set(className, await client.get<StorageClassView>(Resources.storageClass, className, undefined, signal).catch((error: unknown) => {
+    if (className === '') break; // refused as it is: a static volume cannot be expanded
+    if (classes.has(className)) continue;
+    const storageClass = await client.get<StorageClassView>(Resources.storageClass, className, undefined, signal).catch((error: unknown) => {
       if (isNotFound(error)) return undefined;
       throw wrap(error, Message.growClaim(claim.name, to));
-    }));
+    });
+    classes.set(className, storageClass);
+    // Claim by claim: the first class that refuses is the one to name; later ones need not be read.
+    if (storageClass?.allowVolumeExpansion !== true) break;
   }
   return classes;
 }

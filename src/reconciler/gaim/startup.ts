@@ -89,9 +89,9 @@ export class StartupWatch {
     return this.#notReadySince.size;
   }
 
-  /** Forgets a deleted Gaim's StatefulSets. */
-  forget(namespace: string): void {
-    for (const key of this.#notReadySince.keys()) if (key.startsWith(`${namespace}/`)) this.#notReadySince.delete(key);
+  /** Forgets a deleted Gaim's StatefulSets (`namespace/name`). */
+  forget(statefulSets: readonly string[]): void {
+    for (const key of statefulSets) this.#notReadySince.delete(key);
   }
 
   /** The pod decides: a message when it is out of its budget, or how long it has left. */
