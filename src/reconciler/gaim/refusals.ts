@@ -122,7 +122,9 @@ export const claimsMayGrow: Policy = ({ gaim, observed, sizes }) => {
 
 /**
  * A claim to grow whose StorageClass does not allow expansion (errorType storage, naming the class):
- * the API server would refuse the patch anyway, with a message that does not say which Gaim field asked.
+ * the API server would refuse the patch anyway (its PersistentVolumeClaimResize admission; Kubernetes
+ * docs, Persistent Volumes, "Expanding Persistent Volumes Claims": a PVC can be expanded only if its
+ * storage class's allowVolumeExpansion is true), with a message that does not say which Gaim field asked.
  */
 export const classAllowsExpansion: Policy = ({ gaim, observed, sizes, storageClasses }) => {
   if (sizes === undefined || storageClasses === undefined) return undefined;
