@@ -67,7 +67,7 @@ export class GaimMemory {
     this.deps.metrics.backedUp.remove({ namespace, gaim });
   }
 
-  /** How many Gaims or StatefulSets each part remembers: for the memory test and the benchmark. */
+  /** How many Gaims or StatefulSets each part remembers (what the memory test checks forget by). */
   sizes(): Readonly<Record<string, number>> {
     return {
       writeBack: this.writeBack.size, expectations: this.expectations.size, rollouts: this.rollouts.size, seedSlots: this.seedSlots.size,
