@@ -38,6 +38,15 @@ end
 local ready = condition(status, "Ready")
 local message = status.message or ""
 
+-- Hibernated (spec.hibernation): the stores are stopped on purpose, every byte kept. Suspended,
+-- not Progressing or Degraded; a Gaim that failed on its way to sleep falls through to Failed below.
+local hibernated = condition(status, "Hibernated")
+if hibernated ~= nil and hibernated.status == "True" and status.syncStatus ~= "Failed" then
+  hs.status = "Suspended"
+  hs.message = "Hibernated: " .. (hibernated.message or message)
+  return hs
+end
+
 if status.syncStatus == "Failed" then
   if status.errorType == "validation" or status.errorType == "conflict" then
     -- Terminal: nothing changes until the spec does.

@@ -9,6 +9,7 @@ import { BackupReconciler } from '../reconciler/backups/backup-reconciler.js';
 import { InstanceLocks } from '../reconciler/backups/instance-locks.js';
 import { RecordReconciler } from '../reconciler/backups/record-reconciler.js';
 import { QueueProber, QueueSamples } from '../reconciler/probes/queue-prober.js';
+import { pollWakeRequests, WakeRequests } from '../reconciler/probes/wake-poller.js';
 import { GaimReconciler } from '../reconciler/gaim/gaim-reconciler.js';
 import { packageVersion } from '../version.js';
 
@@ -35,6 +36,7 @@ export async function run(): Promise<number> {
   try {
     const firestore = connectFirestore(settings, log);
     const queues = new QueueSamples();
+    const wakeRequests = new WakeRequests();
     // One Filestore instance's shares are backed up one at a time, by GaimBackups and final backups alike.
     const locks = new WeakMap<Caches, InstanceLocks>();
     const instanceLocks = (caches: Caches) => locks.get(caches) ?? locks.set(caches, new InstanceLocks(caches)).get(caches) ?? new InstanceLocks(caches);
@@ -42,10 +44,12 @@ export async function run(): Promise<number> {
     const reason = await runOperator(settings, log, (apis) => ({
       watched: operatorWatches(apis),
       leaderTasks: [({ client, events, metrics, log: taskLog }) => ({ caches, enqueue, signal }) =>
-        new QueueProber({ client, events, metrics, log: taskLog, settings }, queues).run(caches, (key) => { enqueue('gaim', key); }, signal)],
+        new QueueProber({ client, events, metrics, log: taskLog, settings }, queues).run(caches, (key) => { enqueue('gaim', key); }, signal),
+      ({ log: taskLog }) => ({ caches, enqueue, signal }) =>
+        pollWakeRequests(wakeRequests, { firestore, log: taskLog, intervalMs: settings.wakePollMs }, caches, (key) => { enqueue('gaim', key); }, signal)],
       controllers: [
         gaimController(settings, ({ caches, client, events, leaderEpoch, metrics }) => new GaimReconciler({
-          caches, client, events, firestore, settings, leaderEpoch, metrics, queues,
+          caches, client, events, firestore, settings, leaderEpoch, metrics, queues, wakeRequests,
           backoff: settings.backoff,
           clusterName: settings.clusterName,
           fieldManager: FIELD_MANAGER,

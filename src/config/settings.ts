@@ -79,6 +79,7 @@ export const SETTINGS = {
   GAIM_DEGRADED_AFTER_FAILURES: { schema: int(1, 1000), default: '5', help: 'After this many failed attempts in a row with the same retryable error, a Gaim says status.degraded: true (Argo CD: Degraded) while it keeps retrying.' },
   GAIM_QUEUE_SAMPLE_SECONDS: { schema: int(0, 3600), default: '30', help: 'How often each Gaim\'s task queues are sampled (with 10% jitter); 0 turns the prober (and the queue auto-pilot) off.' },
   GAIM_QUEUE_SAMPLE_CONCURRENCY: { schema: int(1, 64), default: '2', help: 'Gaims whose queues are sampled at once.' },
+  GAIM_WAKE_POLL_SECONDS: { schema: int(0, 3600), default: '15', help: 'How often Firestore is asked for wake_requested_at of Gaims hibernated by spec.hibernation.mode Auto (one query, only while one sleeps); 0: Firestore does not wake Gaims.' },
   GAIM_ROTATION_GRACE_SECONDS: { schema: int(1, 30 * 86400), default: '86400', help: 'After a credential rotation, how long the previous app credentials keep working (apps holding them have this long to re-read the Secret).' },
   GAIM_STORE_ADDRESS_MAP: { schema: z.string().startsWith('/', { message: 'expected an absolute path' }), help: 'Out-of-cluster runs (the local stack): a JSON file mapping each store Service\'s host:port to where it listens; re-read when it changes.' },
   GAIM_MONGODB_ADDRESS_OVERRIDE: { schema: hostPort, help: 'Out-of-cluster runs: reach every GAIM\'s MongoDB at this host:port instead of its Service.' },
@@ -140,6 +141,8 @@ export interface Settings {
   readonly backups: BackupSettings;
   readonly degradedAfterFailures: number;
   readonly queueSampling: { readonly intervalMs: number; readonly concurrency: number };
+  /** How often Firestore is asked for wake requests; 0: never. */
+  readonly wakePollMs: number;
   /** The shortest startup budget of a store pod, in seconds (it grows with the volume). */
   readonly storeStartupBaseSeconds: number;
 }
@@ -268,6 +271,7 @@ export function parseSettings(env: Env = process.env): Settings {
     maxConcurrentRollouts: required(read(env, 'GAIM_MAX_CONCURRENT_ROLLOUTS'), 'GAIM_MAX_CONCURRENT_ROLLOUTS'),
     maxConcurrentSeeds: required(read(env, 'GAIM_MAX_CONCURRENT_SEEDS'), 'GAIM_MAX_CONCURRENT_SEEDS'),
     degradedAfterFailures: required(read(env, 'GAIM_DEGRADED_AFTER_FAILURES'), 'GAIM_DEGRADED_AFTER_FAILURES'),
+    wakePollMs: required(read(env, 'GAIM_WAKE_POLL_SECONDS'), 'GAIM_WAKE_POLL_SECONDS') * 1000,
     queueSampling: {
       intervalMs: required(read(env, 'GAIM_QUEUE_SAMPLE_SECONDS'), 'GAIM_QUEUE_SAMPLE_SECONDS') * 1000,
       concurrency: required(read(env, 'GAIM_QUEUE_SAMPLE_CONCURRENCY'), 'GAIM_QUEUE_SAMPLE_CONCURRENCY'),

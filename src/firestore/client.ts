@@ -16,6 +16,8 @@ export interface PlatformFirestore {
   syncGaim(gaim: Gaim, report: SyncReport, known: KnownDocument | undefined, signal: AbortSignal): Promise<SyncResult>;
   /** Creates the config document of each environment that has none (see config-docs.ts). */
   seedConfig(gaimId: string, environments: readonly Environment[], config: GaimSpec['config'], signal: AbortSignal): Promise<{ created: string[] }>;
+  /** wake_requested_at of each gaims/{gaimId} whose request is later than `after` (one query, however many Gaims sleep). */
+  wakeRequests(after: Date, signal: AbortSignal): Promise<ReadonlyMap<string, Date>>;
   /** Tier sizes from the app registry, shared by every Gaim. */
   readonly registry: AppRegistry;
   close(): Promise<void>;
@@ -35,6 +37,10 @@ export function connectFirestore(settings: Settings, log: Logger): PlatformFires
     seedConfig: (gaimId, environments, config, signal) => breaker.run(async () => {
       const [{ seedFirestoreConfig }, fs] = await Promise.all([import('./config-docs.js'), firestore()]);
       return seedFirestoreConfig(fs, gaimId, environments, config, signal);
+    }),
+    wakeRequests: (after, signal) => breaker.run(async () => {
+      const [{ readWakeRequests }, fs] = await Promise.all([import('./wake-requests.js'), firestore()]);
+      return readWakeRequests(fs, after, signal);
     }),
     registry: new AppRegistry(firestore, log, breaker),
     close: async () => { if (client !== undefined) await (await client).terminate(); },

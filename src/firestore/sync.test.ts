@@ -31,8 +31,17 @@ describe('sameEntry', () => {
     ['another next retry time', { ...mine, next_retry_at: at('2026-01-01T00:01:00Z') }, false],
     ['another cluster', { ...mine, cluster: 'd' }, false],
     ['another leader epoch', { ...mine, leader_epoch: 3 }, false],
+    ['an entry from before hibernation existed, of an awake Gaim (no rewrite after an upgrade)', (({ hibernated: _h, hibernated_at: _a, ...old }) => old)(mine), true],
+    ['hibernated, where the Gaim is awake', { ...mine, hibernated: true, hibernated_at: at('2026-01-01T00:00:00Z') }, false],
   ])('%s', (_name, existing, same) => {
     expect(sameEntry(existing, mine)).toBe(same);
+  });
+
+  it('says whether the Gaim hibernates, and since when, for the platform\'s services to read before they connect', () => {
+    expect(mine).toMatchObject({ hibernated: false, hibernated_at: null });
+    const asleep = entryFor(report({ hibernatedAt: '2026-01-01T00:00:00.000Z' }), at('2026-01-01T00:00:01Z'));
+    expect(asleep).toMatchObject({ hibernated: true, hibernated_at: at('2026-01-01T00:00:00Z') });
+    expect(sameEntry(mine, asleep)).toBe(false);
   });
 
   it('compares timestamps by value, not by object', () => {

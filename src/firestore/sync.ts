@@ -22,6 +22,8 @@ export interface SyncReport {
   readonly cluster: string;
   /** Grows with every change of leader (the Lease's transition count): a newer leader wins. */
   readonly leaderEpoch: number;
+  /** Since when the Gaim hibernates (status.hibernatedAt); undefined while it is awake. */
+  readonly hibernatedAt?: string | undefined;
 }
 
 /** This operator's entry for one environment, in `sync_environments.{env}`. */
@@ -35,6 +37,9 @@ export interface Entry {
   cluster: string;
   observed_generation: number;
   leader_epoch: number;
+  /** The Gaim's stores are stopped (hibernation): the platform's services read this before they connect. */
+  hibernated: boolean;
+  hibernated_at: Timestamp | null;
 }
 
 /** The map of per-environment entries in gaims/{gaim_id}. */
@@ -55,6 +60,8 @@ export function entryFor(report: SyncReport, now: Timestamp): Entry {
     cluster: report.cluster,
     observed_generation: report.generation,
     leader_epoch: report.leaderEpoch,
+    hibernated: report.hibernatedAt !== undefined,
+    hibernated_at: ts(report.hibernatedAt),
   };
 }
 
@@ -64,7 +71,8 @@ export function sameEntry(a: Partial<Entry> | undefined, b: Entry): boolean {
   const time = (t: unknown) => (t instanceof Timestamp ? t.toMillis() : t ?? null);
   return a.sync_status === b.sync_status && (a.error_type ?? null) === b.error_type && a.retry_count === b.retry_count
     && time(a.last_retry_at) === time(b.last_retry_at) && time(a.next_retry_at) === time(b.next_retry_at)
-    && a.cluster === b.cluster && a.observed_generation === b.observed_generation && a.leader_epoch === b.leader_epoch;
+    && a.cluster === b.cluster && a.observed_generation === b.observed_generation && a.leader_epoch === b.leader_epoch
+    && (a.hibernated ?? false) === b.hibernated && time(a.hibernated_at) === time(b.hibernated_at);
 }
 
 /** An entry from a newer generation, or the same generation under a newer leader, is not ours to overwrite. */

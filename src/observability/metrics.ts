@@ -47,6 +47,8 @@ export class Metrics {
   readonly finalBackups = new Counter({ name: 'gaim_final_backups_total', help: 'Final backups taken from kept volumes, their namespace being deleted (deletionPolicy Snapshot), by result (completed, failed)', labelNames: ['result'] as const, registers: [this.registry] });
   readonly finalBackupFailed = new Gauge({ name: 'gaim_final_backup_failed', help: 'A final backup from kept volumes failed: 1 per deleted Gaim whose volumes are kept (Retain) for a person to back up or release', labelNames: ['namespace', 'gaim', 'record'] as const, registers: [this.registry] });
   readonly backedUp = new Gauge({ name: 'gaim_backed_up', help: 'For a Gaim with a backup schedule: 1 when its newest Completed backup is at most two schedule periods old (its BackedUp condition), else 0', labelNames: ['namespace', 'gaim'] as const, registers: [this.registry] });
+  readonly hibernated = new Gauge({ name: 'gaim_hibernated', help: 'For a Gaim with spec.hibernation: 1 while it hibernates (its stores at zero replicas, or going there), else 0', labelNames: ['namespace', 'gaim'] as const, registers: [this.registry] });
+  readonly hibernationTransitions = new Counter({ name: 'gaim_hibernation_transitions_total', help: 'Gaims that went to sleep (direction hibernate) or woke (direction wake)', labelNames: ['direction'] as const, registers: [this.registry] });
   // Queue health, per Gaim and environment (no per-consumer series: bounded cardinality).
   readonly streamLength = this.#queueGauge('gaim_stream_length', 'Entries in a Gaim\'s task stream');
   readonly streamLag = this.#queueGauge('gaim_stream_lag', 'Task stream entries not yet delivered to the consumer group (absent when Redis cannot tell)');

@@ -16,6 +16,8 @@ export interface QueueSample extends QueueFigures {
   readonly poison: readonly { readonly id: string; readonly deliveries: number }[];
   /** Consumers with nothing pending, and how long they have been idle. */
   readonly idleConsumers: readonly { readonly name: string; readonly idleMs: number }[];
+  /** The id of the stream's newest entry ever added (XINFO STREAM last-generated-id; '' without a stream): a new entry changes it. */
+  readonly lastId: string;
 }
 
 /** How many of the oldest pending entries a sample looks at: bounded work per sample. */
@@ -23,7 +25,7 @@ export const PENDING_SCAN = 100;
 /** A consumer without any interaction for this long counts as idle. */
 export const IDLE_CONSUMER_MS = 60_000;
 /** Commands one environment's sample sends (one pipeline). */
-export const COMMANDS_PER_SAMPLE = 5;
+export const COMMANDS_PER_SAMPLE = 6;
 
 type Entries = (string | number)[];
 const fields = (reply: unknown): Record<string, unknown> => {
@@ -33,6 +35,10 @@ const fields = (reply: unknown): Record<string, unknown> => {
   return out;
 };
 const idTime = (id: string) => Number(id.split('-')[0]);
+const lastGeneratedId = (reply: unknown): string => {
+  const id = reply === undefined ? undefined : fields(reply)['last-generated-id'];
+  return typeof id === 'string' ? id : '';
+};
 
 /** Samples every environment of a Gaim's Redis, `poisonAt` naming the deliveries that make a task poison. */
 export async function sampleQueues(target: RedisTarget, environments: readonly Environment[], poisonAt: number, signal?: AbortSignal): Promise<QueueSample[]> {
@@ -52,6 +58,7 @@ async function sampleOne(redis: Redis, env: Environment, poisonAt: number): Prom
     .call('XINFO', 'CONSUMERS', stream, group)
     .call('XPENDING', stream, group, '-', '+', String(PENDING_SCAN))
     .xlen(deadLetterStream(env))
+    .call('XINFO', 'STREAM', stream)
     .exec();
   // A stream or group that does not exist (not seeded yet, or deleted by someone) reads as empty.
   const value = (i: number): unknown => { const [error, result] = replies?.[i] ?? [null, undefined]; return error === null ? result : undefined; };
@@ -72,7 +79,22 @@ async function sampleOne(redis: Redis, env: Environment, poisonAt: number): Prom
     dlqLength: Number(value(4) ?? 0),
     poison: pendingEntries.filter((e) => e.deliveries >= poisonAt),
     idleConsumers: consumers.filter((c) => Number(c['pending'] ?? 0) === 0).map((c) => ({ name: String(c['name']), idleMs: Number(c['idle'] ?? 0) })),
+    lastId: lastGeneratedId(value(5)),
   };
+}
+
+/**
+ * Connections to the Gaim's Redis of any user but `operatorUser` (CLIENT LIST): the apps' clients.
+ * The operator's own — this prober, the seeder, the pods' readiness probe — log in as its user.
+ */
+export async function otherClients(target: RedisTarget, operatorUser: string, signal?: AbortSignal): Promise<number> {
+  let count = 0;
+  await withRedis(target, Message.sampleQueues, signal, async (redis) => {
+    const list = String(await redis.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+    const users = list.split('\n').map((line) => line.trim().split(' ').find((f) => f.startsWith('user='))?.slice('user='.length)).filter((u) => u !== undefined);
+    count = users.filter((u) => u !== operatorUser).length;
+  });
+  return count;
 }
 
 /**

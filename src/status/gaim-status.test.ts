@@ -123,3 +123,51 @@ describe('the same error, failing again and again', () => {
     expect(run([terminal, terminal, terminal, terminal])?.degraded).toBe(false);
   });
 });
+
+describe('hibernation in status', () => {
+  const stores = { mongodb: up, redis: up, storage: bound } as const;
+  const awake = buildStatus(input({ stores, seeding: seededAll }));
+  const since = '2026-03-04T05:00:00.000Z';
+
+  it('asleep: Synced (what the spec asks, reached), Ready False, Hibernated True, the stores stopped, hibernatedAt kept', () => {
+    const status = buildStatus(input({ gaim: gaim(awake), hibernation: { state: 'asleep', shown: true, since, generation: 3, message: 'spec.hibernation.mode is On', deferred: ['the credential rotation asked for runs on wake'] } }));
+    expect(status).toMatchObject({ syncStatus: 'Synced', hibernatedAt: since, hibernatedGeneration: 3,
+      message: `hibernated since ${since}: spec.hibernation.mode is On; the credential rotation asked for runs on wake` });
+    expect(conditions(status)).toMatchObject({ Ready: 'False/Hibernated', Hibernated: 'True/Hibernated', MongoDBReady: 'False/Hibernated', RedisReady: 'False/Hibernated', StorageReady: 'True/ClaimBound', Seeded: 'True/Seeded' });
+    expect(status.seeded).toEqual(awake.seeded);
+  });
+
+  it('going to sleep (pods still stopping): Progressing, Hibernated False/Hibernating', () => {
+    const status = buildStatus(input({ gaim: gaim(awake), hibernation: { state: 'hibernating', shown: true, since, generation: 3, message: '1 pod(s) still stopping' } }));
+    expect(status).toMatchObject({ syncStatus: 'Progressing', hibernatedAt: since });
+    expect(conditions(status)).toMatchObject({ Ready: 'False/Hibernating', Hibernated: 'False/Hibernating' });
+  });
+
+  it('waking: hibernatedAt goes, Hibernated says Waking until Synced, then Awake', () => {
+    const asleep = buildStatus(input({ gaim: gaim(awake), hibernation: { state: 'asleep', shown: true, since, generation: 3, message: 'm' } }));
+    const starting = buildStatus(input({ gaim: gaim(asleep), stores: { mongodb: down, redis: down, storage: bound }, seeding: seededAll, hibernation: { state: 'waking', shown: true, message: 'the annotation' } }));
+    expect(starting).toMatchObject({ syncStatus: 'Progressing' });
+    expect(starting).not.toHaveProperty('hibernatedAt');
+    expect(starting).not.toHaveProperty('hibernatedGeneration');
+    expect(conditions(starting)).toMatchObject({ Hibernated: 'False/Waking', MongoDBReady: 'False/PodsPending' });
+    const still = buildStatus(input({ gaim: gaim(starting), stores: { mongodb: up, redis: down, storage: bound }, seeding: seededAll, hibernation: { state: 'awake', shown: true, message: 'the stores run' } }));
+    expect(conditions(still)['Hibernated']).toBe('False/Waking');
+    const up2 = buildStatus(input({ gaim: gaim(still), stores, seeding: seededAll, hibernation: { state: 'awake', shown: true, message: 'the stores run' } }));
+    expect(up2.syncStatus).toBe('Synced');
+    expect(conditions(up2)['Hibernated']).toBe('False/Awake');
+  });
+
+  it('no condition for a Gaim that never hibernates; the wake annotation recorded whatever the state', () => {
+    const status = buildStatus(input({ gaim: gaim(awake), stores, seeding: seededAll, hibernation: { state: 'awake', shown: false, message: 'the stores run', wakeHandled: 'w1' } }));
+    expect(conditions(status)).not.toHaveProperty('Hibernated');
+    expect(status.wakeHandled).toBe('w1');
+    expect(sameStatus(awake, buildStatus(input({ gaim: gaim(awake), stores, seeding: seededAll, hibernation: { state: 'awake', shown: false, message: 'the stores run' } })))).toBe(true);
+  });
+
+  it('an error going to sleep keeps what status said of hibernation', () => {
+    const asleep = buildStatus(input({ gaim: gaim(awake), hibernation: { state: 'asleep', shown: true, since, generation: 3, message: 'm' } }));
+    const failed = buildStatus(input({ gaim: gaim(asleep), error: { type: 'redis', message: 'cannot hibernate', reason: 'HibernationFlushFailed' } }));
+    expect(failed).toMatchObject({ syncStatus: 'Failed', hibernatedAt: since });
+    expect(conditions(failed)).toMatchObject({ Hibernated: 'True/Hibernated', Ready: 'False/HibernationFlushFailed' });
+  });
+});

@@ -62,6 +62,30 @@ export interface StatusInput {
   readonly firestore?: { readonly ok: boolean; readonly message: string } | undefined;
   /** What seeding achieved this time; undefined when seeding did not run. */
   readonly seeding?: SeedingInput | undefined;
+  /** Hibernation (spec.hibernation); undefined keeps hibernatedAt and the Hibernated condition as they were. */
+  readonly hibernation?: HibernationStatus | undefined;
+}
+
+/**
+ * Where a Gaim stands with hibernation: `asleep` (its stores at zero replicas, no pod left),
+ * `hibernating` (scaled to zero, pods still stopping), `held` (mode On waits for something under
+ * way), or `awake` (it runs; `waking` on the reconcile that wakes it, and after it until Synced).
+ */
+export interface HibernationStatus {
+  readonly state: 'asleep' | 'hibernating' | 'held' | 'waking' | 'awake';
+  /** Whether to show the Hibernated condition at all (spec.hibernation is On or Auto, or it was shown). */
+  readonly shown: boolean;
+  /** Asleep or hibernating: since when (status.hibernatedAt), and the generation it went to sleep at. */
+  readonly since?: string;
+  readonly generation?: number;
+  /** Why: what put it to sleep, what woke it, what holds it. */
+  readonly message: string;
+  /** Changes asked for while asleep, applied on wake. */
+  readonly deferred?: readonly string[];
+  /** Auto, awake: the idle clock. */
+  readonly idleSince?: string | undefined;
+  /** The wake annotation's value now (recorded asleep or awake). */
+  readonly wakeHandled?: string | undefined;
 }
 
 const fromReadiness = (type: ConditionUpdate['type'], r: Readiness | 'disabled'): ConditionUpdate =>
@@ -81,6 +105,8 @@ export function buildStatus(input: StatusInput): GaimStatus {
 
   let syncStatus: SyncStatus;
   let message: string;
+  const hibernation = input.hibernation;
+  const sleeping = hibernation !== undefined && (hibernation.state === 'asleep' || hibernation.state === 'hibernating') ? hibernation : undefined;
   if (input.stores !== undefined) {
     set(fromReadiness('MongoDBReady', input.stores.mongodb));
     set(fromReadiness('RedisReady', input.stores.redis));
@@ -120,6 +146,15 @@ export function buildStatus(input: StatusInput): GaimStatus {
     syncStatus = previous.syncStatus ?? 'Progressing';
     message = 'suspended: spec.suspend is true, no changes are made';
     set({ type: 'Ready', status: 'False', reason: Reason.Suspended, message });
+  } else if (sleeping !== undefined) {
+    // Asleep is what the spec asks for, reached: Synced, with Ready False (nothing to connect to).
+    const asleep = sleeping.state === 'asleep';
+    syncStatus = asleep ? 'Synced' : 'Progressing';
+    message = [asleep ? `hibernated since ${sleeping.since ?? ''}: ${sleeping.message}` : `hibernating: ${sleeping.message}`, ...(sleeping.deferred ?? [])].join('; ');
+    for (const type of ['MongoDBReady', 'RedisReady'] as const) {
+      if (conditions.find((c) => c.type === type)?.reason !== Reason.Disabled) set({ type, status: 'False', reason: Reason.Hibernated, message: 'stopped: the Gaim hibernates' });
+    }
+    set({ type: 'Ready', status: 'False', reason: asleep ? Reason.Hibernated : Reason.Hibernating, message });
   } else if (pending.length > 0 || kubernetesSeeding.length > 0) {
     syncStatus = 'Progressing';
     message = [...pending.map((c) => (c === undefined ? 'waiting' : `${c.type}: ${c.message}`)), ...(kubernetesSeeding.length > 0 ? [`waiting to seed: ${kubernetesSeeding.join(', ')}`] : [])].join('; ');
@@ -134,6 +169,8 @@ export function buildStatus(input: StatusInput): GaimStatus {
     message = ['all stores are ready and seeded', ...(input.rolloutsWaiting ?? [])].join('; ');
     set({ type: 'Ready', status: 'True', reason: Reason.Ready, message });
   }
+
+  if (hibernation !== undefined) conditions = hibernatedCondition(conditions, hibernation, syncStatus, generation, input.now);
 
   // Deleting: the finalizer's word on Ready, and the rest as the last reconcile left it.
   if (input.deleting !== undefined) return { ...previous, syncStatus, message, conditions };
@@ -159,7 +196,39 @@ export function buildStatus(input: StatusInput): GaimStatus {
     ...keep('lastBackup', input.backups === undefined ? previous.lastBackup : input.backups.lastBackup),
     ...keep('lastScheduleTime', input.backups === undefined ? previous.lastScheduleTime : input.backups.lastScheduleTime),
     ...keep('restoredFrom', input.restoredFrom ?? previous.restoredFrom),
+    ...(hibernation === undefined ? hibernationFields(previous) : {
+      ...keep('hibernatedAt', sleeping?.since),
+      ...keep('hibernatedGeneration', sleeping?.generation),
+      ...keep('idleSince', hibernation.idleSince),
+      ...keep('wakeHandled', hibernation.wakeHandled ?? previous.wakeHandled),
+    }),
   };
+}
+
+function hibernationFields(previous: GaimStatus): Partial<GaimStatus> {
+  return {
+    ...keep('hibernatedAt', previous.hibernatedAt),
+    ...keep('hibernatedGeneration', previous.hibernatedGeneration),
+    ...keep('idleSince', previous.idleSince),
+    ...keep('wakeHandled', previous.wakeHandled),
+  };
+}
+
+/**
+ * Hibernated: True while asleep; False while going to sleep (Hibernating), held (HibernationHeld),
+ * waking (Waking, until Synced) and awake (Awake). Shown only for a Gaim that hibernates or did.
+ */
+function hibernatedCondition(conditions: NonNullable<GaimStatus['conditions']>, h: HibernationStatus, syncStatus: SyncStatus, generation: number, now: Date): NonNullable<GaimStatus['conditions']> {
+  const before = conditions.find((c) => c.type === 'Hibernated');
+  if (!h.shown && before === undefined) return conditions;
+  const waking = h.state === 'waking' || (h.state === 'awake' && before?.reason === Reason.Waking && syncStatus !== 'Synced');
+  const update: ConditionUpdate =
+    h.state === 'asleep' ? { type: 'Hibernated', status: 'True', reason: Reason.Hibernated, message: `stores at zero replicas since ${h.since ?? ''}: ${h.message}` }
+    : h.state === 'hibernating' ? { type: 'Hibernated', status: 'False', reason: Reason.Hibernating, message: h.message }
+    : h.state === 'held' ? { type: 'Hibernated', status: 'False', reason: Reason.HibernationHeld, message: `hibernation waits: ${h.message}` }
+    : waking ? { type: 'Hibernated', status: 'False', reason: Reason.Waking, message: h.state === 'waking' ? `waking: ${h.message}` : before?.message ?? 'waking' }
+    : { type: 'Hibernated', status: 'False', reason: Reason.Awake, message: h.message };
+  return setCondition(conditions, update, generation, now);
 }
 
 /**

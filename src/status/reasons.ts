@@ -7,6 +7,12 @@ export const Reason = {
   Disabled: 'Disabled',
   Progressing: 'Progressing',
   Suspended: 'Suspended',
+  // Hibernation (spec.hibernation): the Hibernated condition's reasons, and Ready's while asleep.
+  Hibernated: 'Hibernated',
+  Hibernating: 'Hibernating',
+  Waking: 'Waking',
+  Awake: 'Awake',
+  HibernationHeld: 'HibernationHeld',
   Deleting: 'Deleting',
   Synced: 'Synced',
   Seeded: 'Seeded',

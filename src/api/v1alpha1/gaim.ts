@@ -56,7 +56,9 @@ export const TIERS = ['small', 'medium', 'large'] as const;
 export type Tier = (typeof TIERS)[number];
 export const SYNC_STATUSES = ['Progressing', 'Synced', 'Failed'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
-export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced', 'BackedUp', 'QueuesHealthy'] as const;
+export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced', 'BackedUp', 'QueuesHealthy', 'Hibernated'] as const;
+export const HIBERNATION_MODES = ['Off', 'On', 'Auto'] as const;
+export type HibernationMode = (typeof HIBERNATION_MODES)[number];
 /** A duration as Kubernetes writes them: 90s, 30m, 1h, 1h30m. */
 export const DURATION_PATTERN = '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$';
 export const DELETION_POLICIES = ['Retain', 'Delete', 'Snapshot'] as const;
@@ -238,6 +240,16 @@ export const RestoreFromSchema = z.strictObject({
     'x-kubernetes-validations': [{ rule: 'has(self.backup) != has(self.record)', message: Messages.restoreOneOf }],
   });
 
+export const HibernationSchema = z.strictObject({
+  mode: z.enum(HIBERNATION_MODES).default('Off').meta({
+    description: 'Off (default): the stores run. On: the MongoDB and Redis StatefulSets go to zero replicas once Redis has rewritten its append-only file and MongoDB has flushed (fsync); claims, Secrets, Services, the LanceDB volume and all data are kept, and nothing is seeded, sampled or maintained until it is Off again. Auto: the operator hibernates the GAIM once its task queues have had no new entry, no pending entry and no client but the operator for idleAfter, and wakes it on the gaim.livingcontent.io/wake annotation, a spec change, or wake_requested_at on its Firestore document.',
+  }),
+  idleAfter: z.string().max(32).regex(new RegExp(DURATION_PATTERN), { message: 'must be a duration such as 24h, 90m or 30s' })
+    .refine((d) => d !== '', { message: 'must be a duration such as 24h, 90m or 30s' }).default('24h').meta({
+      description: 'With mode Auto: how long the queues must be idle before the GAIM hibernates. Default 24h.',
+    }),
+}).meta({ description: 'Hibernation: stop the GAIM\'s MongoDB and Redis while it is not used, keeping every byte (it then costs only its volumes), and start them again on demand.' });
+
 export const GaimSpecSchema = z.strictObject({
   gaimId: uuid().meta({
     description: 'The GAIM\'s id: its Firestore document gaims/{gaimId}. A lowercase UUID. Immutable.',
@@ -272,6 +284,7 @@ export const GaimSpecSchema = z.strictObject({
   suspend: z.boolean().default(false).meta({
     description: 'Stop all changes to this GAIM\'s objects and stores until set back to false. Status still reports what is observed.',
   }),
+  hibernation: HibernationSchema.optional(),
 }).meta({
   description: 'The desired data stores of one GAIM. The Gaim lives in the namespace whose stores it owns; its name is the gaim_name.',
   'x-kubernetes-validations': [{
@@ -281,7 +294,7 @@ export const GaimSpecSchema = z.strictObject({
 });
 
 export const ConditionSchema = z.strictObject({
-  type: z.string().min(1).max(316).meta({ description: 'Condition type: Ready, MongoDBReady, RedisReady, StorageReady, Seeded, FirestoreSynced, BackedUp or QueuesHealthy.' }),
+  type: z.string().min(1).max(316).meta({ description: 'Condition type: Ready, MongoDBReady, RedisReady, StorageReady, Seeded, FirestoreSynced, BackedUp, QueuesHealthy or Hibernated.' }),
   status: z.enum(['True', 'False', 'Unknown']).meta({ description: 'True, False or Unknown.' }),
   observedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation this condition was set for.' }),
   lastTransitionTime: z.iso.datetime().meta({ description: 'When status last changed.' }),
@@ -305,7 +318,7 @@ export const GaimStatusSchema = z.strictObject({
   lastRetryAt: z.iso.datetime().optional().meta({ description: 'When the last failed attempt ran (Firestore last_retry_at); absent after a success.' }),
   nextRetryAt: z.iso.datetime().optional().meta({ description: 'When the next attempt is due (Firestore next_retry_at); absent when none is scheduled.' }),
   conditions: z.array(ConditionSchema).max(32).optional().meta({
-    description: 'Ready, MongoDBReady, RedisReady, StorageReady, Seeded and FirestoreSynced; BackedUp when spec.backup.schedule is set; QueuesHealthy once the queues are sampled.',
+    description: 'Ready, MongoDBReady, RedisReady, StorageReady, Seeded and FirestoreSynced; BackedUp when spec.backup.schedule is set; QueuesHealthy once the queues are sampled; Hibernated when spec.hibernation is On or Auto.',
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['type'],
   }),
@@ -387,6 +400,10 @@ export const GaimStatusSchema = z.strictObject({
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['name'],
   }),
+  hibernatedAt: z.iso.datetime().optional().meta({ description: 'Since when the GAIM hibernates (its stores at zero replicas); absent while it is awake.' }),
+  hibernatedGeneration: z.int().min(0).optional().meta({ description: 'The .metadata.generation when it went to sleep: with mode Auto, a later spec change wakes it; with On, changes made since are applied on wake.' }),
+  idleSince: z.iso.datetime().optional().meta({ description: 'With hibernation mode Auto: since when the task queues have had no new entry, no pending entry and no client but the operator (the idle clock; it restarts with the operator); absent while they are in use.' }),
+  wakeHandled: z.string().max(1024).optional().meta({ description: 'The last value of the gaim.livingcontent.io/wake annotation acted on.' }),
   endpoints: z.strictObject({
     mongodb: z.string().optional().meta({ description: 'In-cluster MongoDB address (host:port).' }),
     redis: z.string().optional().meta({ description: 'In-cluster Redis address (host:port).' }),

@@ -118,6 +118,12 @@ export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, record: Gaim
   });
 
   const taking = new Set(missing.map((m) => m.object.metadata?.name));
+  // A hibernated Gaim's stores were flushed before they stopped, and no pod runs to flush again.
+  const hibernatedAt = gaim.status?.hibernatedAt;
+  if (hibernatedAt !== undefined) {
+    notes.push(`the Gaim hibernates since ${hibernatedAt}: its stores were flushed and stopped then, and are snapshotted as they stopped`);
+    return createSnapshots(missing, notes, deps, context);
+  }
   const redis = credentials.get(names.redisSecret);
   if (gaim.spec.redis.enabled && redis !== undefined && taking.has(snapshotName(backup.metadata.name, 'redis'))) {
     await rewriteAppendOnlyFile({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: redis[RedisSecretKeys.operatorPassword] ?? '' }, 60_000, context.signal)
@@ -133,6 +139,10 @@ export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, record: Gaim
   if (inventory.plans.filter((p) => p.supported === true).length > 1) {
     notes.push('each claim snapshotted on its own, a moment apart (no VolumeGroupSnapshot: GKE\'s Persistent Disk and Filestore drivers have none)');
   }
+  return createSnapshots(missing, notes, deps, context);
+}
+
+async function createSnapshots(missing: readonly { resource: Resource; object: KubeObject }[], notes: string[], deps: BackupDeps, context: ReconcileContext): Promise<string[]> {
   for (const { resource, object } of missing) {
     await deps.client.create(resource, object, context.signal).catch((error: unknown) => {
       if (!isConflict(error)) kube(Message.createSnapshot(resource.kind, object.metadata?.name ?? ''))(error);

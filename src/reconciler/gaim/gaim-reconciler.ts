@@ -41,6 +41,11 @@ import { rebindStaticVolume, retainVolumes } from './volumes.js';
 import { FirestoreWriteBack } from './write-back.js';
 import { GaimMemory } from './memory.js';
 import { joinedErrors, settled, soonest } from './step.js';
+import { busy, decideHibernation, WAKE, type HibernationDecision } from './hibernation.js';
+import { sleep } from './sleep.js';
+import type { WakeRequests } from '../probes/wake-poller.js';
+import type { HibernationStatus } from '../../status/gaim-status.js';
+import { ROTATE_CREDENTIALS } from '../../resources/rotation.js';
 
 export interface GaimReconcilerDeps {
   readonly caches: Caches;
@@ -56,13 +61,19 @@ export interface GaimReconcilerDeps {
   readonly fieldManager: string;
   /** Where the operator runs: its pods may reach the stores through the NetworkPolicy. */
   readonly operatorNamespace: string;
-  readonly metrics: Pick<Metrics, 'backupLastSuccess' | 'backedUp' | 'tableRows' | 'tableVersions' | 'tableFragments' | 'tableBytes'>;
-  /** The queue prober's latest samples; without it (tests of one Gaim), no queue status. */
+  readonly metrics: Pick<Metrics, 'backupLastSuccess' | 'backedUp' | 'tableRows' | 'tableVersions' | 'tableFragments' | 'tableBytes' | 'hibernated' | 'hibernationTransitions'>;
+  /** The queue prober's latest samples; without it (tests of one Gaim), no queue status and no idle clock. */
   readonly queues?: QueueSamples;
+  /** Wake requests polled from Firestore; without it, Firestore wakes nothing. */
+  readonly wakeRequests?: WakeRequests;
 }
 
 /** How soon to look again when the cache has not caught up with the operator's own status write. */
 const CACHE_LAG_RETRY_MS = 250;
+/** How soon to look again while a hibernating Gaim's pods stop (their StatefulSet's status also says). */
+const POD_STOP_RECHECK_MS = 5_000;
+/** How soon an idle Auto Gaim that something holds awake (not Synced, a backup, a rotation…) looks again. */
+const HELD_RECHECK_MS = 30_000;
 
 export class GaimReconciler implements Reconciler {
   /** All the reconciler remembers between reconciles, per Gaim. */
@@ -123,13 +134,80 @@ export class GaimReconciler implements Reconciler {
     const wait = holdOff(ledgerOf(gaim), gaim.status?.observedGeneration !== gaim.metadata.generation, retryNowRequested, new Date());
     if (wait !== undefined) return requeueAfter(wait);
 
+    const hibernation = gaim.spec.suspend ? undefined : this.#hibernation(gaim);
     let outcome: Outcome;
     try {
-      outcome = await this.#converge(gaim, object, context);
+      outcome = hibernation?.kind === 'asleep' ? await this.#asleep(gaim, object, hibernation, context) : await this.#converge(gaim, object, context);
+      if (hibernation !== undefined && hibernation.kind !== 'asleep') {
+        outcome = { ...outcome, hibernation: awakeStatus(gaim, hibernation, this.deps.queues?.idleSince(key)) };
+        // An idle Auto Gaim: look again when its idle time is up, or, held, a little later.
+        if (hibernation.kind === 'awake' && hibernation.hibernateAt !== undefined) {
+          const wait = hibernation.held === undefined ? Math.max(0, hibernation.hibernateAt.getTime() - Date.now()) : HELD_RECHECK_MS;
+          outcome = { ...outcome, recheckAfterMs: Math.min(outcome.recheckAfterMs ?? Infinity, wait) };
+        }
+      }
     } catch (error: unknown) {
-      outcome = { error: asOperatorError(error, 'kubernetes', context.signal) };
+      // Woken, even if this attempt failed: the next one runs the stores too, and is not a second wake.
+      outcome = { error: asOperatorError(error, 'kubernetes', context.signal), ...(hibernation?.kind === 'waking' ? { hibernation: awakeStatus(gaim, hibernation, undefined) } : {}) };
     }
+    if (hibernation !== undefined) this.#countHibernation(gaim, hibernation, outcome, context);
     return report(gaim, outcome, reporting, context, { toFirestore: true });
+  }
+
+  /** Whether the stores should run (hibernation.ts), from the spec, the status, the idle clock and Firestore's wake request. */
+  #hibernation(gaim: Gaim): HibernationDecision {
+    const now = new Date();
+    return decideHibernation({
+      gaim, now,
+      idleSince: this.deps.queues?.idleSince(objectKey(gaim)),
+      wakeRequestedAt: this.deps.wakeRequests?.get(gaim.spec.gaimId),
+      busy: busy(gaim, this.deps.caches, this.deps.settings.rotationGraceSeconds, now),
+    });
+  }
+
+  /**
+   * Asleep, or going to sleep: the stores flushed and scaled to zero (sleep.ts); nothing seeded,
+   * sampled or maintained. Scheduled backups still run: they snapshot the volumes as they stopped.
+   */
+  async #asleep(gaim: Gaim, object: KubeObject, decision: Extract<HibernationDecision, { kind: 'asleep' }>, context: ReconcileContext): Promise<Outcome> {
+    if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
+    const going = gaim.status?.hibernatedAt === undefined;
+    const slept = await sleep(gaim, going, this.deps, context);
+    if (going) this.deps.events.record(gaim, 'Normal', Reason.Hibernating, 'Hibernate', [`${decision.by}: the stores are scaled to zero, their volumes and data kept`, ...slept.flushed].join('; '));
+    const backups = await settled<Partial<BackupsOutcome>>(() => tendBackups(gaim, this.deps, context), {}, 'kubernetes', context.signal);
+    const since = gaim.status?.hibernatedAt ?? new Date().toISOString();
+    const hibernation: HibernationStatus = {
+      state: slept.podsLeft > 0 ? 'hibernating' : 'asleep', shown: true, since,
+      generation: gaim.status?.hibernatedGeneration ?? gaim.metadata.generation ?? 0,
+      message: slept.podsLeft > 0 ? `${decision.by}; ${String(slept.podsLeft)} pod(s) still stopping` : decision.by,
+      deferred: deferredChanges(gaim),
+      wakeHandled: gaim.metadata.annotations?.[WAKE],
+    };
+    const error = joinedErrors([backups]);
+    const recheckAfterMs = soonest([backups, ...(slept.podsLeft > 0 ? [{ errors: [], recheckAfterMs: POD_STOP_RECHECK_MS }] : [])]);
+    return {
+      hibernation,
+      ...(backups.condition === undefined ? {} : { backups: { ...backups, condition: backups.condition } }),
+      ...(recheckAfterMs === undefined ? {} : { recheckAfterMs }),
+      ...(error === undefined ? {} : { error }),
+    };
+  }
+
+  /** gaim_hibernated, and gaim_hibernation_transitions_total once per sleep and per wake. */
+  #countHibernation(gaim: Gaim, decision: HibernationDecision, outcome: Outcome, context: ReconcileContext): void {
+    const labels = { namespace: gaim.metadata.namespace, gaim: gaim.metadata.name };
+    const asleep = outcome.hibernation?.state === 'asleep' || outcome.hibernation?.state === 'hibernating';
+    if ((gaim.spec.hibernation?.mode ?? 'Off') === 'Off' && !asleep && decision.kind !== 'waking') this.deps.metrics.hibernated.remove(labels);
+    else this.deps.metrics.hibernated.set(labels, asleep || (outcome.error !== undefined && gaim.status?.hibernatedAt !== undefined && decision.kind === 'asleep') ? 1 : 0);
+    if (decision.kind === 'asleep' && gaim.status?.hibernatedAt === undefined && outcome.error === undefined) {
+      this.deps.metrics.hibernationTransitions.inc({ direction: 'hibernate' });
+      context.log.info({ by: decision.by }, 'hibernated');
+    }
+    if (decision.kind === 'waking') {
+      this.deps.metrics.hibernationTransitions.inc({ direction: 'wake' });
+      this.deps.events.record(gaim, 'Normal', Reason.Waking, 'Wake', `waking: ${decision.by}; the stores start again`);
+      context.log.info({ by: decision.by }, 'waking');
+    }
   }
 
   /**
@@ -214,6 +292,29 @@ export class GaimReconciler implements Reconciler {
 function queueStatus(gaim: Gaim, samples: QueueSamples | undefined): Pick<Outcome, 'queues'> {
   const update = samples?.statusUpdate(gaim, new Date());
   return update === undefined ? {} : { queues: { entries: update.entries, condition: update.condition } };
+}
+
+/** The hibernation status of a Gaim that runs: waking, held, or awake with its idle clock. */
+function awakeStatus(gaim: Gaim, decision: Exclude<HibernationDecision, { kind: 'asleep' }>, idleSince: Date | undefined): HibernationStatus {
+  const mode = gaim.spec.hibernation?.mode ?? 'Off';
+  const base = { shown: mode !== 'Off', wakeHandled: gaim.metadata.annotations?.[WAKE], ...(mode === 'Auto' && idleSince !== undefined ? { idleSince: idleSince.toISOString() } : {}) };
+  if (decision.kind === 'waking') return { ...base, state: 'waking', message: `${decision.by}; changes asked for while it slept are applied now` };
+  if (decision.kind === 'held') return { ...base, state: 'held', message: decision.why };
+  const message = mode === 'Auto'
+    ? decision.hibernateAt === undefined ? 'the stores run; the queues are in use (or not sampled yet)'
+      : decision.held !== undefined ? `the stores run: the queues are idle, but ${decision.held}` : `the stores run; idle queues hibernate it at ${decision.hibernateAt.toISOString()}`
+    : 'the stores run';
+  return { ...base, state: 'awake', message };
+}
+
+/** What was asked for while asleep, to be done on wake (and said so). */
+function deferredChanges(gaim: Gaim): string[] {
+  const changes: string[] = [];
+  const since = gaim.status?.hibernatedGeneration;
+  if (since !== undefined && (gaim.metadata.generation ?? 0) > since) changes.push(`spec changes since generation ${String(since)} (rollouts, growth) are applied on wake`);
+  const rotate = gaim.metadata.annotations?.[ROTATE_CREDENTIALS];
+  if (rotate !== undefined && rotate !== gaim.status?.rotateCredentialsHandled) changes.push('the credential rotation asked for runs on wake');
+  return changes;
 }
 
 /** Throws the chain's first refusal for what is known so far. */

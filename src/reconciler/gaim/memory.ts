@@ -17,7 +17,7 @@ export interface GaimMemoryDeps {
   readonly writeBack: FirestoreWriteBack;
   readonly maxConcurrentRollouts: number;
   readonly maxConcurrentSeeds: number;
-  readonly metrics: Pick<Metrics, 'backupLastSuccess' | 'backedUp'>;
+  readonly metrics: Pick<Metrics, 'backupLastSuccess' | 'backedUp' | 'hibernated'>;
 }
 
 export class GaimMemory {
@@ -65,6 +65,7 @@ export class GaimMemory {
     this.#retained.delete(key);
     this.deps.metrics.backupLastSuccess.remove({ namespace, gaim });
     this.deps.metrics.backedUp.remove({ namespace, gaim });
+    this.deps.metrics.hibernated.remove({ namespace, gaim });
   }
 
   /** How many Gaims or StatefulSets each part remembers (what the memory test checks forget by). */

@@ -11,7 +11,7 @@ import { objectKey, type KubeObject } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { Message } from '../../messages.js';
 import { endpointsOf } from '../../resources/connections.js';
-import { buildStatus, sameStatus, type ClaimSize, type StatusInput, type StoresReadiness } from '../../status/gaim-status.js';
+import { buildStatus, sameStatus, type ClaimSize, type HibernationStatus, type StatusInput, type StoresReadiness } from '../../status/gaim-status.js';
 import { Reason } from '../../status/reasons.js';
 import { afterFailure, afterSuccess, duringRetry, RETRY_NOW, type Ledger } from '../../status/retry-ledger.js';
 import type { StatusExpectations } from './expectations.js';
@@ -31,6 +31,8 @@ export interface Outcome {
   readonly maintenance?: NonNullable<StatusInput['maintenance']>;
   readonly seeding?: NonNullable<StatusInput['seeding']>;
   readonly suspended?: boolean;
+  /** Hibernation's state; undefined keeps what status says of it. */
+  readonly hibernation?: HibernationStatus;
   /** A retry is under way (a new seed Job runs): the ledger is neither reset nor counted. */
   readonly retrying?: boolean;
   /** Look again after this long: something waits on an actor whose progress shows only in events. */
@@ -82,6 +84,7 @@ export function statusInput(gaim: Gaim, outcome: Outcome, error: OperatorError |
     ...(outcome.maintenance === undefined ? {} : { maintenance: outcome.maintenance }),
     ...(outcome.seeding === undefined ? {} : { seeding: outcome.seeding }),
     ...(outcome.suspended === true ? { suspended: true } : {}),
+    ...(outcome.hibernation === undefined ? {} : { hibernation: outcome.hibernation }),
     ...(error === undefined ? {} : { error: { type: error.errorType, message: error.message, reason: error.reason, terminal: error.terminal } }),
     ...(degradedAfterFailures === undefined ? {} : { degradedAfterFailures }),
     ...(firestore === undefined ? {} : { firestore }),

@@ -41,6 +41,7 @@ export class FirestoreWriteBack {
       generation: gaim.metadata.generation ?? 0,
       cluster: this.clusterName,
       leaderEpoch: this.leaderEpoch(),
+      hibernatedAt: status.hibernatedAt,
     };
     const key = objectKey(gaim);
     const memo = JSON.stringify(report);

@@ -23,7 +23,7 @@ import { objectNames } from '../../resources/meta.js';
 import { durationMs, POISON_DELIVERIES, queueCondition, queueEntries, statusWorthWriting, type QueueCondition, type QueueEntry } from '../../resources/queue-health.js';
 import { statefulSetReadiness } from '../../resources/readiness.js';
 import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../../resources/redis.js';
-import { runQueueActions, sampleQueues, type QueueSample } from '../../seeders/redis-queues.js';
+import { otherClients, runQueueActions, sampleQueues, type QueueSample } from '../../seeders/redis-queues.js';
 import { decode } from '../gaim/secrets.js';
 import { storeAddress } from '../stores/store-address.js';
 
@@ -36,6 +36,7 @@ const SAMPLE_TIMEOUT_MS = 10_000;
 export class QueueSamples {
   readonly #latest = new Map<string, { readonly entries: QueueEntry[]; readonly condition: QueueCondition }>();
   readonly #dlq = new Map<string, { at: number; length: number }[]>();
+  readonly #idle = new Map<string, { since: Date; ids: string }>();
 
   /** Records a sample; returns the condition it gives. */
   record(key: string, samples: readonly QueueSample[], now: Date): QueueCondition {
@@ -74,7 +75,37 @@ export class QueueSamples {
     return statusWorthWriting(gaim.status?.queues, previousReason, latest.entries, latest.condition.reason, now) ? latest : undefined;
   }
 
+  /**
+   * The idle clock of a Gaim with hibernation mode Auto: idle while no environment has a pending
+   * entry, no new entry was added (each stream's last-generated-id unchanged) and no client but the
+   * operator's is connected; it starts again at any of those. True when it started or stopped, which
+   * is when the Gaim's reconcile must look again. It lives in memory: a new operator starts it anew.
+   */
+  recordIdle(key: string, samples: readonly QueueSample[], otherClients: number, now: Date): boolean {
+    const idle = otherClients === 0 && samples.every((s) => s.pending === 0);
+    const ids = samples.map((s) => `${s.env}=${s.lastId}`).join(' ');
+    const before = this.#idle.get(key);
+    if (!idle) {
+      this.#idle.delete(key);
+      return before !== undefined;
+    }
+    if (before?.ids === ids) return false;
+    this.#idle.set(key, { since: now, ids });
+    return true;
+  }
+
+  /** Since when the Gaim's queues have been idle (recordIdle); undefined while in use or not known. */
+  idleSince(key: string): Date | undefined {
+    return this.#idle.get(key)?.since;
+  }
+
+  /** The clock stops: the Gaim sleeps, or no longer hibernates by itself. */
+  forgetIdle(key: string): void {
+    this.#idle.delete(key);
+  }
+
   forget(key: string): void {
+    this.#idle.delete(key);
     this.#latest.delete(key);
     for (const id of this.#dlq.keys()) if (id.startsWith(`${key}|`)) this.#dlq.delete(id);
   }
@@ -154,6 +185,12 @@ export class QueueProber {
     if (!parsed.ok) return;
     const gaim = parsed.gaim;
     if (gaim.metadata.deletionTimestamp !== undefined || gaim.spec.suspend || !gaim.spec.redis.enabled) return;
+    // Asleep, or asked to sleep: no pod, no connection (and no idle clock until it wakes).
+    const hibernation = gaim.spec.hibernation?.mode ?? 'Off';
+    if (gaim.status?.hibernatedAt !== undefined || hibernation === 'On') {
+      this.samples.forgetIdle(key);
+      return;
+    }
     const redis = statefulSetReadiness(caches.get<StatefulSetView>(Resources.statefulSet, `${gaim.metadata.namespace}/${objectNames(gaim).redis}`));
     if (!redis.ready) {
       if (gaim.status?.queues !== undefined) {
@@ -179,6 +216,13 @@ export class QueueProber {
       this.#setMetrics(gaim, samples);
       const condition = this.samples.record(key, samples, new Date());
       this.#announce(gaim, condition);
+      // Auto hibernation's idle clock: a start or a stop is the reconcile's to act on (hibernation.ts).
+      if (hibernation === 'Auto') {
+        if (this.samples.recordIdle(key, samples, await otherClients(target, REDIS_OPERATOR_USER, signal), new Date())) enqueue(key);
+      } else if (this.samples.idleSince(key) !== undefined) {
+        this.samples.forgetIdle(key);
+        enqueue(key);
+      }
       this.#maybeWrite(gaim, enqueue);
     } catch (error: unknown) {
       if (stop.aborted) return;

@@ -1,0 +1,92 @@
+// Hibernation's acts on the cluster and the stores (the decision is hibernation.ts): going to sleep
+// flushes each running store — Redis rewrites its append-only file, MongoDB fsyncs — then scales
+// its StatefulSet to zero; staying asleep keeps it at zero. Claims, Secrets, Services, the
+// NetworkPolicy and the LanceDB volume are not touched. Waking needs nothing here: the reconcile's
+// apply sets replicas back to the StatefulSet's desired form (server-side apply, forced, owns it).
+import type { Gaim } from '../../api/v1alpha1/gaim.js';
+import type { Settings } from '../../config/settings.js';
+import type { Caches } from '../../controller/caches.js';
+import type { ReconcileContext } from '../../controller/result.js';
+import { wrap } from '../../errors.js';
+import type { KubeClient } from '../../kube/client.js';
+import { isNotFound } from '../../kube/errors.js';
+import type { KubeObject } from '../../kube/objects.js';
+import { Resources } from '../../kube/resources.js';
+import { objectNames } from '../../resources/meta.js';
+import { MongoSecretKeys } from '../../resources/mongodb.js';
+import { statefulSetReadiness } from '../../resources/readiness.js';
+import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../../resources/redis.js';
+import { flushMongoDB } from '../../seeders/mongodb.js';
+import { rewriteAppendOnlyFile } from '../../seeders/redis.js';
+import { storeAddress } from '../stores/store-address.js';
+import { readCredentials } from './secrets.js';
+
+type StatefulSet = KubeObject & { spec?: { replicas?: number }; status?: { replicas?: number } };
+
+export interface SleepDeps {
+  readonly caches: Caches;
+  readonly client: KubeClient;
+  readonly settings: Pick<Settings, 'overrides'>;
+}
+
+/** How long Redis may take to rewrite its append-only file before the Gaim goes to sleep. */
+const AOF_REWRITE_TIMEOUT_MS = 60_000;
+
+export interface Asleep {
+  /** Pods of the stores still running (terminating): the Gaim is Hibernating until none is left. */
+  readonly podsLeft: number;
+  /** What the flush did, for the event of going to sleep; empty when nothing ran. */
+  readonly flushed: readonly string[];
+}
+
+/**
+ * Puts the Gaim's stores to sleep, or keeps them asleep: flushes each store whose StatefulSet still
+ * wants a running, ready pod (only while going to sleep: `flush`), then scales each StatefulSet with
+ * replicas above zero to zero. A flush that fails stops here, the stores still running: nothing is
+ * stopped before its data is on disk. A store that is not running has nothing to flush.
+ */
+export async function sleep(gaim: Gaim, flush: boolean, deps: SleepDeps, context: ReconcileContext): Promise<Asleep> {
+  const names = objectNames(gaim);
+  const ns = gaim.metadata.namespace;
+  const sets = [
+    ...(gaim.spec.mongodb.enabled ? [{ store: 'mongodb' as const, name: names.mongodb }] : []),
+    ...(gaim.spec.redis.enabled ? [{ store: 'redis' as const, name: names.redis }] : []),
+  ].map((s) => ({ ...s, object: deps.caches.get<StatefulSet>(Resources.statefulSet, `${ns}/${s.name}`) }));
+  const running = sets.filter((s) => s.object !== undefined && (s.object.spec?.replicas ?? 1) > 0);
+  const flushed: string[] = [];
+  if (flush) {
+    const toFlush = running.filter((s) => statefulSetReadiness(s.object).ready);
+    const credentials = toFlush.length === 0 ? new Map<string, Readonly<Record<string, string>> | undefined>() : await readCredentials(gaim, deps.client, context.signal);
+    for (const { store } of toFlush) {
+      if (store === 'redis') {
+        const secret = credentials.get(names.redisSecret);
+        if (secret === undefined) continue;
+        const target = { address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: secret[RedisSecretKeys.operatorPassword] ?? '' };
+        const outcome = await rewriteAppendOnlyFile(target, AOF_REWRITE_TIMEOUT_MS, context.signal).catch((error: unknown) => {
+          throw wrap(error, 'cannot hibernate: Redis did not write its append-only file, so it keeps running', { type: 'redis', reason: 'HibernationFlushFailed' });
+        });
+        flushed.push(outcome === 'rewritten' ? 'Redis rewrote its append-only file' : 'Redis keeps no append-only file');
+      } else {
+        const secret = credentials.get(names.mongodbSecret);
+        if (secret === undefined) continue;
+        const target = { address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: secret[MongoSecretKeys.rootUsername] ?? '', password: secret[MongoSecretKeys.rootPassword] ?? '' };
+        const outcome = await flushMongoDB(target, context.signal).catch((error: unknown) => {
+          throw wrap(error, 'cannot hibernate: MongoDB did not flush (fsync), so it keeps running', { type: 'mongodb', reason: 'HibernationFlushFailed' });
+        });
+        flushed.push(outcome === 'flushed' ? 'MongoDB flushed (fsync)' : 'MongoDB has no fsync command (FerretDB): each write is committed as it is made');
+      }
+    }
+  }
+  for (const { name } of running) {
+    try {
+      await deps.client.mergePatch(Resources.statefulSet, name, ns, { spec: { replicas: 0 } }, context.signal);
+      context.log.info({ statefulSet: name }, 'scaled to zero: hibernating');
+    } catch (error: unknown) {
+      if (isNotFound(error)) continue;
+      throw wrap(error, `cannot scale StatefulSet ${name} to zero`, { reason: 'HibernationFailed' });
+    }
+  }
+  const podsLeft = sets.reduce((n, s) => n + (s.object?.status?.replicas ?? 0), 0);
+  return { podsLeft, flushed };
+}
+
