@@ -99,6 +99,10 @@ export class ManagedProcess {
   async stop(graceMs = 10_000): Promise<void> {
     if (this.#exit !== undefined || this.#child.pid === undefined) return;
     const group = -this.#child.pid;
+    // Waiting for the exit must keep this process alive: with the handle unreferenced and nothing else
+    // running (a global setup that failed, stopping what it started), Node would exit mid-stop — with
+    // code 0 under vitest, a failed run reported as passed.
+    this.#child.ref();
     signalGroup(group, 'SIGTERM');
     const timer = new Promise<'timeout'>((resolve) => setTimeout(resolve, graceMs, 'timeout').unref());
     if ((await Promise.race([this.exited, timer])) === 'timeout') {

@@ -1,6 +1,7 @@
 // The plugin's command line: what each command takes, its help, and the one-line refusals of a wrong
 // usage. Pure: parseCommand turns argv into a Command or throws a UsageError.
 import { parseArgs } from 'node:util';
+import { WAKE_ANNOTATION as WAKE } from '../api/v1alpha1/gaim.js';
 import { RETRY_NOW } from '../status/retry-ledger.js';
 
 /** Which Gaim, through which kubeconfig and context. */
@@ -16,6 +17,7 @@ export type Command =
   | { readonly kind: 'version' }
   | { readonly kind: 'status'; readonly target: Target; readonly watch: boolean }
   | { readonly kind: 'retry'; readonly target: Target }
+  | { readonly kind: 'wake'; readonly target: Target }
   | { readonly kind: 'backups'; readonly target: Target; readonly all: boolean }
   | { readonly kind: 'backup-export'; readonly target: Target; readonly operatorNamespace: string; readonly output: string | undefined }
   | { readonly kind: 'backup-import'; readonly target: Target; readonly operatorNamespace: string; readonly file: string }
@@ -42,6 +44,7 @@ Commands:
                store's endpoint and claim size, queue figures per environment, the last backup,
                the Firestore entry per environment, the latest events. Read-only.
   retry NAME   Retry the Gaim now: sets its ${RETRY_NOW} annotation anew.
+  wake NAME    Wake a Gaim hibernated by spec.hibernation.mode Auto: sets its ${WAKE} annotation.
   backups      The backup catalog (GaimBackupRecords) of the namespace, or of all with -A, those
                whose namespace is gone included.
   backup export RECORD | backup import -f FILE | backup allow RECORD -n NS
@@ -80,6 +83,16 @@ conflict error is retried too, and fails again until the spec is fixed.
 Options:
 ${TARGET_OPTIONS}`;
 
+export const WAKE_HELP = `Usage: kubectl gaim wake NAME [-n NS] [--context NAME] [--kubeconfig FILE]
+
+Wakes the Gaim NAME, hibernated by spec.hibernation.mode Auto: sets the annotation ${WAKE}
+to the current time (a merge patch; needs patch on gaims). The operator starts its stores, awaits them
+Ready, and says Synced; idle again for idleAfter, it hibernates again. A Gaim with mode On stays asleep
+until its mode is Off (the spec is the user's word). kubectl gaim status shows the hibernation.
+
+Options:
+${TARGET_OPTIONS}`;
+
 export const BACKUPS_HELP = `Usage: kubectl gaim backups [-n NS | -A] [--context NAME] [--kubeconfig FILE]
 
 Lists the backup catalog: one GaimBackupRecord per backup, cluster-scoped, kept when its GaimBackup
@@ -109,8 +122,8 @@ ${TARGET_OPTIONS}
   -o, --output FILE            export: write to FILE instead of stdout
   -f, --filename FILE          import: the exported file`;
 
-const HELPS: Readonly<Record<string, string>> = { status: STATUS_HELP, retry: RETRY_HELP, backups: BACKUPS_HELP, backup: BACKUP_HELP };
-const COMMANDS = ['status', 'retry', 'backups', 'backup'];
+const HELPS: Readonly<Record<string, string>> = { status: STATUS_HELP, retry: RETRY_HELP, wake: WAKE_HELP, backups: BACKUPS_HELP, backup: BACKUP_HELP };
+const COMMANDS = ['status', 'retry', 'wake', 'backups', 'backup'];
 
 /** Turns the arguments after `kubectl gaim` into a command; a UsageError says what is wrong in one line. */
 export function parseCommand(argv: readonly string[]): Command {
@@ -186,5 +199,6 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   const target = at(names[0] ?? '');
   if (command === 'retry') return { kind: 'retry', target };
+  if (command === 'wake') return { kind: 'wake', target };
   return { kind: 'status', target, watch: values.watch === true };
 }

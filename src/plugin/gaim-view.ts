@@ -54,6 +54,7 @@ const GaimViewSchema = z.looseObject({
     mongodb: StoreSpecView,
     redis: StoreSpecView,
     backup: z.looseObject({ schedule: text(), suspend: z.boolean().optional().catch(undefined) }).optional().catch(undefined),
+    hibernation: z.looseObject({ mode: text(), idleAfter: text() }).optional().catch(undefined),
   }).catch({}),
   status: z.looseObject({
     observedGeneration: count(),
@@ -69,6 +70,8 @@ const GaimViewSchema = z.looseObject({
     queues: z.array(z.unknown()).optional().catch(undefined)
       .transform((items) => (items === undefined ? undefined : list(QueueView).parse(items))),
     lastBackup: z.looseObject({ name: z.string(), completedAt: text() }).optional().catch(undefined),
+    hibernatedAt: text(),
+    idleSince: text(),
   }).optional().catch(undefined),
 });
 

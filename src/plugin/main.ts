@@ -7,7 +7,7 @@ import { packageVersion } from '../version.js';
 import { ExitCode, parseCommand, UsageError, type Command } from './cli.js';
 import { REQUEST_TIMEOUT_MS, USER_AGENT, type PluginIo } from './io.js';
 import { allowCommand, backupsCommand, exportCommand, importCommand } from './backup-commands.js';
-import { retryCommand } from './retry-command.js';
+import { retryCommand, wakeCommand } from './retry-command.js';
 import { firestoreTarget, statusCommand } from './status-command.js';
 
 /** Runs `kubectl gaim ARGV…`; the process exit code. */
@@ -33,6 +33,7 @@ export async function runPlugin(argv: readonly string[], io: PluginIo): Promise<
     const cluster = await connectAsUser(target, { userAgent: `${USER_AGENT}/${packageVersion()}`, requestTimeoutMs: REQUEST_TIMEOUT_MS }, io.env);
     try {
       if (command.kind === 'retry') return await retryCommand(target, cluster.client, cluster.namespace, io);
+      if (command.kind === 'wake') return await wakeCommand(target, cluster.client, cluster.namespace, io);
       if (command.kind === 'backups') return await backupsCommand(cluster.client, cluster.namespace, command.all, io);
       if (command.kind === 'backup-export') return await exportCommand(cluster.client, target.name, command.operatorNamespace, command.output, io);
       if (command.kind === 'backup-import') return await importCommand(cluster.client, command.file, command.operatorNamespace, io);

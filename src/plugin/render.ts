@@ -71,6 +71,8 @@ function renderHeader(gaim: GaimView, now: Date, width: number): string[] {
   ];
   if (metadata.deletionTimestamp !== undefined) lines.push(...field('Deleting', `for ${age(metadata.deletionTimestamp, now)} (the finalizer runs)`, LABEL_WIDTH));
   if (spec.suspend === true) lines.push(...field('Suspended', 'spec.suspend is true: the operator changes nothing', LABEL_WIDTH));
+  const hibernation = hibernationLine(gaim, now);
+  if (hibernation !== undefined) lines.push(...field('Hibernation', hibernation, LABEL_WIDTH));
   if (status === undefined) return lines;
   const errorLine = status.errorType === undefined ? 'none'
     : `${status.errorType}${ready?.status === 'False' && ready.reason !== undefined ? ` (reason ${ready.reason})` : ''}`;
@@ -78,6 +80,25 @@ function renderHeader(gaim: GaimView, now: Date, width: number): string[] {
   if (status.message !== undefined && status.message !== '') lines.push(...field('Message', wrap(status.message, valueWidth), LABEL_WIDTH));
   lines.push(...field('Retries', retryLine(gaim, now), LABEL_WIDTH));
   return lines;
+}
+
+/**
+ * Hibernation at a glance: asleep since when, or awake, and for Auto the idle clock (idle since when,
+ * asleep at what time if nothing happens). Nothing for a Gaim that does not hibernate.
+ */
+export function hibernationLine({ spec, status }: GaimView, now: Date): string | undefined {
+  const mode = spec.hibernation?.mode ?? 'Off';
+  const condition = status?.conditions.find((c) => c.type === 'Hibernated');
+  if (mode === 'Off' && status?.hibernatedAt === undefined && condition === undefined) return undefined;
+  const idleAfter = spec.hibernation?.idleAfter ?? '24h';
+  if (status?.hibernatedAt !== undefined) {
+    const wake = mode === 'Auto' ? 'kubectl gaim wake wakes it' : mode === 'On' ? 'set spec.hibernation.mode to Off to wake it' : 'waking';
+    return `${condition?.status === 'True' ? 'asleep' : 'going to sleep'} for ${age(status.hibernatedAt, now)} (since ${status.hibernatedAt}, mode ${mode}); ${wake}`;
+  }
+  const state = condition?.reason === 'Waking' ? 'waking' : condition?.reason === 'HibernationHeld' ? `awake, held: ${condition.message}` : 'awake';
+  if (mode !== 'Auto') return `${state} (mode ${mode})`;
+  if (status?.idleSince === undefined) return `${state} (mode Auto, idleAfter ${idleAfter}): the queues are in use`;
+  return `${state} (mode Auto, idleAfter ${idleAfter}): idle for ${age(status.idleSince, now)} (since ${status.idleSince})`;
 }
 
 function syncLine({ metadata, status }: GaimView): string {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import {
@@ -34,6 +35,11 @@ describe('the generated Gaim CRD', () => {
     expect(readFileSync(new URL(`../../../${BACKUP_REFERENCE_PATH}`, import.meta.url), 'utf8')).toBe(renderBackupReference());
     expect(readFileSync(new URL(`../../../${RECORD_CRD_PATH}`, import.meta.url), 'utf8')).toBe(renderRecordCrdYaml());
     expect(readFileSync(new URL(`../../../${RECORD_REFERENCE_PATH}`, import.meta.url), 'utf8')).toBe(renderRecordReference());
+  });
+
+  it('reads back as it was generated under YAML 1.1, as Kubernetes reads it (On and Off stay strings)', () => {
+    expect(parse(renderCrdYaml(), { version: '1.1' })).toEqual(parse(renderCrdYaml(), { version: '1.2' }));
+    expect(renderCrdYaml()).toContain('- "On"');
   });
 
   it('describes every field under spec and status, for kubectl explain', () => {

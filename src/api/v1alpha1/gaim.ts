@@ -59,6 +59,8 @@ export type SyncStatus = (typeof SYNC_STATUSES)[number];
 export const CONDITION_TYPES = ['Ready', 'MongoDBReady', 'RedisReady', 'StorageReady', 'Seeded', 'FirestoreSynced', 'BackedUp', 'QueuesHealthy', 'Hibernated'] as const;
 export const HIBERNATION_MODES = ['Off', 'On', 'Auto'] as const;
 export type HibernationMode = (typeof HIBERNATION_MODES)[number];
+/** The annotation that wakes a Gaim hibernated by mode Auto (any new value; kubectl gaim wake sets a timestamp). */
+export const WAKE_ANNOTATION = 'gaim.livingcontent.io/wake';
 /** A duration as Kubernetes writes them: 90s, 30m, 1h, 1h30m. */
 export const DURATION_PATTERN = '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$';
 export const DELETION_POLICIES = ['Retain', 'Delete', 'Snapshot'] as const;
@@ -242,7 +244,7 @@ export const RestoreFromSchema = z.strictObject({
 
 export const HibernationSchema = z.strictObject({
   mode: z.enum(HIBERNATION_MODES).default('Off').meta({
-    description: 'Off (default): the stores run. On: the MongoDB and Redis StatefulSets go to zero replicas once Redis has rewritten its append-only file and MongoDB has flushed (fsync); claims, Secrets, Services, the LanceDB volume and all data are kept, and nothing is seeded, sampled or maintained until it is Off again. Auto: the operator hibernates the GAIM once its task queues have had no new entry, no pending entry and no client but the operator for idleAfter, and wakes it on the gaim.livingcontent.io/wake annotation, a spec change, or wake_requested_at on its Firestore document.',
+    description: 'Off (default): the stores run. (In YAML write "On" and "Off" quoted, as for the VerticalPodAutoscaler\'s updateMode: unquoted, Kubernetes reads them as booleans.) On: the MongoDB and Redis StatefulSets go to zero replicas once Redis has rewritten its append-only file and MongoDB has flushed (fsync); claims, Secrets, Services, the LanceDB volume and all data are kept, and nothing is seeded, sampled or maintained until it is Off again. Auto: the operator hibernates the GAIM once its task queues have had no new entry, no pending entry and no client but the operator for idleAfter, and wakes it on the gaim.livingcontent.io/wake annotation, a spec change, or wake_requested_at on its Firestore document.',
   }),
   idleAfter: z.string().max(32).regex(new RegExp(DURATION_PATTERN), { message: 'must be a duration such as 24h, 90m or 30s' })
     .refine((d) => d !== '', { message: 'must be a duration such as 24h, 90m or 30s' }).default('24h').meta({

@@ -9,7 +9,7 @@
 // - the wake annotation: gaim.livingcontent.io/wake differs from status.wakeHandled, which records
 //   every value seen, awake or asleep, so a value set while awake does not wake a later sleep;
 // - Firestore: wake_requested_at on gaims/{gaimId} is later than status.hibernatedAt.
-import type { Gaim } from '../../api/v1alpha1/gaim.js';
+import { WAKE_ANNOTATION as WAKE, type Gaim } from '../../api/v1alpha1/gaim.js';
 import type { Caches } from '../../controller/caches.js';
 import { nextSlot, previousSlot } from '../../cron.js';
 import { parseQuantity } from '../../resources/quantity.js';
@@ -18,8 +18,7 @@ import { ROTATE_CREDENTIALS } from '../../resources/rotation.js';
 import { WAKE_REQUESTED_AT } from '../../firestore/wake-requests.js';
 import { backupsOf } from '../backups/backups.js';
 
-/** The annotation that wakes a Gaim hibernated by mode Auto (any new value, such as a timestamp). */
-export const WAKE = 'gaim.livingcontent.io/wake';
+export { WAKE_ANNOTATION as WAKE } from '../../api/v1alpha1/gaim.js';
 /** Auto does not put a Gaim to sleep this close before its backup schedule's next slot. */
 export const BACKUP_SLOT_MARGIN_MS = 5 * 60_000;
 const DEFAULT_IDLE_AFTER_MS = 24 * 3_600_000;
