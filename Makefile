@@ -53,9 +53,14 @@ run: deps ## Run the operator against the current kubeconfig (settings from GAIM
 	$(TSX) src/main.ts run
 
 .PHONY: bench
-bench: tools build ## Benchmarks on a local stack of their own: prints a table, writes bench/results/ (~25 min).
+bench: tools build ## Benchmarks on a local stack of their own: prints a table, writes bench/results/ (~30 min).
 	$(MAKE) --no-print-directory bench-probes
+	$(TSX) hack/bench/wake.ts
 	$(TSX) hack/bench/run.ts
+
+.PHONY: bench-wake
+bench-wake: tools build ## Wake from hibernation, annotation to Synced, p50/p99 over 20 Gaims, and the stores' share (~5 min): bench/results/wake.md.
+	$(TSX) hack/bench/wake.ts
 
 .PHONY: bench-probes
 bench-probes: tools deps ## The stores' readiness probes' CPU cost, against the stack's stores (~1 min): bench/results/probes.md.

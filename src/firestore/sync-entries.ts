@@ -19,6 +19,8 @@ export interface SyncEntry {
   /** RFC 3339. */
   readonly updatedAt?: string;
   readonly cluster?: string;
+  /** The Gaim hibernates (its stores stopped); absent where an older operator wrote the entry. */
+  readonly hibernated?: boolean;
 }
 
 export type SyncEntries =
@@ -103,6 +105,7 @@ export function syncEntriesOf(data: Readonly<Record<string, unknown>> | undefine
       ...(typeof entry['retry_count'] === 'number' ? { retryCount: entry['retry_count'] } : {}),
       ...(updatedAt === undefined ? {} : { updatedAt }),
       ...(typeof entry['cluster'] === 'string' ? { cluster: entry['cluster'] } : {}),
+      ...(typeof entry['hibernated'] === 'boolean' ? { hibernated: entry['hibernated'] } : {}),
     };
   }
   return entries;

@@ -185,7 +185,7 @@ function renderFirestore(gaim: GaimView, panel: FirestorePanel, now: Date, width
       const rows = envs.map((env) => {
         const entry = entries.entries[env];
         if (entry === undefined) return [env, 'no entry'];
-        return [env, entry.syncStatus ?? '?', entry.errorType ?? '-', entry.retryCount === undefined ? '?' : String(entry.retryCount),
+        return [env, `${entry.syncStatus ?? '?'}${entry.hibernated === true ? ' (hibernated)' : ''}`, entry.errorType ?? '-', entry.retryCount === undefined ? '?' : String(entry.retryCount),
           entry.updatedAt === undefined ? '?' : `${age(entry.updatedAt, now)} ago`, entry.cluster ?? '?'];
       });
       return section('Firestore', `${entries.path} (${source})`, () =>

@@ -8,13 +8,13 @@
 import { Timestamp } from '@google-cloud/firestore';
 import { readFile } from 'node:fs/promises';
 import { Redis } from 'ioredis';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFailed } from 'vitest';
 import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import { backupObject, expectData, kubectlGaim, waitForBackup, waitForRecord, writeData } from '../support/backups.js';
 import { createGaim, gaimManifest } from '../support/gaims.js';
 import { metricValue } from '../support/operator-process.js';
-import { condition, isSynced, waitForGaim, type GaimObject } from '../support/operator.js';
+import { condition, isSynced, recordGaim, settlesQuietly, waitForGaim, type GaimObject } from '../support/operator.js';
 import { createNamespace, eventually, stackEnv } from '../support/stack.js';
 import { useSuite } from '../support/suite.js';
 
@@ -68,9 +68,13 @@ describe('hibernation', () => {
     await eventually('Firestore to say the Gaim hibernates', async () => ((await entry(gaimId)).hibernated === true ? true : undefined), 30_000);
     expect((await entry(gaimId)).hibernated_at?.toDate().toISOString()).toBe(new Date((asleep.status as Status).hibernatedAt ?? '').toISOString());
     expect(metricValue(await operator.metrics(), 'gaim_hibernated', { namespace: ns, gaim: 'hib' })).toBe(1);
-    // Asleep and unchanged, it stays so: no pod comes back, nothing is written.
-    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    // Asleep and unchanged, it stays so: no reconcile goes round, nothing is written, no pod comes back.
+    await settlesQuietly(operator, [`${ns}/hib`], 5_000);
     expect(await storePods(ns)).toEqual([]);
+    const shown = await kubectlGaim(['status', 'hib', '-n', ns]);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).toMatch(/Hibernation:\s+asleep for \S+ \(since .*, mode On\); set spec.hibernation.mode to Off to wake it/);
+    expect(shown.stdout).toMatch(/stage\s+synced \(hibernated\)/);
 
     await suite.client.mergePatch(Resources.gaim, 'hib', ns, { spec: { hibernation: { mode: 'Off' } } });
     const woken = await waitForGaim(suite.client, ns, 'hib', 'to wake and be Synced', awakeAndSynced, 120_000);
@@ -83,7 +87,8 @@ describe('hibernation', () => {
     const metrics = await operator.metrics();
     expect(metricValue(metrics, 'gaim_hibernation_transitions_total', { direction: 'hibernate' })).toBe(1);
     expect(metricValue(metrics, 'gaim_hibernation_transitions_total', { direction: 'wake' })).toBe(1);
-    expect(metricValue(metrics, 'gaim_hibernated', { namespace: ns, gaim: 'hib' })).toBe(0);
+    // Off: the Gaim no longer hibernates, and its series goes (an alert on it must not see a stale 1).
+    expect(metricValue(metrics, 'gaim_hibernated', { namespace: ns, gaim: 'hib' })).toBeUndefined();
   }, 400_000);
 
   it('Auto hibernates idle queues, never while a consumer holds a pending entry, and wakes on the annotation, a spec change and Firestore', async () => {
@@ -92,7 +97,13 @@ describe('hibernation', () => {
     const manifest = gaimManifest(ns, 'auto', { environments: [ENV], hibernation: { mode: 'Auto', idleAfter: '8s' } });
     const gaimId = (manifest as { spec: { gaimId: string } }).spec.gaimId;
     await suite.client.create(Resources.gaim, manifest);
+    const history = recordGaim(suite.client, ns, 'auto');
+    onTestFailed(() => {
+      console.log(history.versions.map((g) => `${String(g.metadata?.generation)} ${g.status?.syncStatus ?? '-'} ${condition(g, 'Hibernated')?.reason ?? '-'} ${(g.status as Status | undefined)?.hibernatedAt ?? '-'} ${(g.status as Status | undefined)?.idleSince ?? '-'} | ${g.status?.message ?? ''}`).join('\n'));
+    });
     await waitForGaim(suite.client, ns, 'auto', 'to be Synced', isSynced, 120_000);
+    // Idle from the first samples on: the clock shows in status.
+    await waitForGaim(suite.client, ns, 'auto', 'to show its idle clock', (g) => (g.status as Status).idleSince !== undefined, 30_000);
 
     // A consumer takes a task and leaves without acknowledging it: pending, so never idle.
     const app = await appRedis(ns, 'auto');
@@ -117,10 +128,15 @@ describe('hibernation', () => {
     await waitForGaim(suite.client, ns, 'auto', 'to hibernate once idle', hibernated, 90_000);
     await eventually('the store pods to go', async () => ((await storePods(ns)).length === 0 ? true : undefined), 60_000);
 
-    // The annotation wakes it; idle again, it goes back to sleep.
-    await suite.client.mergePatch(Resources.gaim, 'auto', ns, { metadata: { annotations: { [WAKE]: new Date().toISOString() } } });
+    // kubectl gaim wake (the annotation) wakes it; idle again, it goes back to sleep.
+    const annotatedAt = Date.now();
+    const woken = await kubectlGaim(['wake', 'auto', '-n', ns]);
+    expect(woken.code, woken.stderr).toBe(0);
+    expect(woken.stdout).toContain(`annotated ${WAKE}=`);
     await waitForGaim(suite.client, ns, 'auto', 'to wake on the annotation', awakeAndSynced, 120_000);
-    await waitForGaim(suite.client, ns, 'auto', 'to hibernate again', hibernated, 90_000);
+    const again = await waitForGaim(suite.client, ns, 'auto', 'to hibernate again', hibernated, 90_000);
+    // Its idle clock started afresh at the wake: no sooner than idleAfter (8 s) after it.
+    expect(Date.parse((again.status as Status).hibernatedAt ?? '') - annotatedAt).toBeGreaterThanOrEqual(8_000);
 
     // A spec change wakes it.
     await suite.client.mergePatch(Resources.gaim, 'auto', ns, { spec: { description: 'changed while asleep' } });
@@ -131,6 +147,7 @@ describe('hibernation', () => {
     await suite.firestore.doc(`gaims/${gaimId}`).update({ wake_requested_at: Timestamp.now() });
     await waitForGaim(suite.client, ns, 'auto', 'to wake on wake_requested_at', awakeAndSynced, 120_000);
     expect((await reasons(ns)).filter((r) => r === 'Waking').length).toBe(3);
+    history.stop();
   }, 600_000);
 
   it('backs up a hibernated Gaim as its stores stopped, and the backup restores with its data', async () => {

@@ -199,6 +199,8 @@ export class GaimReconciler implements Reconciler {
     const asleep = outcome.hibernation?.state === 'asleep' || outcome.hibernation?.state === 'hibernating';
     if ((gaim.spec.hibernation?.mode ?? 'Off') === 'Off' && !asleep && decision.kind !== 'waking') this.deps.metrics.hibernated.remove(labels);
     else this.deps.metrics.hibernated.set(labels, asleep || (outcome.error !== undefined && gaim.status?.hibernatedAt !== undefined && decision.kind === 'asleep') ? 1 : 0);
+    // The idle clock starts afresh at each sleep and wake: never from a sample of before.
+    if (decision.kind === 'waking' || (decision.kind === 'asleep' && gaim.status?.hibernatedAt === undefined)) this.deps.queues?.restartIdle(objectKey(gaim), new Date());
     if (decision.kind === 'asleep' && gaim.status?.hibernatedAt === undefined && outcome.error === undefined) {
       this.deps.metrics.hibernationTransitions.inc({ direction: 'hibernate' });
       context.log.info({ by: decision.by }, 'hibernated');

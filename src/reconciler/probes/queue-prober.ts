@@ -37,6 +37,7 @@ export class QueueSamples {
   readonly #latest = new Map<string, { readonly entries: QueueEntry[]; readonly condition: QueueCondition }>();
   readonly #dlq = new Map<string, { at: number; length: number }[]>();
   readonly #idle = new Map<string, { since: Date; ids: string }>();
+  readonly #restarted = new Map<string, Date>();
 
   /** Records a sample; returns the condition it gives. */
   record(key: string, samples: readonly QueueSample[], now: Date): QueueCondition {
@@ -81,7 +82,9 @@ export class QueueSamples {
    * operator's is connected; it starts again at any of those. True when it started or stopped, which
    * is when the Gaim's reconcile must look again. It lives in memory: a new operator starts it anew.
    */
-  recordIdle(key: string, samples: readonly QueueSample[], otherClients: number, now: Date): boolean {
+  recordIdle(key: string, samples: readonly QueueSample[], otherClients: number, now: Date, sampledFrom: Date = now): boolean {
+    // A sample begun before the Gaim last slept or woke says nothing of it now.
+    if (sampledFrom < (this.#restarted.get(key) ?? sampledFrom)) return false;
     const idle = otherClients === 0 && samples.every((s) => s.pending === 0);
     const ids = samples.map((s) => `${s.env}=${s.lastId}`).join(' ');
     const before = this.#idle.get(key);
@@ -104,8 +107,18 @@ export class QueueSamples {
     this.#idle.delete(key);
   }
 
+  /**
+   * The Gaim goes to sleep or wakes (the reconcile says so as it acts): the clock starts afresh, and
+   * a sample still in flight from before cannot set it back (recordIdle's `sampledFrom`).
+   */
+  restartIdle(key: string, now: Date): void {
+    this.#idle.delete(key);
+    this.#restarted.set(key, now);
+  }
+
   forget(key: string): void {
     this.#idle.delete(key);
+    this.#restarted.delete(key);
     this.#latest.delete(key);
     for (const id of this.#dlq.keys()) if (id.startsWith(`${key}|`)) this.#dlq.delete(id);
   }
@@ -200,6 +213,7 @@ export class QueueProber {
       return;
     }
     const signal = AbortSignal.any([stop, AbortSignal.timeout(SAMPLE_TIMEOUT_MS)]);
+    const sampledFrom = new Date();
     try {
       const target = { address: await storeAddress(gaim, 'redis', this.deps.settings.overrides), username: REDIS_OPERATOR_USER, password: await this.#password(gaim, signal) };
       const policy = gaim.spec.redis.queues;
@@ -218,7 +232,7 @@ export class QueueProber {
       this.#announce(gaim, condition);
       // Auto hibernation's idle clock: a start or a stop is the reconcile's to act on (hibernation.ts).
       if (hibernation === 'Auto') {
-        if (this.samples.recordIdle(key, samples, await otherClients(target, REDIS_OPERATOR_USER, signal), new Date())) enqueue(key);
+        if (this.samples.recordIdle(key, samples, await otherClients(target, REDIS_OPERATOR_USER, signal), new Date(), sampledFrom)) enqueue(key);
       } else if (this.samples.idleSince(key) !== undefined) {
         this.samples.forgetIdle(key);
         enqueue(key);

@@ -70,3 +70,18 @@ describe('QueueSamples.recordIdle: the idle clock of hibernation mode Auto', () 
     expect(samples.idleSince(key)).toBeUndefined();
   });
 });
+
+describe('QueueSamples.restartIdle: each sleep and wake starts the clock afresh', () => {
+  const at = (s: number) => new Date(Date.UTC(2026, 11, 7, 12, 0, s));
+
+  it('drops the clock, and a sample begun before the restart cannot set it again', () => {
+    const samples = new QueueSamples();
+    samples.recordIdle('team/marvin', [sample()], 0, at(0), at(0));
+    samples.restartIdle('team/marvin', at(10));
+    expect(samples.idleSince('team/marvin')).toBeUndefined();
+    expect(samples.recordIdle('team/marvin', [sample()], 0, at(11), at(9))).toBe(false);
+    expect(samples.idleSince('team/marvin')).toBeUndefined();
+    expect(samples.recordIdle('team/marvin', [sample()], 0, at(12), at(11))).toBe(true);
+    expect(samples.idleSince('team/marvin')).toEqual(at(12));
+  });
+});
