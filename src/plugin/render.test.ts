@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../kube/objects.js';
 import type { GaimEvent } from './events.js';
-import { renderStatus, type FirestorePanel, type StatusInput } from './render.js';
+import { hibernationLine, renderStatus, type FirestorePanel, type StatusInput } from './render.js';
+import { gaimView } from './gaim-view.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const ago = (seconds: number) => new Date(NOW.getTime() - seconds * 1000).toISOString();
@@ -239,5 +240,22 @@ describe('renderStatus: as a whole', () => {
       expect(() => render(object as KubeObject)).not.toThrow();
     }
     expect(render({})[0]).toBe('Name:          ?/?');
+  });
+});
+
+describe('hibernationLine', () => {
+  const view = (status: Record<string, unknown>, hibernation?: Record<string, unknown>) => gaimView(gaim({ ...SYNCED, ...status }, hibernation === undefined ? {} : { hibernation }));
+  it.each<[string, ReturnType<typeof view>, string | undefined]>([
+    ['nothing for a Gaim that does not hibernate', view({}), undefined],
+    ['asleep by On, since when, and how to wake it', view({ hibernatedAt: ago(7200), conditions: [condition('Hibernated', 'True', 'Hibernated', 'm', 7200)] }, { mode: 'On' }),
+      `asleep for 120m (since ${ago(7200)}, mode On); set spec.hibernation.mode to Off to wake it`],
+    ['asleep by Auto', view({ hibernatedAt: ago(60), conditions: [condition('Hibernated', 'True', 'Hibernated', 'm', 60)] }, { mode: 'Auto' }),
+      `asleep for 60s (since ${ago(60)}, mode Auto); kubectl gaim wake wakes it`],
+    ['Auto, awake, with its idle clock', view({ idleSince: ago(1800) }, { mode: 'Auto', idleAfter: '1h' }), `awake (mode Auto, idleAfter 1h): idle for 30m (since ${ago(1800)})`],
+    ['Auto, awake, queues in use', view({}, { mode: 'Auto' }), 'awake (mode Auto, idleAfter 24h): the queues are in use'],
+    ['On, held', view({ conditions: [condition('Hibernated', 'False', 'HibernationHeld', 'hibernation waits: backup b1 is under way', 5)] }, { mode: 'On' }),
+      'awake, held: hibernation waits: backup b1 is under way (mode On)'],
+  ])('%s', (_name, g, expected) => {
+    expect(hibernationLine(g, NOW)).toBe(expected);
   });
 });

@@ -91,4 +91,37 @@ describe('the Gaim reconcile, wired', () => {
     expect(status).toMatchObject({ syncStatus: 'Failed', seeded: { ...seeded, firestore: seedFingerprints(base).firestore } });
     expect(status?.message).toContain('marvin-redis-credentials');
   });
+
+  it('puts an On Gaim to sleep: its StatefulSets scaled to zero by replicas alone, and nothing else written', async () => {
+    const gaim = testGaim({ mongodb: { enabled: false }, hibernation: { mode: 'On' } }, { metadata: { finalizers: [FINALIZER] }, status: { syncStatus: 'Synced', observedGeneration: 1 } });
+    // The Redis pod is not Ready (it crashed): nothing runs to flush, so no store is called.
+    const redis = { ...readyRedis(gaim), status: { observedGeneration: 1, replicas: 1, readyReplicas: 0 } };
+    const { client, writes } = recordingClient();
+    await reconcilerFor(gaim, [[Resources.statefulSet, redis], [Resources.persistentVolumeClaim, boundClaim]], client).reconcile();
+    expect(writes.map((w) => `${w.verb} ${w.target}`)).toEqual(['patch StatefulSet team/marvin-redis', 'apply Gaim team/marvin/status']);
+    expect(writes[0]?.body).toEqual({ spec: { replicas: 0 } });
+    // Its pod still stops: Hibernating, hibernatedAt set (the sleep is decided and done).
+    const status = statusWritten(writes);
+    expect(status).toMatchObject({ syncStatus: 'Progressing', hibernatedGeneration: 1 });
+    expect(status?.hibernatedAt).toMatch(/^\d{4}-/);
+    expect(status?.conditions?.find((c) => c.type === 'Hibernated')).toMatchObject({ status: 'False', reason: 'Hibernating' });
+  });
+
+  it('refuses a second Gaim in a namespace even asleep: no StatefulSet of the owner is touched', async () => {
+    const first = testGaim({}, { metadata: { name: 'first', uid: 'u-0', creationTimestamp: '2026-01-01T00:00:00Z' } });
+    const gaim = testGaim({ hibernation: { mode: 'On' } }, { metadata: { finalizers: [FINALIZER], creationTimestamp: '2026-02-01T00:00:00Z' } });
+    const { client, writes } = recordingClient();
+    await reconcilerFor(gaim, [[Resources.gaim, first]], client).reconcile();
+    expect(writes.map((w) => `${w.verb} ${w.target}`)).toEqual(['apply Gaim team/marvin/status']);
+    expect(statusWritten(writes)).toMatchObject({ syncStatus: 'Failed', errorType: 'conflict' });
+  });
+
+  it('holds an On Gaim awake while a backup of it runs, and says why', async () => {
+    const gaim = testGaim({ mongodb: { enabled: false }, hibernation: { mode: 'On' } }, { metadata: { finalizers: [FINALIZER] } });
+    const backup = { apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'GaimBackup', metadata: { name: 'b1', namespace: 'team' }, spec: { gaim: 'marvin' }, status: { phase: 'Running' } };
+    const { client, writes } = recordingClient({ 'Secret team/marvin-redis-credentials': redisSecret });
+    await reconcilerFor(gaim, [[Resources.statefulSet, readyRedis(gaim)], [Resources.persistentVolumeClaim, boundClaim], [Resources.gaimBackup, backup]], client).reconcile();
+    expect(writes.filter((w) => w.verb === 'patch' && w.target.startsWith('StatefulSet'))).toEqual([]);
+    expect(statusWritten(writes)?.conditions?.find((c) => c.type === 'Hibernated')).toMatchObject({ status: 'False', reason: 'HibernationHeld', message: 'hibernation waits: backup b1 is under way' });
+  });
 });

@@ -72,7 +72,7 @@ export interface GaimReconcilerDeps {
 const CACHE_LAG_RETRY_MS = 250;
 /** How soon to look again while a hibernating Gaim's pods stop (their StatefulSet's status also says). */
 const POD_STOP_RECHECK_MS = 5_000;
-/** How soon an idle Auto Gaim that something holds awake (not Synced, a backup, a rotation…) looks again. */
+/** How soon a Gaim that something holds awake (not Synced, a backup, a rotation…) looks again. */
 const HELD_RECHECK_MS = 30_000;
 
 export class GaimReconciler implements Reconciler {
@@ -145,6 +145,8 @@ export class GaimReconciler implements Reconciler {
           const wait = hibernation.held === undefined ? Math.max(0, hibernation.hibernateAt.getTime() - Date.now()) : HELD_RECHECK_MS;
           outcome = { ...outcome, recheckAfterMs: Math.min(outcome.recheckAfterMs ?? Infinity, wait) };
         }
+        // Mode On, held by something under way: not every end of it is an event on this Gaim.
+        if (hibernation.kind === 'held') outcome = { ...outcome, recheckAfterMs: Math.min(outcome.recheckAfterMs ?? Infinity, HELD_RECHECK_MS) };
       }
     } catch (error: unknown) {
       // Woken, even if this attempt failed: the next one runs the stores too, and is not a second wake.
@@ -171,6 +173,9 @@ export class GaimReconciler implements Reconciler {
    */
   async #asleep(gaim: Gaim, object: KubeObject, decision: Extract<HibernationDecision, { kind: 'asleep' }>, context: ReconcileContext): Promise<Outcome> {
     if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
+    // A Gaim refused (a second one in the namespace, a share it may not use…) is refused asleep too.
+    refuse({ gaim, observed: observe(gaim, this.deps.caches), nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories });
+    this.memory.seedSlots.forget(objectKey(gaim)); // asleep, it seeds nothing: out of the line for a slot
     const going = gaim.status?.hibernatedAt === undefined;
     const slept = await sleep(gaim, going, this.deps, context);
     if (going) this.deps.events.record(gaim, 'Normal', Reason.Hibernating, 'Hibernate', [`${decision.by}: the stores are scaled to zero, their volumes and data kept`, ...slept.flushed].join('; '));
