@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { Resources } from '../../src/kube/resources.js';
 import type { KubeObject } from '../../src/kube/objects.js';
+import { COMMANDS_PER_SAMPLE } from '../../src/seeders/redis-queues.js';
 import { metricValue } from '../support/operator-process.js';
 import { createGaim } from '../support/gaims.js';
 import { condition, isSynced, waitForGaim, type GaimObject } from '../support/operator.js';
@@ -138,7 +139,7 @@ describe('queue health', () => {
       let total = 0;
       for (const redis of servers) {
         const stats = await redis.info('commandstats');
-        for (const command of ['xlen', 'xinfo|groups', 'xinfo|consumers', 'xpending']) total += Number(new RegExp(`cmdstat_${command.replace('|', '\\|')}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+        for (const command of ['xlen', 'xinfo|groups', 'xinfo|consumers', 'xpending', 'xinfo|stream']) total += Number(new RegExp(`cmdstat_${command.replace('|', '\\|')}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
       }
       return total;
     };
@@ -146,12 +147,12 @@ describe('queue health', () => {
     const before = await probed();
     await new Promise((resolve) => setTimeout(resolve, window));
     const sent = (await probed()) - before;
-    // 5 commands per environment per sample, each Gaim sampled every interval (±10 %).
-    const bound = 100 * 5 * Math.ceil(window / 1000 / (interval * 0.9));
+    // COMMANDS_PER_SAMPLE (6) per environment per sample, each Gaim sampled every interval (±10 %).
+    const bound = 100 * COMMANDS_PER_SAMPLE * Math.ceil(window / 1000 / (interval * 0.9));
     console.log(`[queues] the prober sent ${String(sent)} commands in ${String(window / 1000)} s to 100 Gaims' Redis servers (bound ${String(bound)})`);
     expect(sent).toBeLessThanOrEqual(bound);
     // And it did sample them all: at least four rounds' worth in the minute.
-    expect(sent).toBeGreaterThanOrEqual(100 * 5 * 4);
+    expect(sent).toBeGreaterThanOrEqual(100 * COMMANDS_PER_SAMPLE * 4);
     expect(metricValue(await operator.metrics(), 'gaim_queue_samples_total', { result: 'failed' }) ?? 0).toBe(0);
     for (const redis of servers) redis.disconnect();
   }, 900_000);
