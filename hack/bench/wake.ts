@@ -22,7 +22,6 @@ import { operatorEnvFor, repoRoot, Stack } from '../../stack/stack.js';
 import { percentile } from './observe.js';
 
 const COUNT = Number(process.env['BENCH_WAKE_GAIMS'] ?? '20');
-const NAMESPACE = 'wake-bench';
 const say = (message: string) => { console.log(`[bench-wake] ${message}`); };
 const keepAlive = setInterval(() => undefined, 60_000);
 
@@ -41,7 +40,9 @@ let operator: ChildProcess | undefined;
 try {
   await promisify(execFile)(join(repoRoot, 'bin', 'kubectl'), ['apply', '--server-side', '-f', join(repoRoot, 'crds')], { env: { ...process.env, KUBECONFIG: stack.env.KUBECONFIG } });
   const client = await KubeClient.create(stack.kubeConfig(), { userAgent: 'gaim-bench-wake' });
-  for (const ns of ['gaim-system', NAMESPACE]) await client.create(Resources.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const names = Array.from({ length: COUNT }, (_, i) => `wake-${String(i).padStart(2, '0')}`);
+  // One Gaim per namespace (a Gaim owns its namespace), each namespace named as its Gaim.
+  for (const ns of ['gaim-system', ...names]) await client.create(Resources.namespace, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
 
   const logFile = join(runDir, 'operator.log');
   const out = openSync(logFile, 'a');
@@ -55,11 +56,10 @@ try {
   });
   closeSync(out);
 
-  const names = Array.from({ length: COUNT }, (_, i) => `wake-${String(i).padStart(2, '0')}`);
   say(`creating ${String(COUNT)} Gaims (hibernation Auto, idleAfter 10s) and waiting for them to hibernate`);
   for (const name of names) {
     await client.create(Resources.gaim, {
-      apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name, namespace: NAMESPACE },
+      apiVersion: 'gaim.livingcontent.io/v1alpha1', kind: 'Gaim', metadata: { name, namespace: name },
       spec: {
         gaimId: crypto.randomUUID(), displayName: name, environments: ['stage'], hibernation: { mode: 'Auto', idleAfter: '10s' },
         lancedb: { storage: { storageClassName: 'enterprise-multishare-rwx', size: '100Gi' } },
@@ -71,7 +71,7 @@ try {
   const until = async (name: string, what: string, check: (g: GaimObject) => boolean, timeoutMs: number): Promise<GaimObject> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const gaim = await client.get<GaimObject>(Resources.gaim, name, NAMESPACE);
+      const gaim = await client.get<GaimObject>(Resources.gaim, name, name);
       if (check(gaim)) return gaim;
       if (Date.now() > deadline) throw new Error(`${name} did not ${what} within ${String(timeoutMs / 1000)}s: ${JSON.stringify(gaim.status ?? null)} (operator log: ${logFile})`);
       await sleep(50);
@@ -82,10 +82,10 @@ try {
   const rows: { name: string; totalMs: number; storesMs: number }[] = [];
   for (const name of names) {
     const requested = Date.now();
-    await client.mergePatch(Resources.gaim, name, NAMESPACE, { metadata: { annotations: { 'gaim.livingcontent.io/wake': new Date(requested).toISOString() } } });
+    await client.mergePatch(Resources.gaim, name, name, { metadata: { annotations: { 'gaim.livingcontent.io/wake': new Date(requested).toISOString() } } });
     await until(name, 'wake', awake, 300_000);
     const totalMs = Date.now() - requested;
-    const pods = (await client.list<Pod>(Resources.pod, { namespace: NAMESPACE, labelSelector: `app.kubernetes.io/instance=${name}` })).items
+    const pods = (await client.list<Pod>(Resources.pod, { namespace: name, labelSelector: `app.kubernetes.io/instance=${name}` })).items
       .filter((p) => /-(mongodb|redis)-0$/.test(p.metadata?.name ?? ''));
     const readyAt = Math.max(...pods.map((p) => Date.parse(p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime ?? '')));
     // Condition times have whole seconds: the stores' share is known to a second.

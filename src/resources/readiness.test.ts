@@ -15,6 +15,7 @@ describe('statefulSetReadiness', () => {
     ['ready on the old revision', sts(1, { observedGeneration: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: 'a', updateRevision: 'b' }), false, 'RollingUpdate'],
     ['ready and updated', sts(1, { observedGeneration: 1, readyReplicas: 1, updatedReplicas: 1, currentRevision: 'b', updateRevision: 'b' }), true, 'Ready'],
     ['ready, no revisions reported', sts(1, { observedGeneration: 1, readyReplicas: 1, updatedReplicas: 1 }), true, 'Ready'],
+    ['scaled to zero (hibernated, or woken before the scale-up is seen): serves nothing', sts(1, { observedGeneration: 1, readyReplicas: 0, updatedReplicas: 0 }, 0), false, 'ScaledToZero'],
   ] as const)('%s', (_name, object, ready, reason) => {
     expect(statefulSetReadiness(object)).toMatchObject({ ready, reason });
   });

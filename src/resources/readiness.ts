@@ -12,11 +12,16 @@ interface StatefulSetLike extends KubeObject {
   status?: { observedGeneration?: number; readyReplicas?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
 }
 
-/** Ready when the controller has seen the current spec and every replica is updated and ready. */
+/**
+ * Ready when the controller has seen the current spec and every replica is updated and ready. A
+ * store scaled to zero (hibernating, or just woken before the scale-up is seen) serves nothing: not
+ * ready, though "all 0 of its pods" are.
+ */
 export function statefulSetReadiness(sts: KubeObject | undefined): Readiness {
   if (sts === undefined) return { ready: false, reason: 'Creating', message: 'the StatefulSet does not exist yet' };
   const { spec, status, metadata } = sts as StatefulSetLike;
   const want = spec?.replicas ?? 1;
+  if (want === 0) return { ready: false, reason: 'ScaledToZero', message: 'the StatefulSet is scaled to zero replicas' };
   if ((status?.observedGeneration ?? 0) < (metadata?.generation ?? 0)) {
     return { ready: false, reason: 'Progressing', message: 'the StatefulSet controller has not seen the latest spec' };
   }

@@ -20,6 +20,7 @@ import { useSuite } from '../support/suite.js';
 
 type Event = KubeObject & { reason?: string; note?: string };
 type StatefulSet = KubeObject & { spec?: { replicas?: number } };
+type Pod = KubeObject & { status?: { conditions?: { type: string; status: string }[] } };
 type Status = NonNullable<GaimObject['status']> & { hibernatedAt?: string; idleSince?: string; wakeHandled?: string };
 const WAKE = 'gaim.livingcontent.io/wake';
 const ENV = 'stage';
@@ -76,8 +77,18 @@ describe('hibernation', () => {
     expect(shown.stdout).toMatch(/Hibernation:\s+asleep for \S+ \(since .*, mode On\); set spec.hibernation.mode to Off to wake it/);
     expect(shown.stdout).toMatch(/stage\s+synced \(hibernated\)/);
 
+    // Growth asked for while asleep waits for the wake, and the status says so.
+    await suite.client.mergePatch(Resources.gaim, 'hib', ns, { spec: { redis: { storage: '3Gi' } } });
+    const told = await waitForGaim(suite.client, ns, 'hib', 'to say the change waits for the wake', (g) => (g.status?.message ?? '').includes('are applied on wake'), 30_000);
+    expect(hibernated(told)).toBe(true);
+    const redisClaim = async () => (await suite.client.get<KubeObject & { spec?: { resources?: { requests?: { storage?: string } } } }>(Resources.persistentVolumeClaim, 'data-hib-redis-0', ns)).spec?.resources?.requests?.storage;
+    expect(await redisClaim()).toBe('2Gi');
+
     await suite.client.mergePatch(Resources.gaim, 'hib', ns, { spec: { hibernation: { mode: 'Off' } } });
     const woken = await waitForGaim(suite.client, ns, 'hib', 'to wake and be Synced', awakeAndSynced, 120_000);
+    // Synced means the stores run again: their pods are there and Ready.
+    expect((await storePods(ns)).map((p) => (p as Pod).status?.conditions?.find((c) => c.type === 'Ready')?.status)).toEqual(['True', 'True']);
+    expect(await redisClaim()).toBe('3Gi');
     await expectData(suite.client, ns, 'hib', ENV, marker);
     expect((await config.get()).get('edited_by_user')).toBe(marker);
     expect(woken.status?.seeded).toEqual(synced.status?.seeded);
