@@ -5,9 +5,9 @@
 // Each Gaim hibernates by itself (spec.hibernation.mode Auto, its queues idle), then is woken alone,
 // one after the other: the latency a user waking one Gaim sees, not a thundering herd.
 //
-// The stores' share: from the wake to the later of the two store pods' Ready (the pods' Ready
-// condition); the operator's share is the rest — noticing the wake, the scale-up, seeing the pods
-// Ready, its checks and the status write.
+// The stores' share: from the StatefulSets scaled back up to both store pods Ready; the operator's
+// share is the rest — noticing the wake and scaling up, then seeing the pods Ready, its checks and
+// the status write. All three instants are seen by the benchmark polling every 25 ms.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
@@ -79,23 +79,42 @@ try {
   };
   for (const name of names) await until(name, 'hibernate', asleep, 600_000);
 
-  const rows: { name: string; totalMs: number; storesMs: number }[] = [];
+  const rows: { name: string; totalMs: number; operatorMs: number; storesMs: number }[] = [];
+  type StatefulSet = KubeObject & { spec?: { replicas?: number } };
   for (const name of names) {
-    const requested = Date.now();
-    await client.mergePatch(Resources.gaim, name, name, { metadata: { annotations: { 'gaim.livingcontent.io/wake': new Date(requested).toISOString() } } });
-    await until(name, 'wake', awake, 300_000);
-    const totalMs = Date.now() - requested;
-    const pods = (await client.list<Pod>(Resources.pod, { namespace: name, labelSelector: `app.kubernetes.io/instance=${name}` })).items
-      .filter((p) => /-(mongodb|redis)-0$/.test(p.metadata?.name ?? ''));
-    const readyAt = Math.max(...pods.map((p) => Date.parse(p.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime ?? '')));
-    // Condition times have whole seconds: the stores' share is known to a second.
-    const storesMs = Number.isFinite(readyAt) ? Math.max(0, Math.min(totalMs, readyAt - Math.floor(requested / 1000) * 1000)) : NaN;
-    rows.push({ name, totalMs, storesMs });
-    say(`${name}: Synced ${(totalMs / 1000).toFixed(2)} s after the annotation; store pods Ready after ${(storesMs / 1000).toFixed(0)} s`);
+    // Polled every 25 ms on the benchmark's own clock: when the operator has scaled the stores back
+    // up, when both store pods are Ready, when the Gaim is Synced.
+    const requested = performance.now();
+    await client.mergePatch(Resources.gaim, name, name, { metadata: { annotations: { 'gaim.livingcontent.io/wake': new Date().toISOString() } } });
+    let scaledAt: number | undefined;
+    let readyAt: number | undefined;
+    let syncedAt: number | undefined;
+    while (syncedAt === undefined) {
+      if (performance.now() - requested > 300_000) throw new Error(`${name} did not wake within 300s (operator log: ${logFile})`);
+      const [gaim, sets, pods] = await Promise.all([
+        client.get<GaimObject>(Resources.gaim, name, name),
+        client.list<StatefulSet>(Resources.statefulSet, { namespace: name }),
+        client.list<Pod>(Resources.pod, { namespace: name, labelSelector: 'app.kubernetes.io/component in (mongodb,redis)' }),
+      ]);
+      const now = performance.now();
+      if (scaledAt === undefined && sets.items.length === 2 && sets.items.every((s) => (s.spec?.replicas ?? 0) > 0)) scaledAt = now;
+      if (readyAt === undefined && pods.items.length === 2 && pods.items.every((p) => p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'))) readyAt = now;
+      if (awake(gaim)) syncedAt = now;
+      else await sleep(25);
+    }
+    const totalMs = syncedAt - requested;
+    const scaled = scaledAt ?? syncedAt;
+    const ready = readyAt ?? syncedAt;
+    // The operator's share: noticing the wake and scaling up, then seeing the pods Ready, its checks and
+    // the status write. The rest — the StatefulSet controller, the scheduler, the kubelet and the
+    // stores' own start-up — is the stores'.
+    const storesMs = Math.max(0, ready - scaled);
+    rows.push({ name, totalMs, operatorMs: totalMs - storesMs, storesMs });
+    say(`${name}: Synced ${(totalMs / 1000).toFixed(2)} s after the annotation (scaled up after ${((scaled - requested) / 1000).toFixed(2)} s, pods Ready after ${((ready - requested) / 1000).toFixed(2)} s)`);
   }
   const totals = rows.map((r) => r.totalMs).sort((a, b) => a - b);
-  const stores = rows.map((r) => r.storesMs).filter(Number.isFinite).sort((a, b) => a - b);
-  const operatorShare = rows.map((r) => r.totalMs - r.storesMs).filter(Number.isFinite).sort((a, b) => a - b);
+  const stores = rows.map((r) => r.storesMs).sort((a, b) => a - b);
+  const operatorShare = rows.map((r) => r.operatorMs).sort((a, b) => a - b);
   const s = (ms: number) => (ms / 1000).toFixed(2);
   const report = [
     '# Wake from hibernation (make bench-wake)',
@@ -105,8 +124,10 @@ try {
     '| | p50 | p99 | max |',
     '| --- | ---: | ---: | ---: |',
     `| annotation → Synced (s) | ${s(percentile(totals, 50))} | ${s(percentile(totals, 99))} | ${s(totals.at(-1) ?? NaN)} |`,
-    `| of which the store pods' start-up, to Ready (s, whole seconds) | ${s(percentile(stores, 50))} | ${s(percentile(stores, 99))} | ${s(stores.at(-1) ?? NaN)} |`,
-    `| of which the operator (s) | ${s(percentile(operatorShare, 50))} | ${s(percentile(operatorShare, 99))} | ${s(operatorShare.at(-1) ?? NaN)} |`,
+    `| of which the stores': scaled up → both pods Ready (s) | ${s(percentile(stores, 50))} | ${s(percentile(stores, 99))} | ${s(stores.at(-1) ?? NaN)} |`,
+    `| of which the operator's: annotation → scaled up, and pods Ready → Synced (s) | ${s(percentile(operatorShare, 50))} | ${s(percentile(operatorShare, 99))} | ${s(operatorShare.at(-1) ?? NaN)} |`,
+    '',
+    'Each figure\'s percentiles are its own: the rows do not add up. Polled every 25 ms by the benchmark (its own clock).',
     '',
   ].join('\n');
   await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });

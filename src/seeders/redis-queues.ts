@@ -84,13 +84,14 @@ async function sampleOne(redis: Redis, env: Environment, poisonAt: number): Prom
 }
 
 /**
- * Connections to the Gaim's Redis of any user but `operatorUser` (CLIENT LIST): the apps' clients.
+ * Connections to the Gaim's Redis of any user but `operatorUser` (CLIENT LIST, every type: a
+ * subscriber counts): the apps' clients.
  * The operator's own — this prober, the seeder, the pods' readiness probe — log in as its user.
  */
 export async function otherClients(target: RedisTarget, operatorUser: string, signal?: AbortSignal): Promise<number> {
   let count = 0;
   await withRedis(target, Message.sampleQueues, signal, async (redis) => {
-    const list = String(await redis.call('CLIENT', 'LIST', 'TYPE', 'normal'));
+    const list = String(await redis.call('CLIENT', 'LIST'));
     const users = list.split('\n').map((line) => line.trim().split(' ').find((f) => f.startsWith('user='))?.slice('user='.length)).filter((u) => u !== undefined);
     count = users.filter((u) => u !== operatorUser).length;
   });

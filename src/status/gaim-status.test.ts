@@ -164,7 +164,7 @@ describe('hibernation in status', () => {
     expect(sameStatus(awake, buildStatus(input({ gaim: gaim(awake), stores, seeding: seededAll, hibernation: { state: 'awake', shown: false, message: 'the stores run' } })))).toBe(true);
   });
 
-  it('an error going to sleep keeps what status said of hibernation', () => {
+  it('an error while asleep (a scheduled backup that failed) keeps what status said of hibernation', () => {
     const asleep = buildStatus(input({ gaim: gaim(awake), hibernation: { state: 'asleep', shown: true, since, generation: 3, message: 'm' } }));
     const failed = buildStatus(input({ gaim: gaim(asleep), error: { type: 'redis', message: 'cannot hibernate', reason: 'HibernationFlushFailed' } }));
     expect(failed).toMatchObject({ syncStatus: 'Failed', hibernatedAt: since });

@@ -320,7 +320,7 @@ export const GaimStatusSchema = z.strictObject({
   lastRetryAt: z.iso.datetime().optional().meta({ description: 'When the last failed attempt ran (Firestore last_retry_at); absent after a success.' }),
   nextRetryAt: z.iso.datetime().optional().meta({ description: 'When the next attempt is due (Firestore next_retry_at); absent when none is scheduled.' }),
   conditions: z.array(ConditionSchema).max(32).optional().meta({
-    description: 'Ready, MongoDBReady, RedisReady, StorageReady, Seeded and FirestoreSynced; BackedUp when spec.backup.schedule is set; QueuesHealthy once the queues are sampled; Hibernated when spec.hibernation is On or Auto.',
+    description: 'Ready, MongoDBReady, RedisReady, StorageReady, Seeded and FirestoreSynced; BackedUp when spec.backup.schedule is set; QueuesHealthy once the queues are sampled; Hibernated once spec.hibernation is On or Auto (it stays, reason Awake, after Off).',
     'x-kubernetes-list-type': 'map',
     'x-kubernetes-list-map-keys': ['type'],
   }),

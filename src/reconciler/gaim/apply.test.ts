@@ -103,6 +103,19 @@ describe('applyPlan', () => {
     expect(targets(writes)).toEqual(['apply StatefulSet team/marvin-redis']);
   });
 
+  it('takes no rollout slot for a StatefulSet at zero replicas (a Gaim waking): no pod to restart, and the stores must start', async () => {
+    const before = planFor(gaim());
+    const caches = appliedCaches(before);
+    for (const name of ['a', 'b']) caches.put(Resources.statefulSet, { metadata: { name: `${name}-redis`, namespace: name, generation: 2 }, spec: { replicas: 1 }, status: { observedGeneration: 1, replicas: 1 } });
+    const sleeping = caches.get<KubeObject & { spec?: Record<string, unknown> }>(Resources.statefulSet, 'team/marvin-redis');
+    caches.put(Resources.statefulSet, { ...sleeping, spec: { ...sleeping?.spec, replicas: 0 } });
+    const after = planFor(gaim({ redis: { image: 'redis:7.2.99' } }));
+    const { client, writes } = recordingClient();
+    const applied = await applyPlan({ ...after, create: [] }, { caches, client, fieldManager: 'gaim-operator', rollouts: new RolloutSlots(2, caches) }, context());
+    expect(applied.waiting).toEqual([]);
+    expect(targets(writes)).toEqual(['apply StatefulSet team/marvin-redis']);
+  });
+
   it('names the object and the API server\'s words when an apply fails, and gives the rollout slot back', async () => {
     const p = planFor(gaim());
     const { client } = recordingClient();

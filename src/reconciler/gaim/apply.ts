@@ -104,7 +104,10 @@ async function applyObject(wanted: KubeObject, deps: ApplyDeps, context: Reconci
   }
   const desired = observed === undefined && deps.recreations !== undefined && resource === Resources.statefulSet ? deps.recreations.restore(wanted) : wanted;
   if (!needsApply(desired, observed)) return undefined;
-  const rollouts = resource === Resources.statefulSet && changesTemplate(desired, observed) ? deps.rollouts : undefined;
+  // A StatefulSet at zero replicas (a Gaim waking from hibernation) has no pod to restart: its new
+  // template needs no rollout slot, and waiting for one would keep the stores stopped.
+  const scaledToZero = (observed as { spec?: { replicas?: number } } | undefined)?.spec?.replicas === 0;
+  const rollouts = resource === Resources.statefulSet && changesTemplate(desired, observed) && !scaledToZero ? deps.rollouts : undefined;
   if (rollouts !== undefined) {
     const slot = rollouts.tryAcquire(key);
     if (!slot.granted) return { name: desired.metadata?.name ?? '', inFlight: slot.inFlight };

@@ -107,11 +107,12 @@ describe('the Gaim reconcile, wired', () => {
     expect(status?.conditions?.find((c) => c.type === 'Hibernated')).toMatchObject({ status: 'False', reason: 'Hibernating' });
   });
 
-  it('refuses a second Gaim in a namespace even asleep: no StatefulSet of the owner is touched', async () => {
+  it('refuses a second Gaim in a namespace even asleep: no StatefulSet is touched', async () => {
     const first = testGaim({}, { metadata: { name: 'first', uid: 'u-0', creationTimestamp: '2026-01-01T00:00:00Z' } });
     const gaim = testGaim({ hibernation: { mode: 'On' } }, { metadata: { finalizers: [FINALIZER], creationTimestamp: '2026-02-01T00:00:00Z' } });
+    // A StatefulSet of this Gaim's name, running (left by an earlier owner, say): a sleep would scale it.
     const { client, writes } = recordingClient();
-    await reconcilerFor(gaim, [[Resources.gaim, first]], client).reconcile();
+    await reconcilerFor(gaim, [[Resources.gaim, first], [Resources.statefulSet, readyRedis(gaim)]], client).reconcile();
     expect(writes.map((w) => `${w.verb} ${w.target}`)).toEqual(['apply Gaim team/marvin/status']);
     expect(statusWritten(writes)).toMatchObject({ syncStatus: 'Failed', errorType: 'conflict' });
   });

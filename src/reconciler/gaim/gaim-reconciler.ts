@@ -72,6 +72,8 @@ export interface GaimReconcilerDeps {
 const CACHE_LAG_RETRY_MS = 250;
 /** How soon to look again while a hibernating Gaim's pods stop (their StatefulSet's status also says). */
 const POD_STOP_RECHECK_MS = 5_000;
+/** The longest wait for an idle clock's deadline: look again at least hourly. */
+const MAX_WAIT_MS = 3_600_000;
 /** How soon a Gaim that something holds awake (not Synced, a backup, a rotation…) looks again. */
 const HELD_RECHECK_MS = 30_000;
 
@@ -99,6 +101,7 @@ export class GaimReconciler implements Reconciler {
     const object = this.deps.caches.get<KubeObject>(Resources.gaim, key);
     if (object === undefined) {
       this.memory.forget(key);
+      this.deps.queues?.forget(key);
       return done(); // deleted and finalized; nothing left to converge
     }
     const reporting = { ...this.deps, writeBack: this.memory.writeBack, expectations: this.memory.expectations, degradedAfterFailures: this.deps.settings.degradedAfterFailures };
@@ -131,18 +134,23 @@ export class GaimReconciler implements Reconciler {
     if (!this.memory.expectations.satisfied(key, gaim.metadata.resourceVersion)) return requeueAfter(CACHE_LAG_RETRY_MS);
     const retryNow = gaim.metadata.annotations?.[RETRY_NOW];
     const retryNowRequested = retryNow !== undefined && retryNow !== gaim.status?.retryNowHandled;
-    const wait = holdOff(ledgerOf(gaim), gaim.status?.observedGeneration !== gaim.metadata.generation, retryNowRequested, new Date());
+    let hibernation = gaim.spec.suspend ? undefined : this.#hibernation(gaim);
+    // A wake asked for is acted on now, as a retry-now is: not after a failed attempt's backoff.
+    const wait = holdOff(ledgerOf(gaim), gaim.status?.observedGeneration !== gaim.metadata.generation, retryNowRequested || hibernation?.kind === 'waking', new Date());
     if (wait !== undefined) return requeueAfter(wait);
 
-    const hibernation = gaim.spec.suspend ? undefined : this.#hibernation(gaim);
     let outcome: Outcome;
     try {
-      outcome = hibernation?.kind === 'asleep' ? await this.#asleep(gaim, object, hibernation, context) : await this.#converge(gaim, object, context);
+      const asleep = hibernation?.kind === 'asleep' ? await this.#asleep(gaim, object, hibernation, context) : undefined;
+      // Asleep but for the last look, which found the queues in use: it stays awake.
+      if (asleep === undefined && hibernation?.kind === 'asleep') hibernation = { kind: 'awake' };
+      outcome = asleep ?? await this.#converge(gaim, object, context);
       if (hibernation !== undefined && hibernation.kind !== 'asleep') {
         outcome = { ...outcome, hibernation: awakeStatus(gaim, hibernation, this.deps.queues?.idleSince(key)) };
         // An idle Auto Gaim: look again when its idle time is up, or, held, a little later.
         if (hibernation.kind === 'awake' && hibernation.hibernateAt !== undefined) {
-          const wait = hibernation.held === undefined ? Math.max(0, hibernation.hibernateAt.getTime() - Date.now()) : HELD_RECHECK_MS;
+          // At most an hour: a timer cannot wait more than 2^31 ms (it would fire at once), and idleAfter may be 30 days.
+          const wait = hibernation.held === undefined ? Math.min(MAX_WAIT_MS, Math.max(0, hibernation.hibernateAt.getTime() - Date.now())) : HELD_RECHECK_MS;
           outcome = { ...outcome, recheckAfterMs: Math.min(outcome.recheckAfterMs ?? Infinity, wait) };
         }
         // Mode On, held by something under way: not every end of it is an event on this Gaim.
@@ -171,16 +179,24 @@ export class GaimReconciler implements Reconciler {
    * Asleep, or going to sleep: the stores flushed and scaled to zero (sleep.ts); nothing seeded,
    * sampled or maintained. Scheduled backups still run: they snapshot the volumes as they stopped.
    */
-  async #asleep(gaim: Gaim, object: KubeObject, decision: Extract<HibernationDecision, { kind: 'asleep' }>, context: ReconcileContext): Promise<Outcome> {
+  async #asleep(gaim: Gaim, object: KubeObject, decision: Extract<HibernationDecision, { kind: 'asleep' }>, context: ReconcileContext): Promise<Outcome | undefined> {
+    // The moment of the decision: a Firestore wake request made while the stores flush is later than it.
+    const decidedAt = new Date().toISOString();
     if (!hasFinalizer(object)) await applyFinalizer(this.deps.client, object, true, this.deps.fieldManager, context.signal);
     // A Gaim refused (a second one in the namespace, a share it may not use…) is refused asleep too.
     refuse({ gaim, observed: observe(gaim, this.deps.caches), nfs: this.deps.settings.nfs, storeRepositories: this.deps.settings.storeRepositories });
     this.memory.seedSlots.forget(objectKey(gaim)); // asleep, it seeds nothing: out of the line for a slot
     const going = gaim.status?.hibernatedAt === undefined;
     const slept = await sleep(gaim, going, this.deps, context);
+    if (slept.inUse !== undefined) {
+      // The last look found the queues in use: stay awake, the idle clock from scratch.
+      this.deps.queues?.restartIdle(objectKey(gaim), new Date());
+      context.log.info({ inUse: slept.inUse }, 'not hibernating: the queues are in use');
+      return undefined;
+    }
     if (going) this.deps.events.record(gaim, 'Normal', Reason.Hibernating, 'Hibernate', [`${decision.by}: the stores are scaled to zero, their volumes and data kept`, ...slept.flushed].join('; '));
     const backups = await settled<Partial<BackupsOutcome>>(() => tendBackups(gaim, this.deps, context), {}, 'kubernetes', context.signal);
-    const since = gaim.status?.hibernatedAt ?? new Date().toISOString();
+    const since = gaim.status?.hibernatedAt ?? decidedAt;
     const hibernation: HibernationStatus = {
       state: slept.podsLeft > 0 ? 'hibernating' : 'asleep', shown: true, since,
       generation: gaim.status?.hibernatedGeneration ?? gaim.metadata.generation ?? 0,
@@ -206,7 +222,7 @@ export class GaimReconciler implements Reconciler {
     else this.deps.metrics.hibernated.set(labels, asleep || (outcome.error !== undefined && gaim.status?.hibernatedAt !== undefined && decision.kind === 'asleep') ? 1 : 0);
     // The idle clock starts afresh at each sleep and wake: never from a sample of before.
     if (decision.kind === 'waking' || (decision.kind === 'asleep' && gaim.status?.hibernatedAt === undefined)) this.deps.queues?.restartIdle(objectKey(gaim), new Date());
-    if (decision.kind === 'asleep' && gaim.status?.hibernatedAt === undefined && outcome.error === undefined) {
+    if (decision.kind === 'asleep' && gaim.status?.hibernatedAt === undefined && outcome.hibernation?.since !== undefined) {
       this.deps.metrics.hibernationTransitions.inc({ direction: 'hibernate' });
       context.log.info({ by: decision.by }, 'hibernated');
     }
@@ -308,7 +324,8 @@ function awakeStatus(gaim: Gaim, decision: Exclude<HibernationDecision, { kind: 
   if (decision.kind === 'waking') return { ...base, state: 'waking', message: `${decision.by}; changes asked for while it slept are applied now` };
   if (decision.kind === 'held') return { ...base, state: 'held', message: decision.why };
   const message = mode === 'Auto'
-    ? decision.hibernateAt === undefined ? 'the stores run; the queues are in use (or not sampled yet)'
+    ? !gaim.spec.redis.enabled ? 'the stores run: mode Auto judges idleness by the task queues, and this Gaim has no Redis (use mode On)'
+      : decision.hibernateAt === undefined ? 'the stores run; the queues are in use (or not sampled yet)'
       : decision.held !== undefined ? `the stores run: the queues are idle, but ${decision.held}` : `the stores run; idle queues hibernate it at ${decision.hibernateAt.toISOString()}`
     : 'the stores run';
   return { ...base, state: 'awake', message };

@@ -192,7 +192,7 @@ export async function writeStatus(gaim: Gaim, status: GaimStatus, deps: Pick<Rep
   if (before !== undefined && status.syncStatus === before.syncStatus && status.errorType === before.errorType) return version;
   context.log.info({ from: before?.syncStatus ?? null, to: status.syncStatus, errorType: status.errorType ?? null }, 'sync status changed');
   const ready = status.conditions?.find((c) => c.type === 'Ready');
-  if (status.syncStatus === 'Synced') deps.events.record(gaim, 'Normal', Reason.Synced, 'Reconcile', 'all stores are ready and seeded');
+  if (status.syncStatus === 'Synced') deps.events.record(gaim, 'Normal', Reason.Synced, 'Reconcile', ready?.reason === Reason.Hibernated ? status.message ?? 'hibernated' : 'all stores are ready and seeded');
   else if (status.syncStatus === 'Failed') deps.events.record(gaim, 'Warning', ready?.reason ?? Reason.KubernetesError, 'Reconcile', status.message ?? '');
   return version;
 }

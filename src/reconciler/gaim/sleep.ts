@@ -14,14 +14,15 @@ import type { KubeObject } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { objectNames } from '../../resources/meta.js';
 import { MongoSecretKeys } from '../../resources/mongodb.js';
-import { statefulSetReadiness } from '../../resources/readiness.js';
 import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../../resources/redis.js';
 import { flushMongoDB } from '../../seeders/mongodb.js';
-import { rewriteAppendOnlyFile } from '../../seeders/redis.js';
+import { otherClients, sampleQueues } from '../../seeders/redis-queues.js';
+import { rewriteAppendOnlyFile, type RedisTarget } from '../../seeders/redis.js';
+import { compareText } from '../../text-order.js';
 import { storeAddress } from '../stores/store-address.js';
 import { readCredentials } from './secrets.js';
 
-type StatefulSet = KubeObject & { spec?: { replicas?: number }; status?: { replicas?: number } };
+type StatefulSet = KubeObject & { spec?: { replicas?: number }; status?: { replicas?: number; readyReplicas?: number } };
 
 export interface SleepDeps {
   readonly caches: Caches;
@@ -37,15 +38,19 @@ export interface Asleep {
   readonly podsLeft: number;
   /** What the flush did, for the event of going to sleep; empty when nothing ran. */
   readonly flushed: readonly string[];
+  /** Auto only: what the last look before the flush found in use; nothing was stopped. */
+  readonly inUse?: string;
 }
 
 /**
- * Puts the Gaim's stores to sleep, or keeps them asleep: flushes each store whose StatefulSet still
- * wants a running, ready pod (only while going to sleep: `flush`), then scales each StatefulSet with
- * replicas above zero to zero. A flush that fails stops here, the stores still running: nothing is
- * stopped before its data is on disk. A store that is not running has nothing to flush.
+ * Puts the Gaim's stores to sleep, or keeps them asleep. Going to sleep (`going`): for mode Auto, one
+ * last look at the queues (the prober's sample may be seconds old: a client or a task that came since
+ * cancels the sleep); then each store with a ready pod is flushed — MongoDB first, then Redis, so a
+ * MongoDB that cannot flush does not cost a Redis rewrite each retry — and each StatefulSet with
+ * replicas above zero is scaled to zero. A flush that fails stops here, the stores still running:
+ * nothing is stopped before its data is on disk. A store without a ready pod has nothing to flush.
  */
-export async function sleep(gaim: Gaim, flush: boolean, deps: SleepDeps, context: ReconcileContext): Promise<Asleep> {
+export async function sleep(gaim: Gaim, going: boolean, deps: SleepDeps, context: ReconcileContext): Promise<Asleep> {
   const names = objectNames(gaim);
   const ns = gaim.metadata.namespace;
   const sets = [
@@ -54,21 +59,26 @@ export async function sleep(gaim: Gaim, flush: boolean, deps: SleepDeps, context
   ].map((s) => ({ ...s, object: deps.caches.get<StatefulSet>(Resources.statefulSet, `${ns}/${s.name}`) }));
   const running = sets.filter((s) => s.object !== undefined && (s.object.spec?.replicas ?? 1) > 0);
   const flushed: string[] = [];
-  if (flush) {
-    const toFlush = running.filter((s) => statefulSetReadiness(s.object).ready);
+  if (going) {
+    const toFlush = running.filter((s) => (s.object?.status?.readyReplicas ?? 0) > 0);
     const credentials = toFlush.length === 0 ? new Map<string, Readonly<Record<string, string>> | undefined>() : await readCredentials(gaim, deps.client, context.signal);
-    for (const { store } of toFlush) {
+    const redisSecret = credentials.get(names.redisSecret);
+    const redis = redisSecret === undefined ? undefined
+      : { address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: redisSecret[RedisSecretKeys.operatorPassword] ?? '' };
+    if (gaim.spec.hibernation?.mode === 'Auto' && redis !== undefined && toFlush.some((s) => s.store === 'redis')) {
+      const inUse = await queuesInUse(gaim, redis, context.signal);
+      if (inUse !== undefined) return { podsLeft: 0, flushed, inUse };
+    }
+    for (const { store } of [...toFlush].sort((a, b) => compareText(a.store, b.store))) {
       if (store === 'redis') {
-        const secret = credentials.get(names.redisSecret);
-        if (secret === undefined) continue;
-        const target = { address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: secret[RedisSecretKeys.operatorPassword] ?? '' };
-        const outcome = await rewriteAppendOnlyFile(target, AOF_REWRITE_TIMEOUT_MS, context.signal).catch((error: unknown) => {
+        if (redis === undefined) { flushed.push('Redis was not flushed: its credentials Secret is missing'); continue; }
+        const outcome = await rewriteAppendOnlyFile(redis, AOF_REWRITE_TIMEOUT_MS, context.signal).catch((error: unknown) => {
           throw wrap(error, 'cannot hibernate: Redis did not write its append-only file, so it keeps running', { type: 'redis', reason: 'HibernationFlushFailed' });
         });
         flushed.push(outcome === 'rewritten' ? 'Redis rewrote its append-only file' : 'Redis keeps no append-only file');
       } else {
         const secret = credentials.get(names.mongodbSecret);
-        if (secret === undefined) continue;
+        if (secret === undefined) { flushed.push('MongoDB was not flushed: its credentials Secret is missing'); continue; }
         const target = { address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: secret[MongoSecretKeys.rootUsername] ?? '', password: secret[MongoSecretKeys.rootPassword] ?? '' };
         const outcome = await flushMongoDB(target, context.signal).catch((error: unknown) => {
           throw wrap(error, 'cannot hibernate: MongoDB did not flush (fsync), so it keeps running', { type: 'mongodb', reason: 'HibernationFlushFailed' });
@@ -90,3 +100,11 @@ export async function sleep(gaim: Gaim, flush: boolean, deps: SleepDeps, context
   return { podsLeft, flushed };
 }
 
+
+/** What a last look finds in use: a client of the apps, or an entry pending or undelivered; undefined when idle. */
+async function queuesInUse(gaim: Gaim, redis: RedisTarget, signal: AbortSignal): Promise<string | undefined> {
+  const clients = await otherClients(redis, REDIS_OPERATOR_USER, signal);
+  if (clients > 0) return `${String(clients)} client(s) connected to Redis`;
+  const busy = (await sampleQueues(redis, gaim.spec.environments, 1, signal)).filter((s) => s.pending > 0 || (s.lag ?? 0) > 0);
+  return busy.length === 0 ? undefined : `tasks pending or undelivered in ${busy.map((s) => s.env).join(', ')}`;
+}

@@ -77,15 +77,17 @@ export class QueueSamples {
   }
 
   /**
-   * The idle clock of a Gaim with hibernation mode Auto: idle while no environment has a pending
-   * entry, no new entry was added (each stream's last-generated-id unchanged) and no client but the
-   * operator's is connected; it starts again at any of those. True when it started or stopped, which
-   * is when the Gaim's reconcile must look again. It lives in memory: a new operator starts it anew.
+   * The idle clock of a Gaim with hibernation mode Auto: idle while no environment has an entry
+   * pending or not yet delivered (lag), no new entry was added (each stream's last-generated-id
+   * unchanged) and no client but the operator's is connected; a new entry starts it again, the others
+   * stop it. True when it started or stopped — when the Gaim's reconcile must look again (a restart
+   * needs none: the reconcile's recheck at the old deadline finds the new one). It lives in memory: a
+   * new operator starts it anew.
    */
   recordIdle(key: string, samples: readonly QueueSample[], otherClients: number, now: Date, sampledFrom: Date = now): boolean {
     // A sample begun before the Gaim last slept or woke says nothing of it now.
     if (sampledFrom < (this.#restarted.get(key) ?? sampledFrom)) return false;
-    const idle = otherClients === 0 && samples.every((s) => s.pending === 0);
+    const idle = otherClients === 0 && samples.every((s) => s.pending === 0 && (s.lag ?? 0) === 0);
     const ids = samples.map((s) => `${s.env}=${s.lastId}`).join(' ');
     const before = this.#idle.get(key);
     if (!idle) {
@@ -94,7 +96,7 @@ export class QueueSamples {
     }
     if (before?.ids === ids) return false;
     this.#idle.set(key, { since: now, ids });
-    return true;
+    return before === undefined;
   }
 
   /** Since when the Gaim's queues have been idle (recordIdle); undefined while in use or not known. */
@@ -151,8 +153,10 @@ export class QueueProber {
     const wake = () => { for (const w of waiters.splice(0)) w(); };
     signal.addEventListener('abort', wake, { once: true });
     const sleep = (ms: number) => new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+      // The listener goes with its timer: one left per tick (four a second) would pile up on `signal`.
+      const abort = () => { clearTimeout(timer); resolve(); };
+      const timer = setTimeout(() => { signal.removeEventListener('abort', abort); resolve(); }, ms);
+      signal.addEventListener('abort', abort, { once: true });
     });
 
     const scheduler = (async () => {
@@ -198,10 +202,11 @@ export class QueueProber {
     if (!parsed.ok) return;
     const gaim = parsed.gaim;
     if (gaim.metadata.deletionTimestamp !== undefined || gaim.spec.suspend || !gaim.spec.redis.enabled) return;
-    // Asleep, or asked to sleep: no pod, no connection (and no idle clock until it wakes).
+    // Asleep: no pod, no connection, no idle clock until it wakes, and no figures that would go stale.
     const hibernation = gaim.spec.hibernation?.mode ?? 'Off';
-    if (gaim.status?.hibernatedAt !== undefined || hibernation === 'On') {
+    if (gaim.status?.hibernatedAt !== undefined) {
       this.samples.forgetIdle(key);
+      this.#removeMetrics(key);
       return;
     }
     const redis = statefulSetReadiness(caches.get<StatefulSetView>(Resources.statefulSet, `${gaim.metadata.namespace}/${objectNames(gaim).redis}`));
@@ -242,6 +247,11 @@ export class QueueProber {
       if (stop.aborted) return;
       this.deps.metrics.queueSamples.inc({ result: 'failed' });
       this.#passwords.delete(key); // a recreated or restored Secret: read it again
+      // What cannot be sampled is not known to be idle: the clock stops.
+      if (this.samples.idleSince(key) !== undefined) {
+        this.samples.forgetIdle(key);
+        enqueue(key);
+      }
       this.deps.log.debug({ gaim: gaim.metadata.name, namespace: gaim.metadata.namespace, error: errorMessage(error) }, 'cannot sample the queues');
     }
   }
@@ -305,6 +315,10 @@ export class QueueProber {
     this.#reasons.delete(key);
     this.#passwords.delete(key);
     this.samples.forget(key);
+    this.#removeMetrics(key);
+  }
+
+  #removeMetrics(key: string): void {
     const [namespace = '', gaim = ''] = key.split('/');
     for (const gauge of [this.deps.metrics.streamLength, this.deps.metrics.streamLag, this.deps.metrics.streamPending, this.deps.metrics.streamOldestPending,
       this.deps.metrics.streamMaxDeliveries, this.deps.metrics.streamConsumers, this.deps.metrics.streamConsumersIdle, this.deps.metrics.dlqLength]) {

@@ -41,11 +41,14 @@ describe('QueueSamples.recordIdle: the idle clock of hibernation mode Auto', () 
     expect(samples.idleSince(key)).toEqual(at(0));
   });
 
-  it('starts again at a new entry, and stops at a pending entry or a client of the apps', () => {
+  it('starts again at a new entry (no reconcile needed: its recheck finds the new deadline), and stops at a pending or undelivered entry or a client of the apps', () => {
     const samples = new QueueSamples();
     samples.recordIdle(key, [sample()], 0, at(0));
-    expect(samples.recordIdle(key, [sample({ lastId: '2-0' })], 0, at(30))).toBe(true);
+    expect(samples.recordIdle(key, [sample({ lastId: '2-0' })], 0, at(30))).toBe(false);
     expect(samples.idleSince(key)).toEqual(at(30));
+    expect(samples.recordIdle(key, [sample({ lastId: '2-0', lag: 1 })], 0, at(45))).toBe(true);
+    expect(samples.idleSince(key)).toBeUndefined();
+    samples.recordIdle(key, [sample({ lastId: '2-0' })], 0, at(50));
     expect(samples.recordIdle(key, [sample({ lastId: '2-0', pending: 1 })], 0, at(60))).toBe(true);
     expect(samples.idleSince(key)).toBeUndefined();
     samples.recordIdle(key, [sample({ lastId: '2-0' })], 0, at(90));

@@ -1,7 +1,10 @@
 // Polls Firestore for wake requests of Gaims hibernated by mode Auto, on the leader: every
-// GAIM_WAKE_POLL_SECONDS, one query (firestore/wake-requests.ts) for requests later than the oldest
-// such Gaim's sleep, and only while one sleeps. A request later than its Gaim's sleep asks for that
-// Gaim's reconcile, which decides (hibernation.ts); the latest request of each Gaim is kept for it.
+// GAIM_WAKE_POLL_SECONDS, one query (firestore/wake-requests.ts), and only while one sleeps. The
+// first asks for requests later than the oldest such Gaim's sleep; each after that only for those
+// later than the newest it has seen (less a minute, for writers whose clocks lag), so requests that
+// woke nothing are not read again and again, and an old one cannot crowd out a new one. A request
+// later than its Gaim's sleep asks for that Gaim's reconcile, which decides (hibernation.ts); the
+// latest request of each Gaim is kept for it.
 import { parseGaim } from '../../api/v1alpha1/validate.js';
 import type { Caches } from '../../controller/caches.js';
 import { errorMessage } from '../../errors.js';
@@ -41,8 +44,13 @@ export interface WakePollerDeps {
   readonly intervalMs: number;
 }
 
+/** How far before the newest request seen the next query starts: a writer's clock may lag. */
+const OVERLAP_MS = 60_000;
+
 export async function pollWakeRequests(requests: WakeRequests, deps: WakePollerDeps, caches: Caches, enqueue: (key: string) => void, signal: AbortSignal): Promise<void> {
   if (deps.intervalMs === 0) return;
+  let newest: number | undefined;
+  let failing = false;
   while (await pause(deps.intervalMs, signal)) {
     const sleeping = new Map<string, { key: string; since: number }>();
     for (const object of caches.list<KubeObject>(Resources.gaim)) {
@@ -55,15 +63,21 @@ export async function pollWakeRequests(requests: WakeRequests, deps: WakePollerD
     requests.retain(new Set(sleeping.keys()));
     if (sleeping.size === 0) continue;
     const oldest = Math.min(...[...sleeping.values()].map((s) => s.since));
+    const after = Math.max(oldest, (newest ?? -Infinity) - OVERLAP_MS);
     try {
-      const found = await deps.firestore.wakeRequests(new Date(oldest), AbortSignal.any([signal, AbortSignal.timeout(deps.intervalMs + 10_000)]));
+      const found = await deps.firestore.wakeRequests(new Date(after), AbortSignal.any([signal, AbortSignal.timeout(deps.intervalMs + 10_000)]));
+      for (const at of found.values()) newest = Math.max(newest ?? -Infinity, at.getTime());
       for (const gaimId of requests.record(found)) {
         const gaim = sleeping.get(gaimId);
         const at = found.get(gaimId);
         if (gaim !== undefined && at !== undefined && at.getTime() > gaim.since) enqueue(gaim.key);
       }
+      if (failing) deps.log.info('reading wake requests from Firestore again');
+      failing = false;
     } catch (error: unknown) {
-      deps.log.debug({ error: errorMessage(error) }, 'cannot read wake requests; will try again');
+      // Said once when it starts failing (a refusal, such as a permission, turns Firestore wakes off).
+      if (!failing) deps.log.warn({ error: errorMessage(error) }, 'cannot read wake requests from Firestore; Gaims hibernated by mode Auto wake only by annotation or spec change until it can');
+      failing = true;
     }
   }
 }
@@ -72,7 +86,8 @@ export async function pollWakeRequests(requests: WakeRequests, deps: WakePollerD
 function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     if (signal.aborted) { resolve(false); return; }
-    const timer = setTimeout(() => { resolve(!signal.aborted); }, ms);
-    signal.addEventListener('abort', () => { clearTimeout(timer); resolve(false); }, { once: true });
+    const abort = () => { clearTimeout(timer); resolve(false); };
+    const timer = setTimeout(() => { signal.removeEventListener('abort', abort); resolve(!signal.aborted); }, ms);
+    signal.addEventListener('abort', abort, { once: true });
   });
 }
