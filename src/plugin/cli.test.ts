@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand, RETRY_HELP, STATUS_HELP, UsageError, type Command } from './cli.js';
+import { HELP, parseCommand, RETRY_HELP, STATUS_HELP, UsageError, WAKE_HELP, type Command } from './cli.js';
 
 const target = (name: string, more: Partial<{ namespace: string; context: string; kubeconfig: string }> = {}) =>
   ({ name, namespace: more.namespace, context: more.context, kubeconfig: more.kubeconfig });
@@ -16,6 +16,8 @@ describe('parseCommand', () => {
     [['help'], { kind: 'help', text: HELP }],
     [['status', '--help'], { kind: 'help', text: STATUS_HELP }],
     [['retry', '-h'], { kind: 'help', text: RETRY_HELP }],
+    [['wake', 'marvin', '-n', 'tenant-a'], { kind: 'wake', target: target('marvin', { namespace: 'tenant-a' }) }],
+    [['wake', '--help'], { kind: 'help', text: WAKE_HELP }],
     [['help', 'status'], { kind: 'help', text: STATUS_HELP }],
     [['status', 'marvin', '--help'], { kind: 'help', text: STATUS_HELP }],
     [['--version'], { kind: 'version' }],
@@ -28,8 +30,8 @@ describe('parseCommand', () => {
   ])('%j', (argv, command) => { expect(parseCommand(argv)).toEqual(command); });
 
   it.each([
-    [[], 'a command is needed: status, retry, backups, backup'],
-    [['describe', 'marvin'], 'unknown command "describe": status, retry, backups, backup'],
+    [[], 'a command is needed: status, retry, wake, backups, backup'],
+    [['describe', 'marvin'], 'unknown command "describe": status, retry, wake, backups, backup'],
     [['backups', 'x'], 'backups takes no name (kubectl gaim backups [-A])'],
     [['backups', '-A', '-n', 'ns'], 'backups takes -n or -A, not both'],
     [['backups', '-w'], 'backups takes no --watch'],
@@ -42,6 +44,7 @@ describe('parseCommand', () => {
     [['status', 'marvin', '-A'], 'status takes no --all-namespaces'],
     [['status'], 'status needs the Gaim\'s name: kubectl gaim status NAME'],
     [['retry', 'a', 'b'], 'retry takes one Gaim name, not 2'],
+    [['wake'], 'wake needs the Gaim\'s name: kubectl gaim wake NAME'],
     [['status', 'marvin', '--bogus'], 'unknown option \'--bogus\''],
     [['status', 'marvin', '-n'], 'option \'-n, --namespace <value>\' argument missing'],
     [['status', 'marvin', '--namespace='], '--namespace needs a value'],
@@ -61,6 +64,6 @@ describe('parseCommand', () => {
   });
 
   it('keeps every help within 100 columns', () => {
-    for (const text of [HELP, STATUS_HELP, RETRY_HELP]) expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
+    for (const text of [HELP, STATUS_HELP, RETRY_HELP, WAKE_HELP]) expect(Math.max(...text.split('\n').map((l) => l.length))).toBeLessThanOrEqual(100);
   });
 });

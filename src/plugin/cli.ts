@@ -44,7 +44,7 @@ Commands:
                store's endpoint and claim size, queue figures per environment, the last backup,
                the Firestore entry per environment, the latest events. Read-only.
   retry NAME   Retry the Gaim now: sets its ${RETRY_NOW} annotation anew.
-  wake NAME    Wake a Gaim hibernated by spec.hibernation.mode Auto: sets its ${WAKE} annotation.
+  wake NAME    Wake a Gaim hibernated by mode Auto: sets its ${WAKE} annotation.
   backups      The backup catalog (GaimBackupRecords) of the namespace, or of all with -A, those
                whose namespace is gone included.
   backup export RECORD | backup import -f FILE | backup allow RECORD -n NS
@@ -85,10 +85,11 @@ ${TARGET_OPTIONS}`;
 
 export const WAKE_HELP = `Usage: kubectl gaim wake NAME [-n NS] [--context NAME] [--kubeconfig FILE]
 
-Wakes the Gaim NAME, hibernated by spec.hibernation.mode Auto: sets the annotation ${WAKE}
-to the current time (a merge patch; needs patch on gaims). The operator starts its stores, awaits them
-Ready, and says Synced; idle again for idleAfter, it hibernates again. A Gaim with mode On stays asleep
-until its mode is Off (the spec is the user's word). kubectl gaim status shows the hibernation.
+Wakes the Gaim NAME, hibernated by spec.hibernation.mode Auto: sets the annotation
+${WAKE} to the current time (a merge patch; needs patch on gaims). The operator
+starts its stores, awaits them Ready, and says Synced; idle again for idleAfter, it hibernates
+again. A Gaim with mode On stays asleep until its mode is Off (the spec is the user's word).
+kubectl gaim status shows the hibernation.
 
 Options:
 ${TARGET_OPTIONS}`;
