@@ -237,6 +237,13 @@ describe('kubectl gaim', () => {
     expect((await suite.client.get(Resources.gaim, NAME, ns)).metadata?.annotations?.[RETRY_NOW]).not.toBe(value);
   });
 
+  it('stops quietly, exit code 0, when its reader has gone (kubectl gaim status x | head)', async () => {
+    // The reader exits at once; the plugin writes once it has read the Gaim: every write meets a closed pipe.
+    const piped = await run(['-o', 'pipefail', '-c', `"${NODE}" "${PLUGIN}" status ${NAME} -n ${ns} | true`], pluginEnv(), 'bash', []);
+    expect(piped.stderr).not.toContain('EPIPE');
+    expect(piped.code, piped.stderr).toBe(0);
+  });
+
   it('says what is wrong in one line: a missing Gaim exits 1, a wrong usage 2; an unreachable Firestore is a line, not a failure', async () => {
     for (const command of ['status', 'retry']) {
       const missing = await run([command, 'nobody', '-n', ns]);
