@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
-// YAML 1.1, as Kubernetes reads manifests (sigs.k8s.io/yaml): strings such as On and Off are quoted, not read as booleans.
+// YAML 1.1, as Kubernetes reads manifests (sigs.k8s.io/yaml, on go-yaml v2): strings such as On and Off,
+// which YAML 1.1 reads as booleans (yaml.org/type/bool.html), are quoted.
 import { gaimBackupCrd, gaimBackupRecordCrd, gaimCrd } from '../src/api/v1alpha1/crd.js';
 
 export const CRD_PATH = 'crds/gaim.livingcontent.io_gaims.yaml';

@@ -1,7 +1,9 @@
 // The platform asks a Gaim hibernated by mode Auto to wake by setting `wake_requested_at` (a
 // timestamp) on its document gaims/{gaimId}. One range query finds every request later than the
 // oldest sleep: its cost is the documents it returns (one read each, at least one per query), not the
-// number of sleeping Gaims. A single-field range filter needs no composite index.
+// number of sleeping Gaims. A range filter on one field needs no composite index: Firestore keeps a
+// single-field index of every field by default ("Index types in Cloud Firestore",
+// firebase.google.com/docs/firestore/query-data/index-overview).
 import { Timestamp, type Firestore } from '@google-cloud/firestore';
 import { withDeadline } from './deadline.js';
 import { classifyFirestoreError } from './errors.js';

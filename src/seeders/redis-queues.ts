@@ -35,6 +35,7 @@ const fields = (reply: unknown): Record<string, unknown> => {
   return out;
 };
 const idTime = (id: string) => Number(id.split('-')[0]);
+/** XINFO STREAM's last-generated-id: the id of the last entry added, which XDEL and XTRIM do not move back (redis.io/docs/latest/commands/xinfo-stream/). */
 const lastGeneratedId = (reply: unknown): string => {
   const id = reply === undefined ? undefined : fields(reply)['last-generated-id'];
   return typeof id === 'string' ? id : '';
@@ -85,7 +86,8 @@ async function sampleOne(redis: Redis, env: Environment, poisonAt: number): Prom
 
 /**
  * Connections to the Gaim's Redis of any user but `operatorUser` (CLIENT LIST, every type: a
- * subscriber counts): the apps' clients.
+ * subscriber counts): the apps' clients. CLIENT LIST's `user` field is "the authenticated username of
+ * the client", one connection per line (redis.io/docs/latest/commands/client-list/).
  * The operator's own — this prober, the seeder, the pods' readiness probe — log in as its user.
  */
 export async function otherClients(target: RedisTarget, operatorUser: string, signal?: AbortSignal): Promise<number> {

@@ -20,13 +20,11 @@ import {
 } from '../../resources/backup.js';
 import { recordCredentials } from '../../resources/backup-record.js';
 import { objectNames } from '../../resources/meta.js';
-import { MongoSecretKeys } from '../../resources/mongodb.js';
-import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../../resources/redis.js';
 import { flushMongoDB } from '../../seeders/mongodb.js';
 import { rewriteAppendOnlyFile } from '../../seeders/redis.js';
 import { queuedBehind, type InstanceLocks } from './instance-locks.js';
 import { readCredentials } from '../gaim/secrets.js';
-import { storeAddress } from '../stores/store-address.js';
+import { operatorTarget } from '../stores/store-address.js';
 
 export interface BackupDeps {
   readonly caches: Caches;
@@ -126,13 +124,13 @@ export async function takeSnapshots(gaim: Gaim, backup: GaimBackup, record: Gaim
   }
   const redis = credentials.get(names.redisSecret);
   if (gaim.spec.redis.enabled && redis !== undefined && taking.has(snapshotName(backup.metadata.name, 'redis'))) {
-    await rewriteAppendOnlyFile({ address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: redis[RedisSecretKeys.operatorPassword] ?? '' }, 60_000, context.signal)
+    await rewriteAppendOnlyFile(await operatorTarget(gaim, 'redis', redis, deps.settings.overrides), 60_000, context.signal)
       .then((outcome) => { notes.push(outcome === 'no-aof' ? 'Redis keeps no append-only file: its snapshot holds what it last saved' : `Redis's append-only file rewritten at ${new Date().toISOString()}, just before its snapshot: at most the last second of writes after it can be missing`); })
       .catch((error: unknown) => { notes.push(`Redis's append-only file was not rewritten first (${errorMessage(error)}): its snapshot is as a crash would leave it`); });
   }
   const mongo = credentials.get(names.mongodbSecret);
   if (gaim.spec.mongodb.enabled && mongo !== undefined && taking.has(snapshotName(backup.metadata.name, 'mongodb'))) {
-    await flushMongoDB({ address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: mongo[MongoSecretKeys.rootUsername] ?? '', password: mongo[MongoSecretKeys.rootPassword] ?? '' }, context.signal)
+    await flushMongoDB(await operatorTarget(gaim, 'mongodb', mongo, deps.settings.overrides), context.signal)
       .then((outcome) => { notes.push(outcome === 'flushed' ? 'MongoDB fsynced just before its snapshot; the journal covers anything later' : 'MongoDB could not fsync (the server has no fsync command): its snapshot is crash-consistent, recovered by its journal'); })
       .catch((error: unknown) => { notes.push(`MongoDB was not fsynced first (${errorMessage(error)}): its snapshot is as a crash would leave it (the journal recovers it)`); });
   }

@@ -171,7 +171,8 @@ export class GaimReconciler implements Reconciler {
       gaim, now,
       idleSince: this.deps.queues?.idleSince(objectKey(gaim)),
       wakeRequestedAt: this.deps.wakeRequests?.get(gaim.spec.gaimId),
-      busy: busy(gaim, this.deps.caches, this.deps.settings.rotationGraceSeconds, now),
+      // Only a Gaim that may sleep asks what is under way (a scan of its namespace's backups, a schedule).
+      busy: (gaim.spec.hibernation?.mode ?? 'Off') === 'Off' ? undefined : busy(gaim, this.deps.caches, this.deps.settings.rotationGraceSeconds, now),
     });
   }
 

@@ -13,13 +13,12 @@ import { isNotFound } from '../../kube/errors.js';
 import type { KubeObject } from '../../kube/objects.js';
 import { Resources } from '../../kube/resources.js';
 import { objectNames } from '../../resources/meta.js';
-import { MongoSecretKeys } from '../../resources/mongodb.js';
-import { REDIS_OPERATOR_USER, RedisSecretKeys } from '../../resources/redis.js';
+import { REDIS_OPERATOR_USER } from '../../resources/redis.js';
 import { flushMongoDB } from '../../seeders/mongodb.js';
 import { otherClients, sampleQueues } from '../../seeders/redis-queues.js';
 import { rewriteAppendOnlyFile, type RedisTarget } from '../../seeders/redis.js';
 import { compareText } from '../../text-order.js';
-import { storeAddress } from '../stores/store-address.js';
+import { operatorTarget } from '../stores/store-address.js';
 import { readCredentials } from './secrets.js';
 
 type StatefulSet = KubeObject & { spec?: { replicas?: number }; status?: { replicas?: number; readyReplicas?: number } };
@@ -64,7 +63,7 @@ export async function sleep(gaim: Gaim, going: boolean, deps: SleepDeps, context
     const credentials = toFlush.length === 0 ? new Map<string, Readonly<Record<string, string>> | undefined>() : await readCredentials(gaim, deps.client, context.signal);
     const redisSecret = credentials.get(names.redisSecret);
     const redis = redisSecret === undefined ? undefined
-      : { address: await storeAddress(gaim, 'redis', deps.settings.overrides), username: REDIS_OPERATOR_USER, password: redisSecret[RedisSecretKeys.operatorPassword] ?? '' };
+      : await operatorTarget(gaim, 'redis', redisSecret, deps.settings.overrides);
     if (gaim.spec.hibernation?.mode === 'Auto' && redis !== undefined && toFlush.some((s) => s.store === 'redis')) {
       const inUse = await queuesInUse(gaim, redis, context.signal);
       if (inUse !== undefined) return { podsLeft: 0, flushed, inUse };
@@ -79,8 +78,7 @@ export async function sleep(gaim: Gaim, going: boolean, deps: SleepDeps, context
       } else {
         const secret = credentials.get(names.mongodbSecret);
         if (secret === undefined) { flushed.push('MongoDB was not flushed: its credentials Secret is missing'); continue; }
-        const target = { address: await storeAddress(gaim, 'mongodb', deps.settings.overrides), username: secret[MongoSecretKeys.rootUsername] ?? '', password: secret[MongoSecretKeys.rootPassword] ?? '' };
-        const outcome = await flushMongoDB(target, context.signal).catch((error: unknown) => {
+        const outcome = await flushMongoDB(await operatorTarget(gaim, 'mongodb', secret, deps.settings.overrides), context.signal).catch((error: unknown) => {
           throw wrap(error, 'cannot hibernate: MongoDB did not flush (fsync), so it keeps running', { type: 'mongodb', reason: 'HibernationFlushFailed' });
         });
         flushed.push(outcome === 'flushed' ? 'MongoDB flushed (fsync)' : 'MongoDB has no fsync command (FerretDB): each write is committed as it is made');

@@ -53,7 +53,9 @@ export async function pollWakeRequests(requests: WakeRequests, deps: WakePollerD
   let failing = false;
   while (await pause(deps.intervalMs, signal)) {
     const sleeping = new Map<string, { key: string; since: number }>();
-    for (const object of caches.list<KubeObject>(Resources.gaim)) {
+    for (const object of caches.list<KubeObject & { spec?: { hibernation?: { mode?: unknown } }; status?: { hibernatedAt?: unknown } }>(Resources.gaim)) {
+      // Most Gaims do not sleep by Auto: only those are parsed.
+      if (object.spec?.hibernation?.mode !== 'Auto' || object.status?.hibernatedAt === undefined) continue;
       const parsed = parseGaim(object);
       if (!parsed.ok) continue;
       const { spec, status } = parsed.gaim;

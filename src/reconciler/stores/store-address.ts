@@ -5,8 +5,8 @@ import { OperatorError, wrap } from '../../errors.js';
 import { Message } from '../../messages.js';
 import { serviceHost } from '../../resources/connections.js';
 import { objectNames } from '../../resources/meta.js';
-import { MONGODB_PORT } from '../../resources/mongodb.js';
-import { REDIS_PORT } from '../../resources/redis.js';
+import { MONGODB_PORT, MongoSecretKeys } from '../../resources/mongodb.js';
+import { REDIS_OPERATOR_USER, REDIS_PORT, RedisSecretKeys } from '../../resources/redis.js';
 
 /** The address map, re-read only when the file changes (the local stack rewrites it as pods come and go). */
 let cached: { path: string; mtimeMs: number; map: Readonly<Record<string, string>> } | undefined;
@@ -39,4 +39,15 @@ export async function storeAddress(gaim: Gaim, store: 'mongodb' | 'redis', overr
   const address = map[service];
   if (address === undefined) throw new OperatorError(store, `${Message.resolveStore(service)}: it is not in GAIM_STORE_ADDRESS_MAP (no pod of it is running)`);
   return address;
+}
+
+/**
+ * How the operator logs in to a Gaim's store, from its credentials Secret's values: Redis as the
+ * operator's own user, MongoDB as root. Where the store is: storeAddress.
+ */
+export async function operatorTarget(gaim: Gaim, store: 'mongodb' | 'redis', secret: Readonly<Record<string, string>>, overrides: Settings['overrides']): Promise<{ address: string; username: string; password: string }> {
+  const address = await storeAddress(gaim, store, overrides);
+  return store === 'redis'
+    ? { address, username: REDIS_OPERATOR_USER, password: secret[RedisSecretKeys.operatorPassword] ?? '' }
+    : { address, username: secret[MongoSecretKeys.rootUsername] ?? '', password: secret[MongoSecretKeys.rootPassword] ?? '' };
 }
