@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowestFirst from './test/support/sequencer.js';
 import { testStackCount } from './test/support/test-stacks.js';
 
 // Two projects, one runner: unit tests sit beside the code they prove and need nothing running;
@@ -6,12 +7,13 @@ import { testStackCount } from './test/support/test-stacks.js';
 export default defineConfig({
   test: {
     reporters: ['default', './test/support/slowest-reporter.ts'],
+    sequence: { sequencer: SlowestFirst },
     projects: [
       {
         test: {
           name: 'unit',
           // Also the stack's own parts, tested beside them (stack/*.test.ts), but its launcher's test.
-          include: ['src/**/*.test.ts', 'hack/**/*.test.ts', 'stack/**/*.test.ts', 'test/support/eventually.test.ts'],
+          include: ['src/**/*.test.ts', 'hack/**/*.test.ts', 'stack/**/*.test.ts', 'test/support/*.test.ts'],
           exclude: ['stack/stack.test.ts'],
           environment: 'node',
         },
@@ -21,7 +23,7 @@ export default defineConfig({
           name: 'integration',
           // And the launcher's test: it starts the stack's real binaries (one of them broken).
           include: ['test/**/*.test.ts', 'stack/stack.test.ts'],
-          exclude: ['test/support/eventually.test.ts'],
+          exclude: ['test/support/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 120_000,

@@ -1,10 +1,17 @@
 // The stack's kubelet stand-in: the parts that turn a pod's spec into a process, as a kubelet would.
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { expand, killAll, mapMounts } from './kubelet.js';
+import { expand, killAll, mapMounts, preloadFor } from './kubelet.js';
 import { pullError, registryHost } from './registry.js';
 
 describe('the stack kubelet', () => {
+  it('preloads only the command a container runs, or every command when its args name none it knows', () => {
+    expect(preloadFor('prepare-share')).toEqual(['prepare-share']);
+    expect(preloadFor('seed-storage')).toEqual(['seed-storage']);
+    expect(preloadFor('--help')).toEqual(['seed-storage', 'prepare-share', 'maintain-storage']);
+    expect(preloadFor(undefined)).toEqual(['seed-storage', 'prepare-share', 'maintain-storage']);
+  });
+
   it('stops its running containers before the node\'s directory is removed, and returns once they are gone', async () => {
     const running = [spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'pipe'] }), spawn('sleep', ['30'], { stdio: ['ignore', 'pipe', 'pipe'] })];
     await killAll(running);

@@ -92,6 +92,13 @@ export interface KubeletOptions {
   readonly log: (message: string) => void;
 }
 
+const COMMANDS = ['seed-storage', 'prepare-share', 'maintain-storage'] as const;
+/** The command modules a container of the operator's image loads: the one its args name, or all of them. */
+export function preloadFor(command: string | undefined): readonly string[] {
+  const known = COMMANDS.find((c) => c === command);
+  return known === undefined ? COMMANDS : [known];
+}
+
 /** Seed pods run at once, as a node's capacity would bound them: many Gaims must not start many processes at once. */
 const PARALLEL_RUNS = 4;
 /** When the pod's readiness probe names no period: the kubelet's default. */
@@ -288,8 +295,10 @@ export class StackKubelet {
     const ext = entry === 'compiled' ? 'js' : 'ts';
     const spec = {
       ...user,
-      // Everything the commands load, loaded while still root (see container-entry.mjs).
-      preload: [join(code, 'commands', `seed-storage.${ext}`), join(code, 'commands', `prepare-share.${ext}`), join(code, 'commands', `maintain-storage.${ext}`)],
+      // What the command loads, loaded while still root (see container-entry.mjs): only its own module
+      // (main imports each command's lazily), as LanceDB's native library alone costs a fifth of a
+      // second of CPU, and a hundred Gaims start two hundred of these containers.
+      preload: preloadFor(args[0]).map((command) => join(code, 'commands', `${command}.${ext}`)),
       main: join(code, `main.${ext}`),
       args,
     };

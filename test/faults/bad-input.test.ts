@@ -26,6 +26,7 @@ describe('faults: bad input and bad timing', () => {
   afterEach(async () => { await witness.stopAll(suite.client); });
 
   it('50 malformed Gaims applied with 50 valid ones: the valid converge, the bad fail with their reasons, memory and queue stay bounded', async () => {
+    await suite.crowd();
     // Malformed for the API server: every invalid case of the API table that a create can hit.
     const rejected = cases.filter((c) => c.invalid !== undefined && c.before === undefined);
     // Malformed in a way no schema can see: a second Gaim in a namespace that already has one.
@@ -84,7 +85,7 @@ describe('faults: bad input and bad timing', () => {
     expect(idleRss).toBeGreaterThan(0);
     expect(metricValue(later, 'process_resident_memory_bytes') ?? Infinity).toBeLessThan(idleRss + 200 * MIB);
     expect(metricValue(later, 'nodejs_heap_size_used_bytes') ?? Infinity).toBeLessThan(250 * MIB);
-  }, 600_000); // a hundred store processes and fifty seed Jobs on two cores
+  }, 900_000); // a hundred store processes and fifty seed Jobs on two cores, after the crowd before it (suite.crowd)
 
   it('a Gaim deleted while its seeding is in flight: nothing left running, nothing recreated, its data kept', async () => {
     const ns = witness.namespace(await createNamespace('del-seed'));

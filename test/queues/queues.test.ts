@@ -127,6 +127,7 @@ describe('queue health', () => {
   });
 
   it('samples 100 Gaims within the configured rate, counted by their Redis servers', async () => {
+    await suite.crowd();
     const interval = 10;
     const operator = await suite.operator('', { GAIM_QUEUE_SAMPLE_SECONDS: String(interval) });
     const namespaces = await Promise.all(Array.from({ length: 100 }, () => createNamespace('rate')));
@@ -155,5 +156,5 @@ describe('queue health', () => {
     expect(sent).toBeGreaterThanOrEqual(100 * COMMANDS_PER_SAMPLE * 4);
     expect(metricValue(await operator.metrics(), 'gaim_queue_samples_total', { result: 'failed' }) ?? 0).toBe(0);
     for (const redis of servers) redis.disconnect();
-  }, 900_000);
+  }, 900_000); // a hundred Gaims on two cores, after the crowd before it (suite.crowd)
 });

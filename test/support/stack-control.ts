@@ -9,7 +9,52 @@ import type { Component, Stack } from '../../stack/stack.js';
  *   POST /resizes/<controller|node>/hold | /release ?namespace=NS (a slow resize, each step watchable)
  *   POST /snapshots/hold | /release ?namespace=NS (a slow snapshot driver for a namespace's claims)
  *   POST /provisioning/hold | /release ?namespace=NS (a slow driver provisioning a namespace's claims)
+ *   POST /crowd/take | /give ?holder=ID (the one crowd slot, shared by every stack: crowdSlot below)
  */
+/** How long a take waits before answering "not yet" (fetch's own header timeout is 300 s). */
+const CROWD_POLL_MS = 20_000;
+/** A holder that never gives the slot back (its worker died) loses it after the longest test's timeout. */
+const CROWD_LEASE_MS = 15 * 60_000;
+
+/**
+ * The crowd slot: one test at a time, across every stack of the run, that starts a crowd (a hundred
+ * Gaims: hundreds of store and seed processes). On two cores, two crowds at once starved each other
+ * and every file beside them (every wait timed out: 38 minutes and eight failures, where each crowd
+ * alone takes five); one crowd beside ordinary files converges. Module state: every stack's control
+ * server runs in the process that owns the stacks, and shares it.
+ */
+export class CrowdSlot {
+  #holder: { id: string; until: number } | undefined;
+  readonly #waiters = new Set<() => void>();
+
+  /** Resolves true once `holder` has the slot, or false after `waitMs` without it (ask again). */
+  async take(holder: string, waitMs: number, now = Date.now): Promise<boolean> {
+    const deadline = now() + waitMs;
+    for (;;) {
+      if (this.#holder !== undefined && this.#holder.until <= now()) this.#holder = undefined;
+      if (this.#holder === undefined || this.#holder.id === holder) {
+        this.#holder = { id: holder, until: now() + CROWD_LEASE_MS };
+        return true;
+      }
+      const left = Math.min(deadline, this.#holder.until) - now();
+      if (deadline <= now()) return false;
+      await new Promise<void>((resolve) => {
+        const wake = () => { clearTimeout(timer); this.#waiters.delete(wake); resolve(); };
+        const timer = setTimeout(wake, Math.max(left, 1));
+        this.#waiters.add(wake);
+      });
+    }
+  }
+
+  /** Gives the slot back if `holder` has it; the waiters race for it. */
+  give(holder: string): void {
+    if (this.#holder?.id !== holder) return;
+    this.#holder = undefined;
+    for (const wake of [...this.#waiters]) wake();
+  }
+}
+const crowdSlot = new CrowdSlot();
+
 export async function startControlServer(stack: Stack): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const reply = (status: number, body: string) => { res.writeHead(status, { 'content-type': 'text/plain' }).end(body); };
@@ -42,6 +87,10 @@ export async function startControlServer(stack: Stack): Promise<{ url: string; c
       const namespace = url.searchParams.get('namespace');
       if (namespace !== null) stack.holdSnapshots(namespace, parts[1] === 'hold');
       action = namespace === null ? Promise.reject(new Error('namespace is required')) : Promise.resolve();
+    } else if (parts[0] === 'crowd' && parts.length === 2 && (parts[1] === 'take' || parts[1] === 'give')) {
+      const holder = url.searchParams.get('holder');
+      action = holder === null ? Promise.reject(new Error('holder is required'))
+        : parts[1] === 'take' ? crowdSlot.take(holder, CROWD_POLL_MS).then((granted) => (granted ? 1 : 0)) : Promise.resolve().then(() => { crowdSlot.give(holder); });
     } else if (parts.join('/') === 'etcd/compact') {
       action = stack.compactEtcd();
     } else {

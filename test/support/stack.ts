@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Firestore } from '@google-cloud/firestore';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { inject, type RunnerTestCase, TestRunner } from 'vitest';
@@ -99,6 +99,25 @@ export async function holdProvisioning(action: 'hold' | 'release', namespace: st
 export async function holdSnapshots(action: 'hold' | 'release', namespace: string): Promise<void> {
   const response = await fetch(`${testStack().control}/snapshots/${action}?namespace=${encodeURIComponent(namespace)}`, { method: 'POST' });
   if (!response.ok) throw new Error(`cannot ${action} snapshots: ${await response.text()}`);
+}
+
+/**
+ * Waits for the run's one crowd slot (stack-control.ts: CrowdSlot) and returns the function that gives
+ * it back. A test that starts a crowd of Gaims takes it first, so no two crowds run at once on any
+ * stacks; the wait counts against the test's timeout, which allows for one other crowd before it.
+ */
+export async function takeCrowdSlot(): Promise<() => Promise<void>> {
+  const holder = `${String(process.pid)}-${randomUUID()}`;
+  const call = (verb: 'take' | 'give') => fetch(`${testStack().control}/crowd/${verb}?holder=${holder}`, { method: 'POST' });
+  for (;;) {
+    const response = await call('take');
+    if (!response.ok) throw new Error(`cannot take the crowd slot: ${await response.text()}`);
+    if (await response.text() === '1') break;
+  }
+  return async () => {
+    const response = await call('give');
+    if (!response.ok) throw new Error(`cannot give the crowd slot back: ${await response.text()}`);
+  };
 }
 
 /**

@@ -8,7 +8,7 @@ import { Resources } from '../../src/kube/resources.js';
 import { adminClient } from './gaims.js';
 import type { OperatorProcess } from './operator-process.js';
 import { startOperator } from './operator.js';
-import { createdNamespaces, emulatorFirestore } from './stack.js';
+import { createdNamespaces, emulatorFirestore, takeCrowdSlot } from './stack.js';
 
 export interface Suite {
   /** Admin client (cluster-admin: the test's own hands, never the operator's). */
@@ -19,6 +19,11 @@ export interface Suite {
    * `namespaces` names some; stopped after the test.
    */
   operator(namespaces?: string | readonly string[], env?: Record<string, string>): Promise<OperatorProcess>;
+  /**
+   * Waits for the run's crowd slot (takeCrowdSlot), held until the test ends: a test that starts a
+   * crowd of Gaims calls it first.
+   */
+  crowd(): Promise<void>;
   /** Registers a process started another way, to be stopped after the test. */
   track(operator: OperatorProcess): OperatorProcess;
 }
@@ -27,6 +32,7 @@ export function useSuite(): Suite {
   let client: KubeClient | undefined;
   let firestore: Firestore | undefined;
   const running: OperatorProcess[] = [];
+  let giveCrowdSlot: (() => Promise<void>) | undefined;
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is used before the suite's beforeAll ran`);
     return value;
@@ -42,8 +48,15 @@ export function useSuite(): Suite {
   });
   beforeEach(() => { fileNamespaces = new Set([...fileNamespaces, ...createdNamespaces]); });
   afterEach(async () => {
-    await Promise.all(running.splice(0).map((p) => p.stop()));
-    if (client !== undefined) await removeNamespaces(client, [...createdNamespaces].filter((ns) => !fileNamespaces.has(ns)));
+    try {
+      await Promise.all(running.splice(0).map((p) => p.stop()));
+      if (client !== undefined) await removeNamespaces(client, [...createdNamespaces].filter((ns) => !fileNamespaces.has(ns)));
+    } finally {
+      // Given back once the crowd's operator is stopped and its namespaces are on their way out.
+      const give = giveCrowdSlot;
+      giveCrowdSlot = undefined;
+      await give?.();
+    }
   });
   afterAll(async () => {
     if (client !== undefined) await removeNamespaces(client, [...createdNamespaces]);
@@ -56,6 +69,9 @@ export function useSuite(): Suite {
     get firestore() { return required(firestore, 'the Firestore client'); },
     async operator(namespaces = '', env = {}) {
       return suite.track(await startOperator(typeof namespaces === 'string' ? namespaces : namespaces.join(','), env));
+    },
+    async crowd() {
+      giveCrowdSlot ??= await takeCrowdSlot();
     },
     track(operator) {
       running.push(operator);
