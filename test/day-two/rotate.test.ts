@@ -113,5 +113,5 @@ describe('rotating credentials', () => {
     expect(after['previous-password']).toBe(old);
     expect(await accepts(ns, 'rkill', after['password'] ?? '')).toBe(true);
     expect(await accepts(ns, 'rkill', old)).toBe(true);
-  });
+  }, 360_000); // the sum of its waits' bounds (Synced, the pending password, the rotation)
 });

@@ -50,7 +50,7 @@ describe('faults: the parts around the operator fail', () => {
     expect(await syncStatusIn(gaimIdOf(steady))).toBe('synced');
     const relists = metricValue(await operator.metrics(), 'gaim_informer_relists_total') ?? 0;
     expect(relists).toBeGreaterThan(0);
-  });
+  }, 360_000); // the sum of its waits' bounds (three Synced, the recreation)
 
   for (const store of ['mongodb', 'redis'] as const) {
     it(`every ${store} cut off from the operator and back: new Gaims fail with errorType ${store} and retry, then converge`, async () => {
@@ -74,7 +74,7 @@ describe('faults: the parts around the operator fail', () => {
       await waitForGaim(suite.client, waiting, 'late', `to be Synced once ${store} is reachable`, isSynced, 90_000);
       await eventually('Firestore to show both synced', async () =>
         ((await syncStatusIn(gaimIdOf(first))) === 'synced' && (await syncStatusIn(gaimIdOf(late))) === 'synced' ? true : undefined));
-    });
+    }, 360_000); // the sum of its waits' bounds (Synced, failed twice, Synced again, Firestore)
   }
 
   it('Firestore emulator stopped and restarted: Kubernetes converges meanwhile, and the document catches up', async () => {
@@ -94,7 +94,7 @@ describe('faults: the parts around the operator fail', () => {
     await waitForGaim(suite.client, ns, 'offline', 'to be Synced with Firestore back', (g) => isSynced(g) && condition(g, 'FirestoreSynced')?.status === 'True', 90_000);
     await eventually('the document to be written', async () => ((await syncStatusIn(gaimIdOf(gaim))) === 'synced' ? true : undefined));
     expect((await suite.firestore.doc(`gaims/${gaimIdOf(gaim)}/env/stage/config/current`).get()).exists).toBe(true);
-  });
+  }, 240_000); // the sum of its waits' bounds (Ready, Synced, the document)
 
   it('leaves no secret value in the operators\' logs, events or Gaim statuses', async () => {
     await expectNoLeaks(suite.client, witness);

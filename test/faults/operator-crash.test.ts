@@ -65,7 +65,7 @@ describe('faults: the operator dies', () => {
     const first = await eventually('the first generated Secret', async () => {
       const found = await credentials(freshNs, 'fresh');
       return Object.keys(found).length > 0 ? found : undefined;
-    }, 30_000);
+    }, 90_000); // an operator's start on a busy two-core machine comes first
     operator.kill('SIGKILL');
     await operator.exited;
     const createdBeforeKill = Object.keys(first);
@@ -138,7 +138,7 @@ describe('faults: the operator dies', () => {
     expect(lease.spec.holderIdentity).toBe(standby === replicas[0] ? 'replica-a' : 'replica-b');
     // Converged means quiet: no reconcile keeps going round.
     await settlesQuietly(standby, namespaces.map((ns, i) => `${ns}/lead${String(i)}`));
-  });
+  }, 480_000); // the sum of its waits' bounds (a leader, provisioning, the takeover, three Synced, quiet)
 
   it('leaves no secret value in the operators\' logs, events or Gaim statuses', async () => {
     await expectNoLeaks(suite.client, witness);

@@ -43,7 +43,7 @@ describe('app registry', () => {
     const ns = await createNamespace('registry-outage');
     const first = await suite.operator(ns);
     await createGaim(suite.client, ns, 'steady');
-    await waitForGaim(suite.client, ns, 'steady', 'to be Synced', isSynced);
+    await waitForGaim(suite.client, ns, 'steady', 'to be Synced', isSynced, 120_000);
     const before = await suite.client.get<Sts>(Resources.statefulSet, 'steady-mongodb', ns);
     await first.stop();
     // The registry changes while no operator runs; then Firestore stops answering.
