@@ -69,7 +69,9 @@ describe('faults: bad input and bad timing', () => {
       expect(refused.status).toMatchObject({ errorType: 'conflict', retryCount: 0 });
       expect(refused.status?.message).toContain(`already has Gaim ok${String(i)}`);
     }
-    for (const [i, ns] of namespaces.entries()) await waitForGaim(suite.client, ns, `ok${String(i)}`, 'to be Synced', isSynced, 300_000);
+    // The first wait holds the whole crowd's start (150 claims, 100 store processes, 50 seed Jobs four
+    // at a time): on a slow two-core machine more than five minutes; bounded by what the test has left.
+    for (const [i, ns] of namespaces.entries()) await waitForGaim(suite.client, ns, `ok${String(i)}`, 'to be Synced', isSynced, 600_000);
 
     // Nothing was made for an interloper, and nothing for it keeps going round.
     for (let i = 0; i < interlopers; i++) {
