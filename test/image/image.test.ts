@@ -36,5 +36,5 @@ describe('container image', () => {
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const seed = await run(node, [...flags, entry, 'seed-storage', `--root=${join(work, 'data')}`, '--environments=stage'], { cwd: '/', env: { PATH: process.env['PATH'], ...image.env } });
     expect(JSON.parse(seed.stdout)).toMatchObject({ command: 'seed-storage' });
-  }, 300_000);
+  }, 600_000); // an npm install and a build: over five minutes on a busy two-core machine
 });
