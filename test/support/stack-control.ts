@@ -1,16 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Component, Stack } from '../../stack/stack.js';
 
-/**
- * A small HTTP API in the process that owns the stack, so tests in worker processes can stop and
- * start components (fault tests) and compact etcd:
- *   POST /components/<name>/stop | /start | /restart | /pause | /resume (SIGSTOP / SIGCONT),  POST /etcd/compact,
- *   POST /stores/<mongodb|redis>/cut | /silence | /heal [?namespace=NS] (connections refused, or accepted and never answered, between the operator and those stores)
- *   POST /resizes/<controller|node>/hold | /release ?namespace=NS (a slow resize, each step watchable)
- *   POST /snapshots/hold | /release ?namespace=NS (a slow snapshot driver for a namespace's claims)
- *   POST /provisioning/hold | /release ?namespace=NS (a slow driver provisioning a namespace's claims)
- *   POST /crowd/take | /give ?holder=ID (the one crowd slot, shared by every stack: crowdSlot below)
- */
 /** How long a take waits before answering "not yet" (fetch's own header timeout is 300 s). */
 const CROWD_POLL_MS = 20_000;
 /** A holder that never gives the slot back (its worker died) loses it after the longest test's timeout. */
@@ -19,8 +9,8 @@ const CROWD_LEASE_MS = 15 * 60_000;
 /**
  * The crowd slot: one test at a time, across every stack of the run, that starts a crowd (a hundred
  * Gaims: hundreds of store and seed processes). On two cores, two crowds at once starved each other
- * and every file beside them (every wait timed out: 38 minutes and eight failures, where each crowd
- * alone takes five); one crowd beside ordinary files converges. Module state: every stack's control
+ * and every file beside them (on one machine: 38 minutes and eight tests failed, each a wait cut
+ * by its test's timeout, where each crowd alone takes about five). Module state: every stack's control
  * server runs in the process that owns the stacks, and shares it.
  */
 export class CrowdSlot {
@@ -54,6 +44,17 @@ export class CrowdSlot {
   }
 }
 const crowdSlot = new CrowdSlot();
+
+/**
+ * A small HTTP API in the process that owns the stack, so tests in worker processes can stop and
+ * start components (fault tests) and compact etcd:
+ *   POST /components/<name>/stop | /start | /restart | /pause | /resume (SIGSTOP / SIGCONT),  POST /etcd/compact,
+ *   POST /stores/<mongodb|redis>/cut | /silence | /heal [?namespace=NS] (connections refused, or accepted and never answered, between the operator and those stores)
+ *   POST /resizes/<controller|node>/hold | /release ?namespace=NS (a slow resize, each step watchable)
+ *   POST /snapshots/hold | /release ?namespace=NS (a slow snapshot driver for a namespace's claims)
+ *   POST /provisioning/hold | /release ?namespace=NS (a slow driver provisioning a namespace's claims)
+ *   POST /crowd/take | /give ?holder=ID (the one crowd slot, shared by every stack: crowdSlot below)
+ */
 
 export async function startControlServer(stack: Stack): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
