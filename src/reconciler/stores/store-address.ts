@@ -8,14 +8,21 @@ import { objectNames } from '../../resources/meta.js';
 import { MONGODB_PORT, MongoSecretKeys } from '../../resources/mongodb.js';
 import { REDIS_OPERATOR_USER, REDIS_PORT, RedisSecretKeys } from '../../resources/redis.js';
 
-/** The address map, re-read only when the file changes (the local stack rewrites it as pods come and go). */
-let cached: { path: string; mtimeMs: number; map: Readonly<Record<string, string>> } | undefined;
+/**
+ * The address map, re-read only when the file changes (the local stack rewrites it as pods come and
+ * go, by renaming a new file over it). The modification time alone does not tell: the kernel stamps
+ * it from a coarse clock (a few milliseconds), so two rewrites in one tick look alike, and a stale map
+ * sends the operator to a store that is gone. The file's inode (a new file each rewrite), its size and
+ * its change time (which no one can set) go with it.
+ */
+let cached: { path: string; version: string; map: Readonly<Record<string, string>> } | undefined;
 
 async function addressMap(path: string): Promise<Readonly<Record<string, string>>> {
-  const { mtimeMs } = await stat(path);
-  if (cached?.path === path && cached.mtimeMs === mtimeMs) return cached.map;
+  const { ino, size, mtimeNs, ctimeNs } = await stat(path, { bigint: true });
+  const version = `${String(ino)}/${String(size)}/${String(mtimeNs)}/${String(ctimeNs)}`;
+  if (cached?.path === path && cached.version === version) return cached.map;
   const map = JSON.parse(await readFile(path, 'utf8')) as Record<string, string>;
-  cached = { path, mtimeMs, map };
+  cached = { path, version, map };
   return map;
 }
 
