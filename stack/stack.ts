@@ -105,6 +105,15 @@ const SERVICE_CIDR = '10.0.0.0/24';
 export type Component = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'ferretdb'
   | 'redis-server' | 'firestore-emulator' | 'snapshot-controller';
 
+/**
+ * The control plane's Go processes collect garbage less often (GOGC=400; a GOGC in the environment
+ * wins): the API server is the stack's largest CPU user (about a quarter of a whole integration run's
+ * CPU), and the runs on two cores are CPU-bound. Two files on one stack, once each way: the API
+ * server's CPU fell from 21.8 to 18.8 s. Memory grows instead, which the machines have to spare; the
+ * API's behaviour does not change.
+ */
+const GO_CONTROL_PLANE: ReadonlySet<Component> = new Set(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler']);
+
 interface Ports {
   etcdClient: number;
   etcdPeer: number;
@@ -322,7 +331,7 @@ export class Stack {
       args,
       logFile: join(this.runDir, 'logs', `${name}.log`),
       cwd: this.runDir,
-      ...(env === undefined ? {} : { env }),
+      ...(env === undefined ? (GO_CONTROL_PLANE.has(name) ? { env: { GOGC: '400', ...process.env } } : {}) : { env }),
     });
     this.#processes.set(name, managed);
     return managed;

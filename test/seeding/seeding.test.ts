@@ -39,8 +39,11 @@ describe('seeding', () => {
     const synced = await waitForGaim(suite.client, ns, 'eddie', 'to be Synced', isSynced, 90_000);
     expect(condition(synced, 'Seeded')).toMatchObject({ status: 'True', reason: 'AppUserUnsupported' });
     expect(condition(synced, 'Seeded')?.message).toContain('cannot create the mongodb app user');
-    const warnings = (await suite.client.list<KubeObject & { reason?: string; type?: string }>(Resources.event, { namespace: ns })).items;
-    expect(warnings.filter((e) => e.reason === 'AppUserUnsupported' && e.type === 'Warning')).toHaveLength(1);
+    // The Event is written after the status, without waiting (as client-go's recorder does): wait for it, then for no second one.
+    const appUserWarnings = async () => (await suite.client.list<KubeObject & { reason?: string; type?: string }>(Resources.event, { namespace: ns })).items
+      .filter((e) => e.reason === 'AppUserUnsupported' && e.type === 'Warning');
+    await eventually('the AppUserUnsupported warning event', async () => ((await appUserWarnings()).length > 0 ? true : undefined), 15_000);
+    expect(await appUserWarnings()).toHaveLength(1);
     expect(Object.keys(synced.status?.seeded ?? {}).sort()).toEqual(['firestore', 'mongodb', 'redis', 'storage']);
 
     // LanceDB: the tables exist on the volume, because the Job really ran.
@@ -182,7 +185,10 @@ describe('seeding', () => {
 
     await suite.operator();
     await createGaim(suite.client, ns, 'arthur');
-    const failed = await waitForGaim(suite.client, ns, 'arthur', 'to fail seeding', (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === 'storage', 90_000);
+    // The Job can fail before MongoDB is Ready (its pod starts slower): the other stores are seeded as
+    // they come up, and the Gaim stays Failed with errorType storage meanwhile.
+    const failed = await waitForGaim(suite.client, ns, 'arthur', 'to fail seeding storage with every other store seeded',
+      (g) => g.status?.syncStatus === 'Failed' && g.status.errorType === 'storage' && ['firestore', 'mongodb', 'redis'].every((s) => s in (g.status?.seeded ?? {})), 90_000);
     expect(failed.status?.message).toContain('knowledge_text.lance: field embedding is FixedSizeList[1536]<Float32>, expected FixedSizeList[3072]<Float32>');
     expect(condition(failed, 'Seeded')).toMatchObject({ status: 'False', reason: 'SeedFailed' });
     expect(condition(failed, 'Ready')?.reason).toBe('TableSchemaMismatch');

@@ -1,64 +1,85 @@
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 import { relative } from 'node:path';
+import { testStackCount } from './test-stacks.js';
 
 /**
- * Seconds each integration file took in one whole run on two cores (the slowest reporter prints
- * them; refresh this table from its output when files are added or grow). Only their order matters.
+ * Seconds each integration file took in one whole run on two cores, three stacks (the slowest
+ * reporter prints them; refresh this table from its output when files are added or grow). Only
+ * their order matters.
  */
 const FILE_SECONDS: Readonly<Record<string, number>> = {
-  // The two crowds (suite.crowd: one at a time) first, so they are behind the run before its end.
-  'test/queues/queues.test.ts': 733,
-  'test/faults/bad-input.test.ts': 700,
-  'test/backups/outlive.test.ts': 676,
-  'test/faults/infrastructure.test.ts': 394,
-  'test/backups/backups.test.ts': 364,
-  'test/backups/backup-faults.test.ts': 333,
-  'test/day-two/images.test.ts': 289,
-  'test/day-two/upgrade.test.ts': 241,
-  'test/day-two/rotate.test.ts': 206,
-  'test/provisioning/registry.test.ts': 199,
-  'test/helm/helm.test.ts': 174,
-  'test/seeding/seeding.test.ts': 156,
-  'test/isolation/isolation.test.ts': 151,
-  'test/hibernation/hibernation.test.ts': 148,
-  'test/gke/day-one.test.ts': 133,
-  'test/faults/hung.test.ts': 126,
-  'test/provisioning/provisioning.test.ts': 126,
-  'test/faults/operator-crash.test.ts': 117,
-  'test/status/status.test.ts': 112,
-  'test/image/image.test.ts': 104,
-  'test/cli/kubectl-gaim.test.ts': 91,
-  'test/day-two/resize.test.ts': 88,
-  'test/isolation/blast-radius.test.ts': 88,
-  'test/maintenance/maintenance.test.ts': 82,
-  'test/api/gaim-crd.test.ts': 81,
-  'test/engine/engine.test.ts': 77,
-  'test/queues/dead-letter-cut.test.ts': 23,
-  'test/smoke/kubernetes.test.ts': 18,
-  'test/helm/dashboard.test.ts': 17,
-  'test/seeders/seeders.test.ts': 14,
-  'test/smoke/stores.test.ts': 10,
-  'test/cli/first-hour.test.ts': 7,
-  'stack/stack.test.ts': 5,
-  'test/engine/events.test.ts': 3,
+  'test/queues/queues.test.ts': 370,
+  'test/backups/backups.test.ts': 361,
+  'test/faults/infrastructure.test.ts': 182,
+  'test/helm/helm.test.ts': 171,
+  'test/faults/bad-input.test.ts': 129,
+  'test/backups/outlive.test.ts': 121,
+  'test/hibernation/hibernation.test.ts': 116,
+  'test/provisioning/provisioning.test.ts': 102,
+  'test/faults/hung.test.ts': 109,
+  'test/faults/operator-crash.test.ts': 101,
+  'test/isolation/isolation.test.ts': 97,
+  'test/image/image.test.ts': 95,
+  'test/seeding/seeding.test.ts': 88,
+  'test/day-two/images.test.ts': 86,
+  'test/day-two/upgrade.test.ts': 82,
+  'test/backups/backup-faults.test.ts': 75,
+  'test/gke/day-one.test.ts': 67,
+  'test/engine/engine.test.ts': 61,
+  'test/status/status.test.ts': 60,
+  'test/provisioning/registry.test.ts': 57,
+  'test/cli/kubectl-gaim.test.ts': 53,
+  'test/day-two/resize.test.ts': 46,
+  'test/day-two/rotate.test.ts': 43,
+  'test/maintenance/maintenance.test.ts': 28,
+  'test/api/gaim-crd.test.ts': 19,
+  'test/smoke/kubernetes.test.ts': 16,
+  'test/seeders/seeders.test.ts': 11,
+  'test/isolation/blast-radius.test.ts': 10,
+  'test/cli/first-hour.test.ts': 4,
+  'test/helm/dashboard.test.ts': 4,
+  'stack/stack.test.ts': 3,
+  'test/engine/events.test.ts': 1,
+  'test/queues/dead-letter-cut.test.ts': 0,
+  'test/smoke/stores.test.ts': 0,
   'test/helm/argocd.test.ts': 0,
 };
 /** A file not in the table yet may be long: it starts among the slow ones. */
 const UNKNOWN_SECONDS = 300;
 
 /**
- * Integration files, slowest first, by the table above: a clean clone (CI) has no timings of its own,
- * and vitest then starts the largest files first, which put the two crowds in the last third of the
- * run, where its end waited for them. Slowest first, the files that start last are the short ones.
- * Unit files keep vitest's own order.
+ * Files with a crowd test (suite.crowd: a hundred Gaims, one crowd at a time across the stacks),
+ * shortest crowd first.
  */
+const CROWDS: readonly string[] = ['test/faults/bad-input.test.ts', 'test/queues/queues.test.ts'];
+
+/**
+ * The order integration files start in, on `stacks` stacks. Slowest first: a clean clone (CI) has no
+ * timings of its own, and vitest then starts the largest files first, which put the two crowds in the
+ * last third of the run, at once, where its end waited for them. The first crowd starts first; each
+ * next crowd starts one wave later (after a file has started on every stack), which is about when the
+ * crowd before it ends: started at once, the second crowd's stack waited out the first (about two
+ * minutes) doing nothing.
+ */
+export function integrationOrder(files: readonly string[], stacks: number): string[] {
+  const seconds = (file: string) => FILE_SECONDS[file] ?? UNKNOWN_SECONDS;
+  const crowds = CROWDS.filter((file) => files.includes(file));
+  const order = files.filter((file) => !crowds.includes(file)).map((file, i) => ({ file, i }))
+    .sort((a, b) => seconds(b.file) - seconds(a.file) || a.i - b.i).map(({ file }) => file);
+  for (const [k, crowd] of crowds.entries()) order.splice(Math.min(k * stacks, order.length), 0, crowd);
+  return order;
+}
+
+/** Integration files in integrationOrder; unit files keep vitest's own order. */
 export default class SlowestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const sorted = await super.sort(files);
-    const seconds = (spec: TestSpecification) => (spec.project.name === 'integration' ? FILE_SECONDS[relative(spec.project.config.root, spec.moduleId)] ?? UNKNOWN_SECONDS : 0);
-    return sorted.map((spec, i) => ({ spec, i, s: seconds(spec) }))
-      .sort((a, b) => (a.spec.project.name === b.spec.project.name ? b.s - a.s || a.i - b.i : a.i - b.i))
-      .map(({ spec }) => spec);
+    const name = (spec: TestSpecification) => relative(spec.project.config.root, spec.moduleId);
+    const integration = sorted.filter((spec) => spec.project.name === 'integration');
+    const order = integrationOrder(integration.map(name), testStackCount());
+    const rank = new Map(order.map((file, i) => [file, i]));
+    integration.sort((a, b) => (rank.get(name(a)) ?? 0) - (rank.get(name(b)) ?? 0));
+    return [...sorted.filter((spec) => spec.project.name !== 'integration'), ...integration];
   }
 }
 
