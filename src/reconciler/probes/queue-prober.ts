@@ -126,12 +126,22 @@ export class QueueSamples {
   }
 }
 
+/** The prober's side of Redis (seeders/redis-queues.ts), an adapter; the prober's unit test gives its own. */
+export interface QueueRedis {
+  readonly sampleQueues: typeof sampleQueues;
+  readonly runQueueActions: typeof runQueueActions;
+  readonly otherClients: typeof otherClients;
+}
+const REDIS: QueueRedis = { sampleQueues, runQueueActions, otherClients };
+
 export interface ProberDeps {
   readonly client: KubeClient;
   readonly events: EventRecorder;
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly settings: Pick<Settings, 'overrides' | 'queueSampling'>;
+  /** Where samples come from: Redis itself unless a test says otherwise. */
+  readonly redis?: QueueRedis;
 }
 
 type StatefulSetView = KubeObject;
@@ -219,17 +229,18 @@ export class QueueProber {
     }
     const signal = AbortSignal.any([stop, AbortSignal.timeout(SAMPLE_TIMEOUT_MS)]);
     const sampledFrom = new Date();
+    const queues = this.deps.redis ?? REDIS;
     try {
       const target = { address: await storeAddress(gaim, 'redis', this.deps.settings.overrides), username: REDIS_OPERATOR_USER, password: await this.#password(gaim, signal) };
       const policy = gaim.spec.redis.queues;
       const maxDeliveries = policy?.maxDeliveries;
       const removeIdleAfterMs = policy?.removeIdleConsumersAfter === undefined ? undefined : durationMs(policy.removeIdleConsumersAfter);
-      let samples = await sampleQueues(target, gaim.spec.environments, Math.min(maxDeliveries ?? POISON_DELIVERIES, POISON_DELIVERIES), signal);
+      let samples = await queues.sampleQueues(target, gaim.spec.environments, Math.min(maxDeliveries ?? POISON_DELIVERIES, POISON_DELIVERIES), signal);
       if (maxDeliveries !== undefined || removeIdleAfterMs !== undefined) {
         let acted = false;
-        for (const sample of samples) acted = this.#record(gaim, sample.env, await runQueueActions(target, sample, { maxDeliveries, removeIdleAfterMs }, signal)) || acted;
+        for (const sample of samples) acted = this.#record(gaim, sample.env, await queues.runQueueActions(target, sample, { maxDeliveries, removeIdleAfterMs }, signal)) || acted;
         // Say what the queues look like after the actions, not before.
-        if (acted) samples = await sampleQueues(target, gaim.spec.environments, POISON_DELIVERIES, signal);
+        if (acted) samples = await queues.sampleQueues(target, gaim.spec.environments, POISON_DELIVERIES, signal);
       }
       this.deps.metrics.queueSamples.inc({ result: 'ok' });
       this.#setMetrics(gaim, samples);
@@ -237,7 +248,7 @@ export class QueueProber {
       this.#announce(gaim, condition);
       // Auto hibernation's idle clock: a start or a stop is the reconcile's to act on (hibernation.ts).
       if (hibernation === 'Auto') {
-        if (this.samples.recordIdle(key, samples, await otherClients(target, REDIS_OPERATOR_USER, signal), new Date(), sampledFrom)) enqueue(key);
+        if (this.samples.recordIdle(key, samples, await queues.otherClients(target, REDIS_OPERATOR_USER, signal), new Date(), sampledFrom)) enqueue(key);
       } else if (this.samples.idleSince(key) !== undefined) {
         this.samples.forgetIdle(key);
         enqueue(key);
