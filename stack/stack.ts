@@ -325,13 +325,14 @@ export class Stack {
 
   #spawn(name: Component, command: string, args: string[], env?: NodeJS.ProcessEnv): ManagedProcess {
     this.#log(`starting ${name}`);
+    const spawnEnv = GO_CONTROL_PLANE.has(name) ? { GOGC: '400', ...(env ?? process.env) } : env;
     const managed = ManagedProcess.start({
       name,
       command,
       args,
       logFile: join(this.runDir, 'logs', `${name}.log`),
       cwd: this.runDir,
-      ...(env === undefined ? (GO_CONTROL_PLANE.has(name) ? { env: { GOGC: '400', ...process.env } } : {}) : { env }),
+      ...(spawnEnv === undefined ? {} : { env: spawnEnv }),
     });
     this.#processes.set(name, managed);
     return managed;

@@ -39,7 +39,7 @@ describe('seeding', () => {
     const synced = await waitForGaim(suite.client, ns, 'eddie', 'to be Synced', isSynced, 90_000);
     expect(condition(synced, 'Seeded')).toMatchObject({ status: 'True', reason: 'AppUserUnsupported' });
     expect(condition(synced, 'Seeded')?.message).toContain('cannot create the mongodb app user');
-    // The Event is written after the status, without waiting (as client-go's recorder does): wait for it, then for no second one.
+    // The Event is written after the status, without waiting (as client-go's recorder does): wait for it; there is one.
     const appUserWarnings = async () => (await suite.client.list<KubeObject & { reason?: string; type?: string }>(Resources.event, { namespace: ns })).items
       .filter((e) => e.reason === 'AppUserUnsupported' && e.type === 'Warning');
     await eventually('the AppUserUnsupported warning event', async () => ((await appUserWarnings()).length > 0 ? true : undefined), 15_000);

@@ -15,7 +15,7 @@ describe('the integration files\' order', () => {
 
   it('starts the first crowd first and the second one wave later, the rest slowest first', () => {
     const order = integrationOrder(files, 3);
-    expect(order.slice(0, 5)).toEqual([BAD_INPUT, 'test/backups/backups.test.ts', 'test/faults/infrastructure.test.ts', QUEUES, 'test/helm/helm.test.ts']);
+    expect(order.slice(0, 5)).toEqual([BAD_INPUT, 'test/backups/backups.test.ts', 'test/helm/helm.test.ts', QUEUES, 'test/isolation/isolation.test.ts']);
     expect([...order].sort()).toEqual([...files].sort());
     expect(integrationOrder(files, 1).slice(0, 2)).toEqual([BAD_INPUT, QUEUES]);
   });

@@ -5,7 +5,7 @@ import type { Reporter, TestModule } from 'vitest/node';
 /** Busy and total CPU time of the whole machine so far, from /proc/stat (undefined off Linux). */
 function cpuTimes(): { busy: number; total: number } | undefined {
   try {
-    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9).map(Number); // guest time is already in user
     const total = fields.reduce((a, b) => a + b, 0);
     const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle and iowait
     return { busy: total - idle, total };
@@ -17,7 +17,7 @@ function cpuTimes(): { busy: number; total: number } | undefined {
 /**
  * Prints, after an integration run, its ten slowest tests and ten slowest files: where the suite's
  * time goes, so the next capability's tests can be placed (and a file that must run alone is seen).
- * Then when each file started and ended, and how busy the machine's CPUs were over the run: a run
+ * Then when each file was taken by a worker and when it ended, and how busy the machine's CPUs were over the run: a run
  * whose CPUs were busy nearly all the time is made faster only by doing less work, not by reordering.
  * Unit runs print nothing.
  */
@@ -32,7 +32,8 @@ export default class SlowestReporter implements Reporter {
     this.#cpuAtStart = cpuTimes();
   }
 
-  onTestModuleStart(module: TestModule): void {
+  /** When a worker took the file: the timeline shows waves and waits, not only the tests' own time. */
+  onTestModuleQueued(module: TestModule): void {
     if (module.project.name === 'integration') this.#started.set(module.moduleId, Date.now());
   }
 
@@ -57,7 +58,7 @@ export default class SlowestReporter implements Reporter {
     const busy = cpu === undefined || this.#cpuAtStart === undefined ? 'unknown'
       : `${((100 * (cpu.busy - this.#cpuAtStart.busy)) / Math.max(1, cpu.total - this.#cpuAtStart.total)).toFixed(0)} %`;
     console.log(`\nThe ten slowest integration tests:\n${table(tests)}\nThe ten slowest integration files (tests and hooks):\n${table(files)}\n`
-      + `\nWhen each file started and ended (seconds into the run):\n${timeline}\n`
+      + `\nWhen each file was taken by a worker and when it ended (seconds into the run):\n${timeline}\n`
       + `The machine's CPUs were busy ${busy} of the run (/proc/stat, every process on the machine).\n`);
   }
 }
