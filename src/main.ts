@@ -4,6 +4,7 @@
 // maintenance Job's container).
 import './node-version.js';
 import { parseArgs } from 'node:util';
+import { isJobCommand } from './commands/names.js';
 import { settingsHelp } from './config/settings.js';
 import { packageVersion } from './version.js';
 
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command === undefined && values['help'] !== true ? 2 : 0;
   }
-  if (command !== 'run' && command !== 'seed-storage' && command !== 'prepare-share' && command !== 'maintain-storage') {
+  if (command !== 'run' && !isJobCommand(command)) {
     console.error(`gaim-operator: unknown command "${command}" (see gaim-operator --help)`);
     return 2;
   }

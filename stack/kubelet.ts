@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { isJobCommand, JOB_COMMANDS } from '../src/commands/names.js';
 import { Informer } from '../src/controller/informer.js';
 import type { KubeClient } from '../src/kube/client.js';
 import { isConflict, isNotFound } from '../src/kube/errors.js';
@@ -92,11 +93,9 @@ export interface KubeletOptions {
   readonly log: (message: string) => void;
 }
 
-const COMMANDS = ['seed-storage', 'prepare-share', 'maintain-storage'] as const;
 /** The command modules a container of the operator's image loads: the one its args name, or all of them. */
 export function preloadFor(command: string | undefined): readonly string[] {
-  const known = COMMANDS.find((c) => c === command);
-  return known === undefined ? COMMANDS : [known];
+  return isJobCommand(command) ? [command] : JOB_COMMANDS;
 }
 
 /** Seed pods run at once, as a node's capacity would bound them: many Gaims must not start many processes at once. */

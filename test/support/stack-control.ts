@@ -55,7 +55,6 @@ const crowdSlot = new CrowdSlot();
  *   POST /provisioning/hold | /release ?namespace=NS (a slow driver provisioning a namespace's claims)
  *   POST /crowd/take | /give ?holder=ID (the one crowd slot, shared by every stack: crowdSlot below)
  */
-
 export async function startControlServer(stack: Stack): Promise<{ url: string; close: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const reply = (status: number, body: string) => { res.writeHead(status, { 'content-type': 'text/plain' }).end(body); };

@@ -43,11 +43,10 @@ describe('QueueProber', () => {
   let stop: AbortController;
   let running: Promise<void> | undefined;
 
-  const gaimOf = (address: unknown) => String(address);
   /** Samples take 2 s each (fake time); the one Gaim named in failNext fails once. */
   const redis: QueueRedis = {
     sampleQueues: async (target, environments) => {
-      const name = gaimOf(target.password);
+      const name = target.password; // the fake Secret's operator password is the Gaim's name
       sampled.push(name);
       inFlight += 1;
       mostAtOnce = Math.max(mostAtOnce, inFlight);

@@ -11,8 +11,9 @@ import { REDIS_OPERATOR_USER, REDIS_PORT, RedisSecretKeys } from '../../resource
 /**
  * The address map, re-read only when the file changes (the local stack rewrites it as pods come and
  * go, by renaming a new file over it). The modification time alone does not tell: the kernel stamps
- * it from a coarse clock (a few milliseconds), so two rewrites in one tick look alike, and a stale map
- * sends the operator to a store that is gone. The file's inode (a new file each rewrite), its size and
+ * it from a coarse clock, updated once a jiffy, so "any change that happens within that jiffy will end
+ * up with the same timestamp" (kernel.org, Documentation/filesystems/multigrain-ts.rst), and a stale
+ * map sends the operator to a store that is gone. The file's inode (a new file each rewrite), its size and
  * its change time (which no one can set) go with it.
  */
 let cached: { path: string; version: string; map: Readonly<Record<string, string>> } | undefined;
