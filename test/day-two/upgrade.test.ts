@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { PINNED_IMAGES } from '../../src/config/images.js';
 import type { KubeClient } from '../../src/kube/client.js';
+import type { KubeObject } from '../../src/kube/objects.js';
 import { Resources } from '../../src/kube/resources.js';
 import type { StatefulSetView } from '../../src/reconciler/gaim/rollouts.js';
 import { createGaim } from '../support/gaims.js';
@@ -43,34 +44,54 @@ describe('an operator upgrade that changes the stores\' form', () => {
     expect((await redisSets()).map(image)).toEqual(Array.from({ length: GAIMS }, () => PINNED_IMAGES.redis));
 
     await old.stop();
+    // Every version of every Redis pod from here on, on a watch: a pod Ready on the new image for less
+    // than one poll (then a probe flap on a loaded machine) ended its rollout for the operator, and a
+    // poll alone missed it and counted a third (one clean-clone run).
+    type RedisPod = Pod & { metadata?: { namespace?: string }; spec?: { containers?: { image?: string }[] } };
+    const rolledOut = new Set<string>();
+    const seeRolledOut = (p: RedisPod) => {
+      if (p.spec?.containers?.[0]?.image === NEW_REDIS && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true) rolledOut.add(p.metadata?.namespace ?? '');
+    };
+    const watching = new AbortController();
+    const podList = await suite.client.list<RedisPod & KubeObject>(Resources.pod, { labelSelector: 'app.kubernetes.io/component=redis' });
+    podList.items.forEach(seeRolledOut);
+    const podWatch = (async () => {
+      let from = podList.resourceVersion;
+      while (!watching.signal.aborted) {
+        from = await suite.client.watch<RedisPod & KubeObject>(Resources.pod, {
+          labelSelector: 'app.kubernetes.io/component=redis', resourceVersion: from, signal: watching.signal, inactivityMs: 300_000, timeoutSeconds: 300,
+          onEvent: (event) => { if (event.type !== 'BOOKMARK') seeRolledOut(event.object); },
+        });
+      }
+    })().catch(() => undefined);
     const upgraded = await suite.operator('', { GAIM_MAX_CONCURRENT_ROLLOUTS: String(MAX), GAIM_REDIS_IMAGE: NEW_REDIS });
 
     let most = 0;
     let waitingSeen = 0;
     const failed = new Set<string>();
     // Rolling, as the pods show it (not as the operator's own isRolling reads a StatefulSet): a Redis
-    // whose StatefulSet asks for the new image and whose pod has not yet been Ready on it. Once seen
-    // Ready on the new image, its rollout is over: a probe that fails later on a loaded machine is
-    // not a rollout (a full-suite run once counted such a flap as a third).
-    type RedisPod = Pod & { metadata?: { namespace?: string }; spec?: { containers?: { image?: string }[] } };
-    const rolledOut = new Set<string>();
+    // whose StatefulSet asks for the new image and whose pod has not yet been Ready on it (seen on the
+    // watch above, or in this poll). Once Ready on the new image, its rollout is over: a probe that
+    // fails later on a loaded machine is not a rollout (a full-suite run once counted such a flap as a third).
     const rollingByPods = async (sets: readonly StatefulSet[]) => {
-      const pods = (await suite.client.list<RedisPod>(Resources.pod, { labelSelector: 'app.kubernetes.io/component=redis' })).items;
-      for (const p of pods) {
-        if (p.spec?.containers?.[0]?.image === NEW_REDIS && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true) rolledOut.add(p.metadata?.namespace ?? '');
-      }
+      (await suite.client.list<RedisPod & KubeObject>(Resources.pod, { labelSelector: 'app.kubernetes.io/component=redis' })).items.forEach(seeRolledOut);
       return sets.filter((set) => image(set) === NEW_REDIS && !rolledOut.has(set.metadata?.namespace ?? '')).length;
     };
-    await eventually('every Redis to roll to the new image', async () => {
-      const sets = await redisSets();
-      most = Math.max(most, await rollingByPods(sets));
-      const gaims = (await suite.client.list<GaimObject>(Resources.gaim)).items.filter((g) => ours.has(g.metadata?.namespace ?? ''));
-      for (const g of gaims) {
-        if (g.status?.syncStatus === 'Failed') failed.add(`${g.metadata?.namespace ?? ''}: ${g.status.message ?? ''}`);
-        if (g.status?.syncStatus === 'Synced' && (g.status.message ?? '').includes('keeps its running form until a rollout slot frees')) waitingSeen++;
-      }
-      return sets.length === GAIMS && sets.every((s) => image(s) === NEW_REDIS) && (await rollingByPods(sets)) === 0 ? true : undefined;
-    }, 300_000);
+    try {
+      await eventually('every Redis to roll to the new image', async () => {
+        const sets = await redisSets();
+        most = Math.max(most, await rollingByPods(sets));
+        const gaims = (await suite.client.list<GaimObject>(Resources.gaim)).items.filter((g) => ours.has(g.metadata?.namespace ?? ''));
+        for (const g of gaims) {
+          if (g.status?.syncStatus === 'Failed') failed.add(`${g.metadata?.namespace ?? ''}: ${g.status.message ?? ''}`);
+          if (g.status?.syncStatus === 'Synced' && (g.status.message ?? '').includes('keeps its running form until a rollout slot frees')) waitingSeen++;
+        }
+        return sets.length === GAIMS && sets.every((s) => image(s) === NEW_REDIS) && (await rollingByPods(sets)) === 0 ? true : undefined;
+      }, 300_000);
+    } finally {
+      watching.abort();
+      await podWatch;
+    }
 
     expect([...failed]).toEqual([]);
     expect(most).toBeGreaterThanOrEqual(1);
